@@ -1,0 +1,374 @@
+"""Python API of the territorial carbon model (reference runner: PySD).
+
+The equations live in one Vensim file, ``models/territorial_carbon.mdl``. This module
+loads it with PySD, lists its constants (units, ranges, comments, sector), validates
+scenario overrides and runs scenarios, returning a pandas DataFrame indexed by year.
+
+PySD translates ``x.mdl`` into ``x.py`` next to it; to keep the repository clean the
+file is copied into a per-user cache directory keyed by its content hash first.
+PySD's ``Model.run(params=...)`` persists overrides on the model object, so every run
+here starts from a freshly loaded model: one user's levers never leak into another run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+MODEL_PATH = Path(__file__).with_name("territorial_carbon.mdl")
+
+#: Vensim control variables; they are set through the run API, not as overrides.
+CONTROL_NAMES = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
+
+
+class ModelInputError(ValueError):
+    """A scenario override names an unknown variable or lies outside its range."""
+
+
+@dataclass(frozen=True)
+class Constant:
+    """One model constant: a parameter or policy lever of the Vensim file.
+
+    ``minimum``/``maximum``/``step`` come from the Vensim range ``[min,max,step]``;
+    constants without a range (unit conversions) are fixed and cannot be overridden.
+    """
+
+    name: str
+    py_name: str
+    default: float
+    units: str
+    minimum: float | None
+    maximum: float | None
+    step: float | None
+    comment: str
+    sector: str
+
+    @property
+    def adjustable(self) -> bool:
+        """True when the constant has a range and a non-degenerate interval."""
+        return (
+            self.minimum is not None
+            and self.maximum is not None
+            and self.maximum > self.minimum
+        )
+
+    def range_text(self) -> str:
+        return f"[{self.minimum:g}, {self.maximum:g}] {self.units}"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """Any model variable with its documentation from the Vensim file."""
+
+    name: str
+    py_name: str
+    kind: str  # Constant, Auxiliary or Stateful (PySD's classification)
+    subtype: str  # e.g. Normal, Integ, Initial
+    units: str
+    comment: str
+    sector: str
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("TERRITORIAL_CARBON_CACHE")
+    if base:
+        return Path(base)
+    return Path(tempfile.gettempdir()) / "territorial-carbon-cache"
+
+
+def translated_model_path(mdl_path: Path | str = MODEL_PATH) -> Path:
+    """Translate the Vensim file with PySD (once per content hash) and return the .py path."""
+    import pysd
+
+    mdl_path = Path(mdl_path)
+    text = mdl_path.read_bytes()
+    digest = hashlib.sha256(text).hexdigest()[:16]
+    target_dir = _cache_dir() / f"{mdl_path.stem}-{digest}"
+    py_path = target_dir / f"{mdl_path.stem}.py"
+    if not py_path.exists():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        tmp_dir = Path(tempfile.mkdtemp(dir=target_dir))
+        shutil.copyfile(mdl_path, tmp_dir / mdl_path.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pysd.read_vensim(str(tmp_dir / mdl_path.name))
+        # Atomic publish so that concurrent processes never see a half-written file.
+        os.replace(tmp_dir / py_path.name, py_path)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return py_path
+
+
+def sectors_of(mdl_path: Path | str = MODEL_PATH) -> dict[str, str]:
+    """Map each Vensim variable name to the sector (group) it is defined in."""
+    sector = ""
+    mapping: dict[str, str] = {}
+    text = Path(mdl_path).read_text(encoding="utf-8")
+    blocks = text.split("\\\\\\---///")[0].split("|")
+    group_re = re.compile(r"\*{10,}\s*\n\s*\.(.+?)\n\s*\*{10,}", re.S)
+    for block in blocks:
+        match = group_re.search(block)
+        if match:
+            sector = match.group(1).strip()
+            block = block[match.end():]
+        head = block.strip().lstrip("{UTF-8}").strip()
+        if not head or "~" not in head:
+            continue
+        lhs = re.split(r"=|\(", head.split("~")[0], maxsplit=1)[0].strip()
+        if lhs:
+            mapping[" ".join(lhs.split())] = sector
+    return mapping
+
+
+class TerritorialModel:
+    """Reference runner of the Vensim model, with documentation and validation."""
+
+    def __init__(self, mdl_path: Path | str = MODEL_PATH) -> None:
+        import pysd
+
+        self.mdl_path = Path(mdl_path)
+        self.py_path = translated_model_path(self.mdl_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe = pysd.load(str(self.py_path))
+        doc = probe.doc
+        sectors = sectors_of(self.mdl_path)
+        self.time_settings = {
+            "INITIAL TIME": float(probe.components.initial_time()),
+            "FINAL TIME": float(probe.components.final_time()),
+            "TIME STEP": float(probe.components.time_step()),
+            "SAVEPER": float(probe.components.saveper()),
+        }
+        self.variables: dict[str, Variable] = {}
+        self.constants: dict[str, Constant] = {}
+        for row in doc.itertuples(index=False):
+            name, py_name = row[0], row[1]
+            units, limits, kind, subtype, comment = row[3], row[4], row[5], row[6], row[7]
+            var = Variable(
+                name=name,
+                py_name=py_name,
+                kind=kind,
+                subtype=subtype or "",
+                units=units or "",
+                comment=comment or "",
+                sector=sectors.get(name, ""),
+            )
+            self.variables[name] = var
+            if kind == "Constant" and name not in CONTROL_NAMES:
+                lo, hi, step = (tuple(limits or ()) + (None, None, None))[:3]
+                self.constants[name] = Constant(
+                    name=name,
+                    py_name=py_name,
+                    default=float(getattr(probe.components, py_name)()),
+                    units=units or "",
+                    minimum=_finite_or_none(lo),
+                    maximum=_finite_or_none(hi),
+                    step=_finite_or_none(step),
+                    comment=comment or "",
+                    sector=var.sector,
+                )
+        self._by_py = {v.py_name: v.name for v in self.variables.values()}
+
+    # ------------------------------------------------------------------ names
+    def resolve(self, key: str) -> str:
+        """Return the Vensim name for a Vensim or python name; raise a clear error if unknown."""
+        if key in self.variables:
+            return key
+        if key in self._by_py:
+            return self._by_py[key]
+        folded = " ".join(key.replace("_", " ").split()).lower()
+        for name in self.variables:
+            if name.lower() == folded:
+                return name
+        choices = list(self.variables) + list(self._by_py)
+        close = difflib.get_close_matches(key, choices, n=3, cutoff=0.6)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ModelInputError(f"unknown model variable '{key}'.{hint}")
+
+    # ------------------------------------------------------------ validation
+    def validate_overrides(
+        self, overrides: Mapping[str, object], source: str = "overrides"
+    ) -> dict[str, float]:
+        """Check names, types and ranges of constant overrides.
+
+        Returns a mapping Vensim name → float. Raises ``ModelInputError`` naming the
+        source (e.g. a file), the key and the allowed range.
+        """
+        clean: dict[str, float] = {}
+        for key, value in overrides.items():
+            try:
+                name = self.resolve(str(key))
+            except ModelInputError as err:
+                raise ModelInputError(f"{source}: {err}") from None
+            if name not in self.constants:
+                raise ModelInputError(
+                    f"{source}: '{key}' is a computed {self.variables[name].kind.lower()} "
+                    "variable, not a constant; only constants can be overridden."
+                )
+            const = self.constants[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ModelInputError(
+                    f"{source}: '{key}' must be a number in {const.range_text()}, "
+                    f"got {value!r}."
+                )
+            value = float(value)
+            if not math.isfinite(value):
+                raise ModelInputError(f"{source}: '{key}' must be finite, got {value!r}.")
+            if not const.adjustable:
+                if value != const.default:
+                    raise ModelInputError(
+                        f"{source}: '{key}' is a fixed constant ({const.default:g} "
+                        f"{const.units}) and cannot be changed."
+                    )
+                continue
+            tolerance = 1e-9 * max(1.0, abs(const.maximum), abs(const.minimum))
+            if not const.minimum - tolerance <= value <= const.maximum + tolerance:
+                raise ModelInputError(
+                    f"{source}: '{key}' = {value:g} is outside the allowed range "
+                    f"{const.range_text()}."
+                )
+            clean[name] = value
+        self._check_initial_land(clean, source)
+        return clean
+
+    def _check_initial_land(self, clean: Mapping[str, float], source: str) -> None:
+        share_names = [
+            "initial urban construction land share",
+            "initial rural construction land share",
+            "initial cropland share",
+            "initial forest share",
+            "initial grassland share",
+            "initial wetland and water share",
+            "initial suitable other land share",
+        ]
+        total = sum(clean.get(n, self.constants[n].default) for n in share_names)
+        if total > 1 + 1e-12:
+            raise ModelInputError(
+                f"{source}: the initial land shares ({', '.join(share_names)}) add up to "
+                f"{total:.4f}; they must not exceed 1 (the rest is unsuitable other land)."
+            )
+        young = clean.get("initial young forest fraction", self.constants["initial young forest fraction"].default)
+        middle = clean.get(
+            "initial middle aged forest fraction",
+            self.constants["initial middle aged forest fraction"].default,
+        )
+        if young + middle > 1 + 1e-12:
+            raise ModelInputError(
+                f"{source}: 'initial young forest fraction' + 'initial middle aged forest "
+                f"fraction' = {young + middle:.3f}; they must not exceed 1."
+            )
+
+    # ------------------------------------------------------------------- run
+    def run(
+        self,
+        overrides: Mapping[str, object] | None = None,
+        return_columns: Sequence[str] | None = None,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        source: str = "overrides",
+    ) -> pd.DataFrame:
+        """Run one scenario with PySD and return a DataFrame indexed by year.
+
+        Columns are Vensim names; every stock, flow and auxiliary is returned unless
+        ``return_columns`` restricts them (Vensim or python names).
+        """
+        import pysd
+
+        params = self.validate_overrides(overrides or {}, source=source)
+        columns = None
+        if return_columns is not None:
+            columns = [self.resolve(c) for c in return_columns]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = pysd.load(str(self.py_path))
+            control = {}
+            if final_time is not None:
+                control["final_time"] = final_time
+            if time_step is not None:
+                control["time_step"] = time_step
+            if saveper is not None:
+                control["saveper"] = saveper
+            result = model.run(
+                params={k: v for k, v in params.items()},
+                return_columns=columns,
+                final_time=control.get("final_time"),
+                time_step=control.get("time_step"),
+                saveper=control.get("saveper"),
+            )
+        result.index.name = "year"
+        return result
+
+    def constants_frame(self) -> pd.DataFrame:
+        """All constants with units, ranges, defaults, sector and comment."""
+        rows = [
+            {
+                "name": c.name,
+                "py_name": c.py_name,
+                "sector": c.sector,
+                "default": c.default,
+                "units": c.units,
+                "min": c.minimum,
+                "max": c.maximum,
+                "step": c.step,
+                "adjustable": c.adjustable,
+                "comment": c.comment,
+            }
+            for c in self.constants.values()
+        ]
+        return pd.DataFrame(rows)
+
+    def variables_frame(self) -> pd.DataFrame:
+        """Every variable (stocks, flows, auxiliaries, constants) with its documentation."""
+        return pd.DataFrame([v.__dict__ for v in self.variables.values()])
+
+    def stocks(self) -> list[str]:
+        """Vensim names of the stocks (INTEG) of the model."""
+        return [
+            v.name
+            for v in self.variables.values()
+            if v.subtype == "Integ"
+        ]
+
+
+def _finite_or_none(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+@lru_cache(maxsize=4)
+def load_model(mdl_path: str | Path = MODEL_PATH) -> TerritorialModel:
+    """Load (and cache) the model documentation and runner. Immutable once built."""
+    return TerritorialModel(mdl_path)
+
+
+def list_constants(mdl_path: str | Path = MODEL_PATH) -> pd.DataFrame:
+    """Constants of the model with units, ranges, defaults, sector and comment."""
+    return load_model(mdl_path).constants_frame()
+
+
+def run_scenario(
+    overrides: Mapping[str, object] | None = None,
+    return_columns: Iterable[str] | None = None,
+    mdl_path: str | Path = MODEL_PATH,
+    **kwargs: float,
+) -> pd.DataFrame:
+    """Run a scenario (mapping of constant overrides) and return results by year."""
+    columns = list(return_columns) if return_columns is not None else None
+    return load_model(mdl_path).run(overrides, return_columns=columns, **kwargs)

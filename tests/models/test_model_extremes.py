@@ -1,0 +1,137 @@
+"""Extreme-condition tests: levers pushed to their limits move the model the expected way.
+
+Expectations come from the structure described in DOMAIN.md, not from earlier outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.model import ModelInputError, load_model, run_scenario
+
+MODEL = load_model()
+POLICY_YEAR = MODEL.constants["policy start year"].default
+
+
+def test_no_migration_keeps_urbanization_rate_constant() -> None:
+    out = run_scenario({"migration coefficient": 0})
+    rate = out["urbanization rate"]
+    # Urban and rural populations share one birth and death rate, so without
+    # migration the urban share cannot move.
+    np.testing.assert_allclose(rate, rate.iloc[0], rtol=1e-12)
+    assert (out["rural to urban migration"] == 0).all()
+
+
+def test_migration_raises_urbanization_towards_saturation() -> None:
+    out = run_scenario({})
+    rate = out["urbanization rate"]
+    saturation = 100 * MODEL.constants["saturation urbanization level"].default
+    assert (np.diff(rate) >= -1e-12).all()
+    assert rate.iloc[-1] <= saturation + 1e-9
+    assert rate.iloc[-1] > rate.iloc[0] + 30
+
+
+def test_frozen_urban_boundary_stops_urban_expansion() -> None:
+    out = run_scenario({"urban growth boundary": 0})
+    after = out.loc[out.index >= POLICY_YEAR, "Urban Construction Land"]
+    np.testing.assert_allclose(after, after.iloc[0], rtol=1e-12)
+    base = run_scenario({})
+    assert base.loc[2100, "Urban Construction Land"] > after.iloc[0] + 1
+
+
+def test_zero_afforestation_leaves_potential_space_unplanted() -> None:
+    out = run_scenario({"historical afforestation rate": 0, "additional afforestation rate": 0})
+    assert (out["afforestation"] == 0).all()
+    space = out["sink potential space"]
+    assert (np.diff(space) <= 1e-9).all()
+    base = run_scenario({})
+    assert out.loc[2060, "total forest area"] < base.loc[2060, "total forest area"]
+    assert out.loc[2060, "land carbon sink"] < base.loc[2060, "land carbon sink"]
+
+
+def test_full_non_fossil_energy_removes_fossil_energy_emissions() -> None:
+    year = 2040
+    out = run_scenario({"year of full non fossil energy": year})
+    after = out.loc[out.index >= year]
+    assert (after["fossil energy CO2 emissions"] == 0).all()
+    assert (after["non fossil share of primary energy"] == 1).all()
+    before = out.loc[out.index < year, "fossil energy CO2 emissions"]
+    assert (before > 0).all()
+    base = run_scenario({})
+    assert (after["gross emissions"] < base.loc[after.index, "gross emissions"]).all()
+
+
+def test_compensation_ratio_two_displaces_more_land_than_one() -> None:
+    low = run_scenario({"compensation ratio": 1})
+    high = run_scenario({"compensation ratio": 2})
+    # More cropland is cleared elsewhere for each hectare lost to construction...
+    assert high.loc[2060, "Cropland"] > low.loc[2060, "Cropland"]
+    assert high.loc[2060, "total forest area"] < low.loc[2060, "total forest area"]
+    assert high.loc[2060, "Grassland"] < low.loc[2060, "Grassland"]
+    # ...so more land carbon is lost.
+    assert (
+        high.loc[2000:2060, "land conversion emissions"].sum()
+        > low.loc[2000:2060, "land conversion emissions"].sum()
+    )
+    # With ratio 1 the balance rule keeps cropland lost to construction replaced
+    # one for one (up to reclaimed village land, which is zero by default).
+    occupied = low.loc[2000:2060, "cropland occupied by construction"]
+    compensated = low.loc[2000:2060, "cropland compensation"]
+    np.testing.assert_allclose(compensated, occupied, rtol=1e-9)
+
+
+def test_red_line_protects_forest_from_conversion() -> None:
+    protected = run_scenario(
+        {"ecological red line share": 0.95, "protection share before red line": 0.95}
+    )
+    open_ = run_scenario({"ecological red line share": 0, "protection share before red line": 0})
+    assert (
+        protected["forest clearing"].sum() < open_["forest clearing"].sum()
+    )
+
+
+def test_api_returns_every_stock_flow_and_indicator_by_year() -> None:
+    out = run_scenario({})
+    assert out.index[0] == MODEL.time_settings["INITIAL TIME"]
+    assert out.index[-1] == MODEL.time_settings["FINAL TIME"]
+    assert list(np.diff(out.index)) == [1.0] * (len(out) - 1)
+    for name in MODEL.stocks() + [
+        "urbanization rate",
+        "forest coverage",
+        "cropland minus red line",
+        "construction land per capita",
+        "CO2 per capita",
+        "co2 per unit GDP",
+        "carbon gap",
+        "net emissions",
+        "growth attributable emissions",
+    ]:
+        assert name in out.columns, name
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"migration coeficient": 0.1}, "unknown model variable 'migration coeficient'"),
+        ({"migration coefficient": 0.5}, "outside the allowed range [0, 0.2]"),
+        ({"migration coefficient": "fast"}, "must be a number"),
+        ({"gross emissions": 1.0}, "not a constant"),
+        ({"initial cropland share": 0.8, "initial grassland share": 0.8}, "must not exceed 1"),
+    ],
+)
+def test_bad_overrides_give_clear_errors(overrides: dict, fragment: str) -> None:
+    with pytest.raises(ModelInputError) as err:
+        run_scenario(overrides)
+    assert fragment in str(err.value)
+
+
+def test_constants_listing_has_units_ranges_and_comments() -> None:
+    frame = MODEL.constants_frame()
+    adjustable = frame[frame["adjustable"]]
+    assert len(adjustable) > 80
+    assert (adjustable["units"].str.len() > 0).all()
+    assert (adjustable["comment"].str.len() > 10).all()
+    assert (adjustable["min"] <= adjustable["default"]).all()
+    assert (adjustable["default"] <= adjustable["max"]).all()
+    assert (frame["sector"].str.len() > 0).all()
