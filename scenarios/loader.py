@@ -1,0 +1,549 @@
+"""Scenario files: load, validate, merge base chains, write (情景文件的读取、校验与写出).
+
+A scenario file ``scenarios/<key>.yaml`` looks like::
+
+    name: {en: "Dual-carbon policy package", zh: "双碳政策组合"}
+    description: {en: "...", zh: "..."}
+    base: baseline            # optional: the overrides of scenarios/baseline.yaml come first
+    overrides:                # model constants, Vensim names (PySD python names accepted)
+      additional non fossil share: 0.15
+    rationale:                # why each value was chosen, one entry per override
+      additional non fossil share: {en: "...", zh: "..."}
+    calibration: {...}        # optional metadata block written by the calibration
+    targets: {region: xiongan}   # optional: targets set (analysis/targets.yaml region
+                                 # and/or region_file relative to the scenario file)
+
+Rules (every violation is a :class:`ScenarioError` naming the file and the key):
+
+* top-level keys are the ones above; ``name`` and ``description`` need non-empty ``en``
+  and ``zh`` texts;
+* ``overrides`` is a mapping of model constants to numbers inside the ranges declared
+  in the model file (checked by :meth:`models.model.TerritorialModel.validate_overrides`,
+  which also checks that the initial land shares add up to at most 1);
+* ``base`` names another scenario file in the same folder; its (merged) overrides are
+  applied first, then this file's; cycles and missing bases are errors;
+* ``rationale`` has one ``{en, zh}`` entry per override of *this* file.  A file with a
+  ``calibration`` block may omit rationale for its (calibrated) constants: they get a
+  standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
+  app) fills missing entries with "no rationale given";
+* ``calibration`` is free-form metadata (a mapping); a scenario without one inherits
+  the block of its base chain, because it runs on the base's calibrated constants.
+
+Values are in the units of the model file (areas 10^4 ha, population 10^4 persons,
+emissions Mt CO2/yr, ...); see ``python -c "from models.model import list_constants;
+print(list_constants())"``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from analysis.targets import TargetsConfigError, load_targets
+from models.model import ModelInputError, load_model
+
+__all__ = [
+    "SCENARIO_DIR",
+    "TOP_LEVEL_KEYS",
+    "LANGUAGES",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "list_scenarios",
+    "scenario_from_mapping",
+    "scenario_to_mapping",
+    "scenario_to_yaml",
+    "write_scenario",
+]
+
+#: Folder of the bundled scenario files.
+SCENARIO_DIR: Path = Path(__file__).resolve().parent
+
+#: Allowed top-level keys of a scenario file.
+TOP_LEVEL_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "base",
+    "overrides",
+    "rationale",
+    "calibration",
+    "targets",
+)
+
+#: Languages every user-facing text must have.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+_TARGETS_KEYS = ("region", "region_file")
+_KEY_RE = re.compile(r"[^A-Za-z0-9_\-]+")
+
+_CALIBRATED = MappingProxyType(
+    {
+        "en": "Calibrated: fitted to the historical series (see the calibration block).",
+        "zh": "校准值：依据历史数据拟合（见 calibration 部分）。",
+    }
+)
+_NO_RATIONALE = MappingProxyType({"en": "No rationale given.", "zh": "未给出理由。"})
+
+
+class ScenarioError(ValueError):
+    """A scenario file or mapping is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario.
+
+    Attributes:
+        key: identifier, the file name without ``.yaml`` (e.g. ``dual_carbon``).
+        name: display name, ``{'en': ..., 'zh': ...}``.
+        description: description, ``{'en': ..., 'zh': ...}``.
+        overrides: constant overrides merged along the base chain, Vensim name →
+            value in the unit of the model file.
+        rationale: Vensim name → ``{'en', 'zh'}`` reason, for every key of ``overrides``.
+        calibration: the calibration metadata block (own or inherited), or None.
+        path: the file the scenario was read from (None for a mapping).
+        base: key of the declared base scenario, or None.
+        own_overrides: the overrides declared in this file only (Vensim names).
+        targets: optional targets selection ``{'region': ..., 'region_file': ...}``
+            (``region_file`` resolved to an absolute path), or None for the national set.
+    """
+
+    key: str
+    name: Mapping[str, str]
+    description: Mapping[str, str]
+    overrides: Mapping[str, float]
+    rationale: Mapping[str, Mapping[str, str]]
+    calibration: Mapping[str, Any] | None = None
+    path: Path | None = None
+    base: str | None = None
+    own_overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    targets: Mapping[str, str] | None = None
+
+    def label(self, lang: str = "en") -> str:
+        """Display name in ``lang`` ('en' or 'zh')."""
+        return self.name["zh" if lang == "zh" else "en"]
+
+    def text(self, lang: str = "en") -> str:
+        """Description in ``lang`` ('en' or 'zh')."""
+        return self.description["zh" if lang == "zh" else "en"]
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def list_scenarios(directory: str | Path = SCENARIO_DIR) -> list[str]:
+    """Keys of the scenario files in ``directory`` (``baseline`` first, then by name)."""
+    keys = sorted(p.stem for p in Path(directory).glob("*.yaml"))
+    return sorted(keys, key=lambda k: (k != "baseline", k))
+
+
+def load_scenario(
+    name_or_path: str | Path,
+    *,
+    directory: str | Path = SCENARIO_DIR,
+    require_rationale: bool = True,
+) -> Scenario:
+    """Load and validate a scenario by key (``'dual_carbon'``) or by file path.
+
+    Args:
+        name_or_path: a key of a file in ``directory`` or a path to a ``.yaml`` file.
+        directory: folder searched for keys (default: the bundled ``scenarios/``).
+        require_rationale: when True every override of a file needs a rationale.
+
+    Raises:
+        ScenarioError: unknown scenario, unreadable file or any validation error.
+    """
+    return _load_file(_locate(name_or_path, Path(directory)), (), require_rationale)
+
+
+def scenario_from_mapping(
+    data: Any,
+    source: str = "<mapping>",
+    *,
+    key: str | None = None,
+    base_dir: str | Path = SCENARIO_DIR,
+    require_rationale: bool = True,
+) -> Scenario:
+    """Validate a parsed scenario (e.g. an uploaded YAML file) and build a :class:`Scenario`.
+
+    Args:
+        data: the parsed YAML mapping.
+        source: name used in error messages (e.g. the uploaded file name).
+        key: scenario key; default: the stem of ``source`` made identifier-safe.
+        base_dir: folder in which ``base`` scenarios are looked up.
+        require_rationale: see :func:`load_scenario`.
+    """
+    if key is None:
+        key = _KEY_RE.sub("_", Path(str(source)).stem).strip("_") or "custom"
+    return _build(data, source, key, None, Path(base_dir), (), require_rationale)
+
+
+def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str, Any]:
+    """Plain-dict form of ``scenario`` (the inverse of :func:`scenario_from_mapping`).
+
+    Args:
+        flatten: True (default) writes a self-contained scenario: no ``base``, all merged
+            overrides with their rationale and the (possibly inherited) calibration
+            block. False keeps ``base`` and only this file's own overrides.
+    """
+    if flatten or scenario.base is None:
+        overrides = dict(scenario.overrides)
+    else:
+        overrides = dict(scenario.own_overrides)
+    data: dict[str, Any] = {
+        "name": dict(scenario.name),
+        "description": dict(scenario.description),
+    }
+    if not flatten and scenario.base is not None:
+        data["base"] = scenario.base
+    data["overrides"] = {k: _plain_number(v) for k, v in overrides.items()}
+    data["rationale"] = {k: dict(scenario.rationale.get(k, _NO_RATIONALE)) for k in overrides}
+    if scenario.calibration is not None:
+        data["calibration"] = _thaw(scenario.calibration)
+    if scenario.targets is not None:
+        data["targets"] = dict(scenario.targets)
+    return data
+
+
+def scenario_to_yaml(scenario: Scenario, *, flatten: bool = True) -> str:
+    """YAML text of ``scenario`` (UTF-8, Chinese kept readable); see :func:`scenario_to_mapping`."""
+    header = (
+        f"# Scenario '{scenario.key}' (情景). Values in the units of "
+        "models/territorial_carbon.mdl.\n"
+    )
+    return header + yaml.safe_dump(
+        scenario_to_mapping(scenario, flatten=flatten),
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
+
+
+def write_scenario(scenario: Scenario, path: str | Path, *, flatten: bool = True) -> Path:
+    """Write ``scenario`` as YAML to ``path`` after re-validating the text.
+
+    The text is validated first (with ``flatten=False`` the base must exist next to
+    ``path``), then written to a temporary file in the same folder and moved into
+    place, so an existing file is never overwritten by an invalid or partial scenario.
+    Overrides without a rationale get "No rationale given".
+
+    Raises:
+        ScenarioError: the written text would not validate (nothing is written).
+    """
+    path = Path(path)
+    text = scenario_to_yaml(scenario, flatten=flatten)
+    # validate exactly what will be read back: this text, bases looked up next to ``path``
+    _build(yaml.safe_load(text), str(path), path.stem, path, path.parent.resolve(), (), True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".yaml.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+
+def _locate(name_or_path: str | Path, directory: Path) -> Path:
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml") or os.sep in text or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError(f"{candidate}: scenario file not found")
+        return candidate.resolve()
+    path = directory / f"{text}.yaml"
+    if path.is_file():
+        return path.resolve()
+    known = list_scenarios(directory)
+    close = difflib.get_close_matches(text, known, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise ScenarioError(
+        f"unknown scenario '{text}' (no file {path}).{hint} Available: {', '.join(known)}"
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: scenario file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def _load_file(path: Path, chain: tuple[Path, ...], require_rationale: bool) -> Scenario:
+    if path in chain:
+        cycle = " -> ".join(p.stem for p in (*chain, path))
+        raise ScenarioError(f"{chain[-1]}: 'base' makes a cycle: {cycle}")
+    data = _read_yaml(path)
+    return _build(data, str(path), path.stem, path, path.parent, (*chain, path), require_rationale)
+
+
+def _build(
+    data: Any,
+    source: str,
+    key: str,
+    path: Path | None,
+    base_dir: Path,
+    chain: tuple[Path, ...],
+    require_rationale: bool,
+) -> Scenario:
+    """Validate one parsed scenario and merge it with its base chain."""
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else type(data).__name__
+        raise ScenarioError(f"{source}: a scenario must be a mapping of {list(TOP_LEVEL_KEYS)}, got {kind}")
+    unknown = [str(k) for k in data if k not in TOP_LEVEL_KEYS]
+    if unknown:
+        hints = [
+            f"'{u}'" + (f" (did you mean '{m[0]}'?)" if (m := difflib.get_close_matches(u, TOP_LEVEL_KEYS, 1)) else "")
+            for u in unknown
+        ]
+        raise ScenarioError(
+            f"{source}: unknown top-level key(s) {', '.join(hints)}; allowed: {', '.join(TOP_LEVEL_KEYS)}"
+        )
+    name = _texts(source, "name", data.get("name"))
+    description = _texts(source, "description", data.get("description"))
+
+    base = _load_base(source, data.get("base"), base_dir, chain, require_rationale)
+    calibration = _calibration(source, data.get("calibration"))
+    own_raw = _overrides_mapping(source, data.get("overrides"))
+
+    model = load_model()
+    own_names: dict[str, str] = {}  # Vensim name -> key as written
+    for raw_key in own_raw:
+        try:
+            vensim = model.resolve(str(raw_key))
+        except ModelInputError as err:
+            raise ScenarioError(f"{source}: overrides: {err}") from None
+        if vensim in own_names:
+            raise ScenarioError(
+                f"{source}: overrides: '{raw_key}' and '{own_names[vensim]}' name the same "
+                f"constant '{vensim}'"
+            )
+        own_names[vensim] = str(raw_key)
+    inherited = {} if base is None else {k: v for k, v in base.overrides.items() if k not in own_names}
+    try:
+        validated = model.validate_overrides({**inherited, **own_raw}, source=f"{source}: overrides")
+    except ModelInputError as err:
+        raise ScenarioError(str(err)) from None
+    own = {name: validated[name] for name in own_names if name in validated}
+    merged = {**inherited, **own}
+
+    own_rationale = _rationale(source, data.get("rationale"), own_names, model)
+    filler = _CALIBRATED if calibration is not None else (_NO_RATIONALE if not require_rationale else None)
+    missing = [own_names[n] for n in own if n not in own_rationale]
+    if missing and filler is None:
+        raise ScenarioError(
+            f"{source}: rationale: missing entry for override(s) {', '.join(repr(m) for m in missing)}; "
+            "give {en: ..., zh: ...} for each (cite a seed file or state that it is an assumption)"
+        )
+    rationale = {} if base is None else {k: base.rationale[k] for k in inherited}
+    for name_ in own:
+        rationale[name_] = own_rationale.get(name_, filler)
+
+    if calibration is None and base is not None:
+        calibration = base.calibration
+    targets = _targets(source, data.get("targets"), base_dir)
+    if targets is None and base is not None:
+        targets = base.targets
+
+    return Scenario(
+        key=key,
+        name=MappingProxyType(name),
+        description=MappingProxyType(description),
+        overrides=MappingProxyType(merged),
+        rationale=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in rationale.items()}),
+        calibration=calibration,
+        path=path,
+        base=None if base is None else base.key,
+        own_overrides=MappingProxyType(own),
+        targets=targets,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Field validators
+# --------------------------------------------------------------------------------------
+
+
+def _texts(source: str, field_name: str, value: Any) -> dict[str, str]:
+    """Validate a ``{en: ..., zh: ...}`` text mapping."""
+    if value is None:
+        raise ScenarioError(f"{source}: missing '{field_name}' ({{en: ..., zh: ...}} required)")
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            f"{source}: '{field_name}' must be a mapping {{en: ..., zh: ...}}, got {type(value).__name__}"
+        )
+    extra = [str(k) for k in value if k not in LANGUAGES]
+    if extra:
+        raise ScenarioError(
+            f"{source}: '{field_name}': unknown language(s) {extra}; allowed: {list(LANGUAGES)}"
+        )
+    out = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise ScenarioError(
+                f"{source}: '{field_name}.{lang}' is missing or empty (a non-empty string is required)"
+            )
+        out[lang] = _join_cjk_lines(text.strip()) if lang == "zh" else text.strip()
+    return out
+
+
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_CJK_FOLD_RE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}0-9])")
+
+
+def _join_cjk_lines(text: str) -> str:
+    """Drop the space YAML folding puts where a Chinese line was broken (``>-`` blocks)."""
+    return _CJK_FOLD_RE.sub("", text)
+
+
+def _overrides_mapping(source: str, value: Any) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            f"{source}: 'overrides' must be a mapping of model constant names to numbers, "
+            f"got {type(value).__name__}"
+        )
+    for k in value:
+        if not isinstance(k, str):
+            raise ScenarioError(f"{source}: overrides: key {k!r} must be a constant name (string)")
+    return value
+
+
+def _rationale(
+    source: str, value: Any, own_names: Mapping[str, str], model: Any
+) -> dict[str, dict[str, str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            f"{source}: 'rationale' must be a mapping of override names to {{en: ..., zh: ...}}, "
+            f"got {type(value).__name__}"
+        )
+    out: dict[str, dict[str, str]] = {}
+    for raw_key, texts in value.items():
+        try:
+            vensim = model.resolve(str(raw_key))
+        except ModelInputError as err:
+            raise ScenarioError(f"{source}: rationale: {err}") from None
+        if vensim not in own_names:
+            raise ScenarioError(
+                f"{source}: rationale: '{raw_key}' is not overridden in this file "
+                "(rationale entries must match the overrides)"
+            )
+        out[vensim] = _texts(source, f"rationale.{raw_key}", texts)
+    return out
+
+
+def _calibration(source: str, value: Any) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            f"{source}: 'calibration' must be a mapping (metadata block), got {type(value).__name__}"
+        )
+    return _freeze(copy.deepcopy(dict(value)))
+
+
+def _targets(source: str, value: Any, base_dir: Path) -> Mapping[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(
+            f"{source}: 'targets' must be a mapping with keys {list(_TARGETS_KEYS)}, got {type(value).__name__}"
+        )
+    extra = [str(k) for k in value if k not in _TARGETS_KEYS]
+    if extra:
+        raise ScenarioError(f"{source}: targets: unknown key(s) {extra}; allowed: {list(_TARGETS_KEYS)}")
+    out: dict[str, str] = {}
+    for k in _TARGETS_KEYS:
+        v = value.get(k)
+        if v is None:
+            continue
+        if not isinstance(v, str) or not v.strip():
+            raise ScenarioError(f"{source}: targets.{k} must be a non-empty string, got {v!r}")
+        out[k] = str((base_dir / v).resolve()) if k == "region_file" else v
+    try:
+        load_targets(region=out.get("region"), region_file=out.get("region_file"))
+    except TargetsConfigError as err:
+        raise ScenarioError(f"{source}: targets: {err}") from None
+    return MappingProxyType(out)
+
+
+def _load_base(
+    source: str, value: Any, base_dir: Path, chain: tuple[Path, ...], require_rationale: bool
+) -> Scenario | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{source}: 'base' must be the key of another scenario file, got {value!r}")
+    path = (base_dir / f"{value.strip()}.yaml").resolve()
+    if not path.is_file():
+        known = list_scenarios(base_dir)
+        close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ScenarioError(
+            f"{source}: base scenario '{value}' not found (no file {path}).{hint} "
+            f"Available: {', '.join(known)}"
+        )
+    if path in chain:
+        cycle = " -> ".join(p.stem for p in (*chain, path))
+        raise ScenarioError(f"{source}: 'base' makes a cycle: {cycle}")
+    return _load_file(path, chain, require_rationale)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _plain_number(value: float) -> int | float:
+    """Integral floats as int so that YAML shows ``2100`` rather than ``2100.0``."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return int(value)
+    return float(value)

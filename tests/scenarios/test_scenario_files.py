@@ -1,0 +1,185 @@
+"""Every bundled scenario file loads, validates, runs and moves the model the way its
+description says (directions are taken from the descriptions, not from outputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import turning_points as tpmod
+from models.model import load_model
+from scenarios import list_scenarios, load_scenario
+
+EXPECTED = {
+    "baseline",
+    "dual_carbon",
+    "compact_urbanization",
+    "sink_enhancement",
+    "cropland_displacement_stress",
+    "slow_rural_reform",
+    "archetype_urbanized",
+    "archetype_agricultural",
+    "archetype_ecological",
+}
+LAND_STOCKS = (
+    "Urban Construction Land",
+    "Rural Construction Land",
+    "Cropland",
+    "Young Forest",
+    "Middle Aged Forest",
+    "Mature Forest",
+    "Grassland",
+    "Wetland and Water",
+    "Other Land Suitable for Forest",
+    "Other Land Unsuitable",
+)
+
+
+def at(df: pd.DataFrame, var: str, year: int) -> float:
+    return float(df.loc[float(year), var])
+
+
+def total(df: pd.DataFrame, var: str, start: int, end: int) -> float:
+    """Sum of a yearly flow over whole years start..end (units of the flow × yr)."""
+    t = df.index.to_numpy(float)
+    return float(df.loc[(t >= start) & (t <= end), var].sum())
+
+
+def test_all_expected_files_exist() -> None:
+    assert EXPECTED <= set(list_scenarios())
+    assert list_scenarios()[0] == "baseline"
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_file_is_valid_and_documented(key: str) -> None:
+    sc = load_scenario(key)
+    assert sc.key == key and sc.path is not None and sc.path.name == f"{key}.yaml"
+    for lang in ("en", "zh"):
+        assert sc.name[lang] and sc.description[lang]
+    model = load_model()
+    for name, value in sc.overrides.items():
+        const = model.constants[name]  # resolved to a Vensim constant name
+        assert const.minimum <= value <= const.maximum, name
+        texts = sc.rationale[name]
+        assert texts["en"].strip() and texts["zh"].strip()
+    for name in sc.own_overrides:  # each number cites a seed or says it is an assumption
+        en, zh = sc.rationale[name]["en"].lower(), sc.rationale[name]["zh"]
+        assert "seed" in en or "assumption" in en, (key, name)
+        assert "种子文献" in zh or "假设" in zh, (key, name)
+    if key != "baseline":
+        assert sc.base == "baseline"
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_runs_conserve_area_and_yield_turning_points(all_runs, key: str) -> None:
+    run = all_runs[key]
+    df = run.results
+    assert df.index[0] == 1990 and df.index[-1] == 2100
+    assert np.isfinite(df.select_dtypes("number").to_numpy()).all()
+    area = df[list(LAND_STOCKS)].sum(axis=1)
+    np.testing.assert_allclose(area, df["total land area"], rtol=1e-9)
+    assert (df[list(LAND_STOCKS)] >= -1e-9).all().all()
+    assert isinstance(run.turning_points, tpmod.TurningPointTable)
+    assert run.turning_points.keys() == list(tpmod.KEYS)
+    assert len(run.targets) > 0 and {"key", "passed"} <= set(run.targets.columns)
+
+
+# ---------------------------------------------------------------- policy directions
+
+
+def test_dual_carbon_directions(all_runs) -> None:
+    base, dual = all_runs["baseline"], all_runs["dual_carbon"]
+    b, d = base.results, dual.results
+    years = b.index[b.index >= 2030]
+    assert (d.loc[years, "gross emissions"] < b.loc[years, "gross emissions"]).all()
+    assert at(d, "gross emissions", 2040) < at(b, "gross emissions", 2040)
+    tp3_b, tp3_d = base.turning_points["tp3"], dual.turning_points["tp3"]
+    assert tp3_d.reached and tp3_b.reached and tp3_d.year <= tp3_b.year
+    assert at(d, "non fossil share of primary energy", 2030) > at(b, "non fossil share of primary energy", 2030)
+    assert at(d, "co2 per unit GDP", 2040) < at(b, "co2 per unit GDP", 2040)
+
+
+def test_compact_urbanization_directions(all_runs) -> None:
+    base, comp = all_runs["baseline"], all_runs["compact_urbanization"]
+    b, c = base.results, comp.results
+    assert at(c, "Urban Construction Land", 2050) < at(b, "Urban Construction Land", 2050)
+    occupied = "cropland occupied by construction"
+    assert total(c, occupied, 2025, 2060) < total(b, occupied, 2025, 2060)
+    assert total(c, "cropland compensation", 2025, 2060) < total(b, "cropland compensation", 2025, 2060)
+    natural = ["total forest area", "Grassland", "Wetland and Water"]
+    assert c.loc[2050.0, natural].sum() > b.loc[2050.0, natural].sum()
+    tp5_b, tp5_c = base.turning_points["tp5"], comp.turning_points["tp5"]
+    assert tp5_c.reached and (not tp5_b.reached or tp5_c.year <= tp5_b.year)
+
+
+def test_sink_enhancement_directions(all_runs) -> None:
+    b, s = all_runs["baseline"].results, all_runs["sink_enhancement"].results
+    assert at(s, "land carbon sink", 2060) > at(b, "land carbon sink", 2060)
+    assert at(s, "total forest area", 2060) > at(b, "total forest area", 2060)
+    assert at(s, "Rural Construction Land", 2050) < at(b, "Rural Construction Land", 2050)
+
+
+def test_cropland_displacement_stress_directions(all_runs) -> None:
+    b, s = all_runs["baseline"].results, all_runs["cropland_displacement_stress"].results
+    for year in (2050, 2060):
+        assert at(s, "total forest area", year) < at(b, "total forest area", year)
+    lce = "land conversion emissions"
+    assert total(s, lce, 2025, 2060) > total(b, lce, 2025, 2060)
+    assert at(s, "land carbon sink", 2060) < at(b, "land carbon sink", 2060)
+    assert at(s, "Cropland", 2050) > at(b, "Cropland", 2050)
+
+
+def test_slow_rural_reform_directions(all_runs) -> None:
+    b, s = all_runs["baseline"].results, all_runs["slow_rural_reform"].results
+    assert at(s, "urbanization rate", 2050) < at(b, "urbanization rate", 2050)
+    assert at(s, "Rural Population", 2050) > at(b, "Rural Population", 2050)
+    assert at(s, "Rural Construction Land", 2050) > at(b, "Rural Construction Land", 2050)
+
+
+@pytest.mark.parametrize(
+    "key, first_changed_year",
+    [
+        ("dual_carbon", 2025),
+        ("compact_urbanization", 2025),
+        ("slow_rural_reform", 2025),
+        # the model applies the ecological red line share from the red line year (2018)
+        ("sink_enhancement", 2018),
+        # ... and compensation ratio and weights from the balance rule start year (1999)
+        ("cropland_displacement_stress", 1999),
+    ],
+)
+def test_policies_leave_history_unchanged(all_runs, key: str, first_changed_year: int) -> None:
+    b = all_runs["baseline"].results
+    df = all_runs[key].results
+    before = b.index[b.index < first_changed_year]
+    for var in ("gross emissions", "land carbon sink", "total construction land", "total population"):
+        np.testing.assert_allclose(df.loc[before, var], b.loc[before, var], rtol=1e-12, err_msg=var)
+
+
+# ---------------------------------------------------------------- archetypes
+
+
+def _share(df: pd.DataFrame, var: str, year: int) -> float:
+    return at(df, var, year) / at(df, "total land area", year)
+
+
+def test_archetypes_have_their_character(all_runs) -> None:
+    u = all_runs["archetype_urbanized"].results
+    a = all_runs["archetype_agricultural"].results
+    e = all_runs["archetype_ecological"].results
+    # urbanized area: the highest urbanization rate
+    assert at(u, "urbanization rate", 2020) > max(at(a, "urbanization rate", 2020), at(e, "urbanization rate", 2020))
+    # agricultural area: the largest cropland share
+    assert _share(a, "Cropland", 2020) > max(_share(u, "Cropland", 2020), _share(e, "Cropland", 2020))
+    # ecological area: the highest forest coverage, net sink, carbon neutral by 2060
+    assert at(e, "forest coverage", 2020) > max(at(u, "forest coverage", 2020), at(a, "forest coverage", 2020))
+    neutral = all_runs["archetype_ecological"].turning_points["neutrality"]
+    assert neutral.status == "before_start" or (neutral.reached and neutral.year <= 2060)
+
+
+def test_archetype_red_line_target_uses_the_regional_red_line(all_runs) -> None:
+    for key in ("archetype_urbanized", "archetype_agricultural", "archetype_ecological"):
+        run = all_runs[key]
+        row = run.targets.set_index("key").loc["cropland_red_line"]
+        assert f"{run.scenario.overrides['cropland red line']:g}" in row["target"]
