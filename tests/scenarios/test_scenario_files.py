@@ -143,10 +143,8 @@ def test_slow_rural_reform_directions(all_runs) -> None:
         ("dual_carbon", 2025),
         ("compact_urbanization", 2025),
         ("slow_rural_reform", 2025),
-        # the model applies the ecological red line share from the red line year (2018)
-        ("sink_enhancement", 2018),
-        # ... and compensation ratio and weights from the balance rule start year (1999)
-        ("cropland_displacement_stress", 1999),
+        ("sink_enhancement", 2025),
+        ("cropland_displacement_stress", 2025),
     ],
 )
 def test_policies_leave_history_unchanged(all_runs, key: str, first_changed_year: int) -> None:
