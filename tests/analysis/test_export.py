@@ -123,7 +123,12 @@ def test_write_results_csv_and_excel(runs, tmp_path: Path) -> None:
     assert set(eco.index) == set(sc.overrides)
     assert eco.loc["total land area", "value"] == 300
     assert eco.loc["total land area", "rationale_zh"] == sc.rationale["total land area"]["zh"]
-    assert ass[ass["scenario"] == "baseline"]["rationale_en"].iloc[0].startswith("No overrides")
+    base = ass[ass["scenario"] == "baseline"].set_index("variable")
+    baseline = runs["baseline"].scenario
+    if baseline.overrides:
+        assert set(base.index) == set(baseline.overrides)
+    else:
+        assert base["rationale_en"].iloc[0].startswith("No overrides")
 
 
 def test_write_spatial_handoff(runs, tmp_path: Path) -> None:

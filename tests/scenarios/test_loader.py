@@ -107,6 +107,7 @@ def test_bundled_baseline_accepts_a_calibration_block() -> None:
     data = yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text(encoding="utf-8"))
     data["calibration"] = {"data": "calibration/data/history_CHN.csv", "fit": {"r2": 0.99}}
     data["overrides"] = {"migration coefficient": 0.066}
+    data["rationale"] = {}  # calibrated constants may go without a hand-written rationale
     sc = scenario_from_mapping(data, "baseline.yaml")
     assert sc.calibration["fit"]["r2"] == 0.99 and sc.key == "baseline"
 

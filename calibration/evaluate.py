@@ -1,0 +1,115 @@
+"""Evaluate many parameter sets of the model at once (模型批量求值).
+
+Every simulation done by calibration goes through :func:`simulate_many`, so the
+simulator behind it is one line (:data:`BACKEND`):
+
+* ``"batch"``: the vectorized NumPy runner ``models.batch`` compiled from PySD's parse
+  of the Vensim file (one call for the whole population, agrees with PySD to ~1e-12);
+* ``"pysd"``: the PySD reference runner ``models.model``, one run after another (slow,
+  kept as a fallback and for cross-checks).
+
+The equations are never written here: both backends read ``models/territorial_carbon.mdl``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from models.model import MODEL_PATH
+
+#: The simulator used by calibration: "batch" (vectorized) or "pysd" (reference loop).
+BACKEND = os.environ.get("CALIBRATION_BACKEND", "batch")
+
+
+class SimulationError(RuntimeError):
+    """The simulator failed for a reason that is not the parameter values."""
+
+
+@lru_cache(maxsize=4)
+def _compiled(path: str, stamp: tuple[int, int]):
+    from models.batch import compile_model
+
+    return compile_model(path)
+
+
+def _batch_model(mdl_path: str | Path):
+    p = Path(mdl_path)
+    st = p.stat()
+    return _compiled(str(p), (st.st_mtime_ns, st.st_size))
+
+
+def model_times(mdl_path: str | Path = MODEL_PATH) -> np.ndarray:
+    """Saved times of the model (years, SAVEPER grid), shape (T,)."""
+    from models.model import load_model
+
+    m = load_model(str(mdl_path)) if Path(mdl_path) != MODEL_PATH else load_model()
+    ts = m.time_settings
+    n = int(round((ts["FINAL TIME"] - ts["INITIAL TIME"]) / ts["SAVEPER"])) + 1
+    return ts["INITIAL TIME"] + ts["SAVEPER"] * np.arange(n)
+
+
+def simulate_many(
+    param_matrix: np.ndarray,
+    names: Sequence[str],
+    outputs: Sequence[str],
+    *,
+    fixed: Mapping[str, float] | None = None,
+    mdl_path: str | Path = MODEL_PATH,
+    backend: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate N parameter sets and return the saved time series of ``outputs``.
+
+    Args:
+        param_matrix: array (N, P): one row per run, one column per name in ``names``.
+        names: Vensim names of the P constants varied between runs.
+        outputs: Vensim names of the variables to return.
+        fixed: constants set to the same value in every run (Vensim name -> value).
+        mdl_path: the Vensim model.
+        backend: ``"batch"`` or ``"pysd"`` (default :data:`BACKEND`).
+
+    Returns:
+        output name -> float array (N, T) on the grid of :func:`model_times`.
+        Runs whose values overflow contain NaN/inf (the caller decides what that costs).
+    """
+    X = np.atleast_2d(np.asarray(param_matrix, dtype=float))
+    names = list(names)
+    if X.shape[1] != len(names):
+        raise ValueError(f"param_matrix has {X.shape[1]} columns for {len(names)} names")
+    fixed = dict(fixed or {})
+    backend = backend or BACKEND
+    n = X.shape[0]
+    if backend == "batch":
+        try:
+            bm = _batch_model(mdl_path)
+        except ImportError as err:  # batch runner not available: reference runner
+            warnings.warn(f"models.batch unavailable ({err}); using the PySD loop (slow)")
+            return simulate_many(X, names, outputs, fixed=fixed, mdl_path=mdl_path,
+                                 backend="pysd")
+        params: dict[str, object] = {k: float(v) for k, v in fixed.items()}
+        for j, name in enumerate(names):
+            params[name] = X[:, j].copy()
+        with np.errstate(all="ignore"):
+            res = bm.run(params, n_runs=n, outputs=list(outputs), n_threads=1)
+        return {o: np.asarray(res.arrays[o], dtype=float) for o in outputs}
+    if backend == "pysd":
+        from models.model import load_model
+
+        m = load_model(str(mdl_path)) if Path(mdl_path) != MODEL_PATH else load_model()
+        out = {o: np.empty((n, len(model_times(mdl_path)))) for o in outputs}
+        for i in range(n):
+            overrides = dict(fixed)
+            overrides.update({name: float(X[i, j]) for j, name in enumerate(names)})
+            df = m.run(overrides, return_columns=list(outputs))
+            for o in outputs:
+                out[o][i] = df[o].to_numpy(dtype=float)
+        return out
+    raise ValueError(f"unknown backend {backend!r}; use 'batch' or 'pysd'")
+
+
+__all__ = ["BACKEND", "SimulationError", "model_times", "simulate_many"]

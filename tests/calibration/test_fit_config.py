@@ -1,0 +1,103 @@
+"""Validation of calibration configurations: clear errors naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calibration.config import ConfigError, load_config
+from calibration.testing import tiny_config, write_config
+
+NATIONAL = Path(__file__).resolve().parents[2] / "calibration" / "national.yaml"
+
+
+def _err(tmp_path, **changes) -> str:
+    p = write_config(tmp_path / "c.yaml", tiny_config(**changes))
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    msg = str(exc.value)
+    assert str(p) in msg  # the file is named
+    assert "\n" not in msg  # one line
+    return msg
+
+
+def test_national_config_is_valid():
+    cfg = load_config(NATIONAL)
+    assert cfg.region == "CHN" and cfg.is_home_region
+    assert cfg.baseline_path.resolve() == (NATIONAL.parent.parent / "scenarios" / "baseline.yaml")
+    assert cfg.report_dir.resolve() == NATIONAL.parent / "reports" / "CHN"
+    names = {p.name for p in cfg.parameters}
+    assert {"migration coefficient", "initial GDP", "historical afforestation rate"} <= names
+    assert cfg.acceptance["co2_fossil_industry"] == 5
+
+
+def test_national_config_for_another_region():
+    cfg = load_config(NATIONAL, region="GBR")
+    assert cfg.baseline_path.name == "baseline_GBR.yaml"
+    assert cfg.fixed["total land area"].value == pytest.approx(2419.3)
+    assert "initial grassland share" not in {p.name for p in cfg.parameters}
+    assert cfg.data[0].path.name == "history_GBR.csv"
+    assert cfg.name["en"].startswith("United Kingdom")
+
+
+def test_other_region_needs_total_land_area(tmp_path):
+    p = write_config(tmp_path / "c.yaml", tiny_config(region="CHN"))
+    with pytest.raises(ConfigError, match="total land area"):
+        load_config(p, region="GBR")
+
+
+@pytest.mark.parametrize("changes, key, text", [
+    ({"colour": 1}, "colour", "unknown key"),
+    ({"region": ""}, "region", "region code"),
+    ({"series": {"no_such_series": 1}}, "series.no_such_series", "unknown history variable"),
+    ({"series": {"gdp": -1}}, "series.gdp", "weight must be >= 0"),
+    ({"series": {"gdp": {"weight": 1, "timing": "noon"}}}, "series.gdp.timing", "not one of"),
+    ({"series": {"co2_land_use_change": 1}}, "series.co2_land_use_change", "display-only"),
+    ({"parameters": {"no such constant": {"bounds": [0, 1]}}}, "parameters.no such constant",
+     "unknown model variable"),
+    ({"parameters": {"migration coefficient": {"bounds": [0.1, 0.5]}}},
+     "parameters.migration coefficient.bounds", "outside the model range"),
+    ({"parameters": {"migration coefficient": {"bounds": [0.1, 0.05]}}},
+     "parameters.migration coefficient.bounds", "must be below"),
+    ({"parameters": {"migration coefficient": {}}}, "parameters.migration coefficient",
+     "give 'bounds'"),
+    ({"parameters": {"total population": {"bounds": [0, 1]}}}, "parameters.total population",
+     "not a constant"),
+    ({"parameters": {"migration coefficient": {"anchor": {"series": "gdp", "factor": [1]}}}},
+     "parameters.migration coefficient.anchor.factor", "list [low, high]"),
+    ({"parameters": {"migration coefficient": {"bounds": [0.02, 0.1]}},
+      "fixed": {"migration coefficient": 0.05}}, "parameters.migration coefficient",
+     "also fixed"),
+    ({"fixed": {"migration coefficient": 5}}, "migration coefficient", "outside the allowed range"),
+    ({"window": {"start": 1980}}, "window.start", "INITIAL TIME"),
+    ({"window": {"start": 2000, "end": 1995}}, "window.end", "must be after"),
+    ({"optimizer": {"popsize": 1}}, "optimizer.popsize", ">= 2"),
+    ({"optimizer": {"speed": 1}}, "speed", "unknown key"),
+    ({"data": ["missing.csv"]}, "data[0]", "not found"),
+    ({"parameters": {
+        "initial cropland share": {"bounds": [0.1, 0.5]},
+        "initial forest share": {"bounds": [0.1, 0.5]}}}, "parameters", "add up to"),
+    ({"acceptance": {"gdp": 0}}, "acceptance.gdp", "> 0"),
+])
+def test_errors_name_the_key(tmp_path, changes, key, text):
+    msg = _err(tmp_path, **changes)
+    assert key in msg and text in msg, msg
+
+
+def test_invalid_yaml_and_non_mapping(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("region: CHN\nseries: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.yaml: invalid YAML \(line"):
+        load_config(p)
+    p.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must contain a YAML mapping"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_fit_until_must_lie_in_the_window(tmp_path):
+    p = write_config(tmp_path / "c.yaml", tiny_config())
+    with pytest.raises(ConfigError, match="--fit-until"):
+        load_config(p, fit_until=1985)

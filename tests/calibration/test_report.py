@@ -1,0 +1,63 @@
+"""Fit report: Markdown, figures, statistics windows, atomic writing."""
+
+from __future__ import annotations
+
+import pytest
+
+import calibration.report as report_mod
+from calibration.config import load_config
+from calibration.fit import fit
+from calibration.observations import load_region_history
+from calibration.report import assess, write_report
+from calibration.testing import tiny_config, write_config
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rep")
+    cfg = load_config(write_config(d / "tiny.yaml", tiny_config()), fit_until=2010)
+    hist = load_region_history(cfg)
+    result, _ = fit(cfg, hist)
+    return cfg, hist, result
+
+
+def test_report_contents(fitted, tmp_path):
+    cfg, hist, result = fitted
+    a = assess(cfg, result.overrides(), hist, fitted_end=result.window[1])
+    path = write_report(cfg, a, hist, tmp_path / "out", result)
+    text = path.read_text(encoding="utf-8")
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"report.md", "statistics.csv", "fit_result.json", "fig_gdp.png",
+            "fig_urbanization_rate.png"} <= files
+    assert (tmp_path / "out" / "fig_gdp.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "fitted to data up to 2010" in text
+    for needle in ("## Acceptance", "Theil U", "U^M", "U^S", "U^C", "## Parameters",
+                   "`migration coefficient`", "## Warnings", "out-of-sample (not fitted) (2011–",
+                   "in-sample, evaluation window (2000–2010)", "![gdp](fig_gdp.png)"):
+        assert needle in text, needle
+    # windows: in-sample up to 2010, out-of-sample after it
+    st = a.stats
+    assert st[st.window == "fit"]["last"].max() == 2010
+    assert st[st.window == "out_of_sample"]["first"].min() == 2011
+    oos = st[st.window == "out_of_sample"].set_index("series")
+    assert oos.loc["urbanization_rate", "last"] == 2018 and oos.loc["gdp", "last"] == 2022
+    summary = a.summary()
+    assert set(summary) == {"urbanization_rate", "gdp"}
+    assert {"mape", "rmspe", "r2", "theil_u", "um", "us", "uc"} <= set(summary["gdp"])
+
+
+def test_failed_report_leaves_old_files(fitted, tmp_path, monkeypatch):
+    cfg, hist, result = fitted
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("OLD", encoding="utf-8")
+    a = assess(cfg, result.overrides(), hist, fitted_end=result.window[1])
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr(report_mod, "_figure", boom)
+    with pytest.raises(RuntimeError):
+        write_report(cfg, a, hist, out, result)
+    assert (out / "report.md").read_text(encoding="utf-8") == "OLD"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp dir left
