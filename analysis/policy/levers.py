@@ -1,0 +1,229 @@
+"""Policy levers, lever groups and scenarios for the policy analysis (政策杠杆与情景).
+
+* A *lever* is an adjustable constant of ``models/territorial_carbon.mdl`` (its range
+  ``[min, max, step]`` and unit come from the Vensim file). The model's own policy
+  levers are the constants whose comment starts with "Policy lever"; they take effect
+  from ``policy start year`` (except ``ecological red line share``, which acts from
+  ``ecological red line year``, 2018 by default, i.e. it also changes history).
+* A *lever group* is a named set of constants ({en, zh} → constants) used as one
+  player in the attribution; groups are data (``data/lever_groups.yaml``).
+* A *scenario* is a mapping of constant overrides (Vensim name → value, model unit),
+  given as a dict or a YAML file (with an ``overrides:`` mapping or flat).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+from models.model import MODEL_PATH, ModelInputError, load_model
+
+__all__ = [
+    "DATA_DIR",
+    "DEFAULT_GROUPS_PATH",
+    "EXAMPLE_POLICY_PATH",
+    "LEVER_NAMES",
+    "Lever",
+    "LeverGroup",
+    "PolicyConfigError",
+    "policy_levers",
+    "lever",
+    "label",
+    "load_groups",
+    "load_scenario",
+    "groups_for",
+]
+
+DATA_DIR = Path(__file__).with_name("data")
+DEFAULT_GROUPS_PATH = DATA_DIR / "lever_groups.yaml"
+EXAMPLE_POLICY_PATH = DATA_DIR / "example_policy.yaml"
+
+#: English and Chinese display names of the model's policy levers (Vensim name → names).
+LEVER_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "household registration reform effect": {"en": "Household registration reform", "zh": "户籍制度改革"},
+        "ecological red line share": {"en": "Ecological red line share", "zh": "生态保护红线比例"},
+        "urban land per capita policy change": {
+            "en": "Per-capita urban land standard change", "zh": "人均城镇建设用地标准调整"},
+        "urban growth boundary": {"en": "Urban growth boundary", "zh": "城镇开发边界"},
+        "rural reclamation policy rate": {"en": "Rural land reclamation rate", "zh": "农村建设用地复垦率"},
+        "reclamation to forest share": {"en": "Reclaimed land to forest share", "zh": "复垦还林比例"},
+        "additional afforestation rate": {"en": "Additional afforestation", "zh": "新增造林（国土绿化）"},
+        "returning cropland to forest rate": {"en": "Returning cropland to forest", "zh": "退耕还林"},
+        "additional energy intensity decline": {
+            "en": "Additional energy-intensity decline", "zh": "能耗强度额外下降率"},
+        "additional non fossil share": {"en": "Additional non-fossil share", "zh": "非化石能源占比提升"},
+        "year of full non fossil energy": {"en": "Year of 100 % non-fossil energy", "zh": "全面非化石能源年份"},
+        "low carbon building material share": {"en": "Low-carbon building materials", "zh": "低碳建材比例"},
+        "fertiliser reduction": {"en": "Fertiliser reduction", "zh": "化肥减量"},
+        "CCS start year": {"en": "CCS start year", "zh": "碳捕集与封存起始年"},
+        "CCS capacity growth": {"en": "CCS capacity growth", "zh": "碳捕集与封存能力增速"},
+    }
+)
+
+
+class PolicyConfigError(ValueError):
+    """Invalid lever group, scenario or target configuration; names the source and key."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    """An adjustable model constant with its declared range (model units)."""
+
+    name: str
+    en: str
+    zh: str
+    default: float
+    minimum: float
+    maximum: float
+    step: float | None
+    units: str
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class LeverGroup:
+    """A named set of constants attributed together (one Shapley player)."""
+
+    key: str
+    en: str
+    zh: str
+    constants: tuple[str, ...]
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def label(name: str, lang: str = "en") -> str:
+    """Display name of a constant (Chinese/English for the policy levers, else the name)."""
+    names = LEVER_NAMES.get(name)
+    if names is None:
+        return name
+    return names["zh"] if lang == "zh" else names["en"]
+
+
+def lever(name: str, mdl_path: str | Path = MODEL_PATH) -> Lever:
+    """The :class:`Lever` of any adjustable constant (Vensim or python spelling)."""
+    model = load_model(mdl_path)
+    vname = model.resolve(name)
+    const = model.constants.get(vname)
+    if const is None or not const.adjustable:
+        raise ModelInputError(f"'{name}' is not an adjustable constant of the model")
+    names = LEVER_NAMES.get(vname, {"en": vname, "zh": vname})
+    return Lever(
+        name=vname, en=names["en"], zh=names["zh"], default=const.default,
+        minimum=float(const.minimum), maximum=float(const.maximum), step=const.step,
+        units=const.units,
+    )
+
+
+def policy_levers(mdl_path: str | Path = MODEL_PATH) -> list[Lever]:
+    """The model's policy levers (comment starts with "Policy lever"), in file order."""
+    model = load_model(mdl_path)
+    return [
+        lever(name, mdl_path)
+        for name, c in model.constants.items()
+        if c.comment.strip().lower().startswith("policy lever")
+    ]
+
+
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def load_groups(
+    source: str | Path | Mapping[str, Any] | None = None, mdl_path: str | Path = MODEL_PATH
+) -> list[LeverGroup]:
+    """Lever groups from a YAML file, a mapping, or the default file (None).
+
+    Accepted forms: ``{groups: {key: {en, zh, constants: [...]}}}`` or the inner
+    mapping directly; a group may also be given as a bare list of constants (then
+    en = zh = key). Names are resolved to Vensim names; unknown or non-adjustable
+    constants, a constant in two groups, and empty groups are errors naming the key.
+    """
+    where = "lever groups"
+    if source is None:
+        source = DEFAULT_GROUPS_PATH
+    if isinstance(source, (str, Path)):
+        where = str(source)
+        try:
+            raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyConfigError(f"{where}: cannot read lever groups ({exc})") from None
+    else:
+        raw = source
+    if isinstance(raw, Mapping) and "groups" in raw:
+        raw = raw["groups"]
+    if not isinstance(raw, Mapping) or not raw:
+        raise PolicyConfigError(f"{where}: expected a non-empty mapping of groups")
+    seen: dict[str, str] = {}
+    groups: list[LeverGroup] = []
+    for key, spec in raw.items():
+        key = str(key)
+        if not _KEY_RE.match(key):
+            raise PolicyConfigError(f"{where}: group key {key!r} must be an identifier")
+        if isinstance(spec, (list, tuple)):
+            spec = {"constants": list(spec)}
+        if not isinstance(spec, Mapping) or "constants" not in spec:
+            raise PolicyConfigError(f"{where}: group '{key}' needs a list 'constants'")
+        consts = spec["constants"]
+        if isinstance(consts, str):
+            consts = [consts]
+        if not consts:
+            raise PolicyConfigError(f"{where}: group '{key}' has no constants")
+        names = []
+        for c in consts:
+            try:
+                lv = lever(str(c), mdl_path)
+            except ModelInputError as exc:
+                raise PolicyConfigError(f"{where}: group '{key}': {exc}") from None
+            if lv.name in seen:
+                raise PolicyConfigError(
+                    f"{where}: constant '{lv.name}' is in groups '{seen[lv.name]}' and '{key}'"
+                )
+            seen[lv.name] = key
+            names.append(lv.name)
+        groups.append(
+            LeverGroup(key=key, en=str(spec.get("en", key)), zh=str(spec.get("zh", spec.get("en", key))),
+                       constants=tuple(names))
+        )
+    return groups
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any] | None, mdl_path: str | Path = MODEL_PATH
+) -> dict[str, float]:
+    """Validated constant overrides (Vensim name → float) from a mapping or YAML file.
+
+    A YAML file may hold ``overrides: {...}`` (other keys such as name/description are
+    ignored) or a flat mapping. None means no overrides (model defaults).
+    Raises :class:`models.model.ModelInputError` naming the file and key.
+    """
+    if source is None:
+        return {}
+    where = "scenario"
+    if isinstance(source, (str, Path)):
+        where = str(source)
+        try:
+            raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyConfigError(f"{where}: cannot read scenario ({exc})") from None
+    else:
+        raw = source
+    if isinstance(raw, Mapping) and "overrides" in raw:
+        raw = raw["overrides"] or {}
+    if not isinstance(raw, Mapping):
+        raise PolicyConfigError(f"{where}: expected a mapping of constant overrides")
+    return load_model(mdl_path).validate_overrides(raw, source=where)
+
+
+def groups_for(constants: Iterable[str], groups: Sequence[LeverGroup]) -> dict[str, str]:
+    """Map each constant to its group key ('' if in no group)."""
+    owner = {c: g.key for g in groups for c in g.constants}
+    return {c: owner.get(c, "") for c in constants}

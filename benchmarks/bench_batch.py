@@ -1,0 +1,273 @@
+"""Benchmark: batch NumPy simulator vs PySD on the same Vensim model.
+
+Prints, in one run: PySD runs/s (a few runs), batch runs/s at N = 1, 10^2, 10^4,
+10^5 with the ratio to PySD, single-run latency (median of many), and peak memory.
+
+Usage::
+
+    python benchmarks/bench_batch.py                       # models/territorial_carbon.mdl
+    python benchmarks/bench_batch.py --model path/to/x.mdl
+    python benchmarks/bench_batch.py --synthetic 250       # generated chain of 250 variables
+
+Throughput runs draw every constant with a declared range (one value per run)
+uniformly within ``--spread`` (default 5 %) of its range around its default (wider
+draws make many runs of the product model non-finite, which is not representative),
+and save the ``--outputs`` (default: every stock, i.e. all the dynamics are
+computed) at every SAVEPER point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.batch import DEFAULT_CHUNK_SIZE, compile_model  # noqa: E402
+
+DEFAULT_MODEL = ROOT / "models" / "territorial_carbon.mdl"
+
+
+# --------------------------------------------------------------- synthetic model
+def write_synthetic_model(path: Path, n_vars: int = 250, seed: int = 0) -> Path:
+    """Write a subscript-free Vensim model with about ``n_vars`` variables.
+
+    Blocks of 10 variables (1 stock, 2 ranged constants, 7 auxiliaries) are chained:
+    each block's inflow reads the previous block's stock, and the auxiliaries use
+    MIN/MAX/ZIDZ/XIDZ/IF THEN ELSE/STEP/RAMP/EXP/a lookup/SMOOTH.
+    """
+    rng = np.random.default_rng(seed)
+    blocks = max(1, n_vars // 10)
+    eq = []
+
+    def add(name, expr, units="units", comment="Synthetic variable.", rng_text=""):
+        eq.append(f"{name}=\n\t{expr}\n\t~\t{units}{rng_text}\n\t~\t{comment}\n\t|\n")
+
+    eq.append(
+        "effect curve(\n\t[(0,0)-(4,2)],(0,0.2),(1,1),(2,1.6),(4,2))\n"
+        "\t~\tdmnl\n\t~\tSynthetic lookup.\n\t|\n"
+    )
+    for b in range(blocks):
+        prev = f"Stock {b - 1}" if b else "100"
+        add(f"Stock {b}", f"INTEG (\n\tinflow {b} - outflow {b},\n\t\tinit {b})", comment="A stock.")
+        add(f"init {b}", f"{rng.uniform(50, 150):.3f}", rng_text=" [10,200]")
+        add(f"rate {b}", f"{rng.uniform(0.01, 0.05):.4f}", units="1/Year", rng_text=" [0.001,0.1]")
+        add(f"pressure {b}", f"ZIDZ({prev}, Stock {b} + 1)", units="dmnl")
+        add(f"effect {b}", f"effect curve(MIN(pressure {b}, 4))", units="dmnl")
+        add(
+            f"inflow {b}",
+            f"rate {b} * Stock {b} * effect {b} + STEP(1, 2030) * MAX(0, pressure {b} - 1)",
+        )
+        add(
+            f"outflow {b}",
+            f"IF THEN ELSE(Stock {b} > init {b} * 2, Stock {b} * rate {b} * 2, "
+            f"XIDZ(Stock {b}, 50 + RAMP(1, 2000, 2050), 0))",
+        )
+        add(f"smoothed {b}", f"SMOOTH(inflow {b} - outflow {b}, 3)")
+        add(f"index {b}", f"EXP(-ABS(smoothed {b}) / (1 + Stock {b}))", units="dmnl")
+    add("total", " + ".join(f"Stock {b}" for b in range(blocks)))
+    control = (
+        "********************************************************\n\t.Control\n"
+        "********************************************************~\n"
+        "\t\tSimulation Control Parameters\n\t|\n\n"
+        "FINAL TIME  = 2100\n\t~\tYear\n\t~\tThe final time.\n\t|\n\n"
+        "INITIAL TIME  = 1990\n\t~\tYear\n\t~\tThe initial time.\n\t|\n\n"
+        "SAVEPER  = 1\n\t~\tYear [0,?]\n\t~\tOutput interval.\n\t|\n\n"
+        "TIME STEP  = 0.25\n\t~\tYear [0,?]\n\t~\tTime step.\n\t|\n"
+    )
+    path.write_text("{UTF-8}\n" + "\n".join(eq) + "\n" + control, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------- helpers
+SPREAD = 0.05
+
+
+def draw_params(model, n: int, rng: np.random.Generator) -> dict:
+    """Per-run values of every constant with a declared range, drawn uniformly in
+    ``[d - SPREAD*(d - min), d + SPREAD*(max - d)]`` around its default ``d``
+    (SPREAD = 1: the whole declared range)."""
+    params = {}
+    for name, default in model.constants.items():
+        limits = model.limits.get(name)
+        if limits and limits[0] is not None and limits[1] is not None:
+            low = default - SPREAD * (default - limits[0])
+            high = default + SPREAD * (limits[1] - default)
+            params[name] = rng.uniform(low, high, n)
+    return params
+
+
+def pysd_runs_per_second(mdl: Path, params: dict, n_runs: int) -> tuple[float, float]:
+    import pysd
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copy = Path(tmp) / mdl.name
+        shutil.copy(mdl, copy)
+        start = time.perf_counter()
+        model = pysd.read_vensim(str(copy))
+        translate = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        for k in range(n_runs):
+            model.reload()
+            model.run(params={name: float(v[k]) for name, v in params.items()})
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return n_runs / elapsed, n_runs / cpu, translate
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_memory(fn) -> str:
+    """Peak memory added by ``fn()``: resident-set high-water mark growth (Linux,
+    counts NumPy and mmap-backed arrays) plus tracemalloc's peak of Python/NumPy
+    allocations."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # reset VmHWM to the current RSS
+        base = _status_kib("VmRSS")
+    except OSError:
+        base = None
+    tracemalloc.start()
+    result = fn()
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    text = f"traced {traced / 2**20:.0f} MiB"
+    high = _status_kib("VmHWM")
+    if base is not None and high is not None:
+        text = f"RSS +{(high - base) / 1024:.0f} MiB, " + text
+    return text
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, float]:
+    """Best (wall seconds, CPU seconds of this process) over ``repeat`` calls.
+
+    CPU time is reported too because the machine may be shared: other processes
+    stretch wall time but not (much) this process's CPU time."""
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        sample = (time.perf_counter() - wall, time.process_time() - cpu)
+        best = min(best, sample)
+    return best
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N_VARS",
+                        help="benchmark a generated model with N_VARS variables instead")
+    parser.add_argument("--outputs", default="",
+                        help="comma-separated outputs (default: every stock)")
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--pysd-runs", type=int, default=5)
+    parser.add_argument("--max-n", type=int, default=100_000)
+    parser.add_argument("--spread", type=float, default=SPREAD,
+                        help="draw each constant within this fraction of its range around "
+                             "the default (1 = whole declared range)")
+    args = parser.parse_args(argv)
+    globals()["SPREAD"] = args.spread
+
+    tmpdir = tempfile.TemporaryDirectory()
+    mdl = args.model
+    if args.synthetic:
+        mdl = write_synthetic_model(Path(tmpdir.name) / "synthetic.mdl", args.synthetic)
+    if not mdl.exists():
+        parser.error(f"model {mdl} not found (use --synthetic N to benchmark a generated one)")
+
+    start = time.perf_counter()
+    model = compile_model(mdl)
+    compile_time = time.perf_counter() - start
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+    rng = np.random.default_rng(0)
+    n_times = len(model.times)
+    print(f"model: {mdl}  ({len(model.variables)} variables, {len(model.ir.statefuls)} "
+          f"stateful objects, {model.grid.n_steps} Euler steps, {n_times} saved times)")
+    print(f"outputs: {len(outputs)} ({', '.join(outputs[:4])}{', ...' if len(outputs) > 4 else ''})")
+    print(f"chunk size {args.chunk_size}, threads {args.threads}, CPUs {os.cpu_count()}")
+    print(f"compile (PySD parse + translation): {compile_time:.2f} s")
+
+    pysd_params = draw_params(model, args.pysd_runs, rng)
+    pysd_rate, pysd_cpu_rate, translate = pysd_runs_per_second(mdl, pysd_params, args.pysd_runs)
+    print(f"PySD: translate {translate:.2f} s, {pysd_rate:.2f} runs/s wall, "
+          f"{pysd_cpu_rate:.2f} runs/s CPU ({args.pysd_runs} runs, all variables)")
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+
+    # single-run latency (N = 1, scalar fast path, every variable returned)
+    one = {name: float(v[0]) for name, v in pysd_params.items()}
+    model.run(one)  # compile this signature
+    samples, cpu_samples = [], []
+    for k in range(100):
+        sample = timed(lambda: model.run(
+            {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}))
+        samples.append(sample[0])
+        cpu_samples.append(sample[1])
+    print(f"single run latency (N=1, all {len(model.variables)} variables): "
+          f"median {statistics.median(samples) * 1e3:.2f} ms wall, "
+          f"{statistics.median(cpu_samples) * 1e3:.2f} ms CPU over {len(samples)} runs")
+
+    kwargs = dict(outputs=outputs, chunk_size=args.chunk_size, n_threads=args.threads)
+    model.run(one, **kwargs)  # compile the N = 1 and N > 1 signatures before timing
+    model.run(draw_params(model, 2, rng), **kwargs)
+    header = ("N", "wall s", "runs/s", "x PySD", "CPU s", "runs/s CPU", "x PySD CPU")
+    print("{:>8} {:>8} {:>9} {:>8} {:>8} {:>11} {:>11}".format(*header))
+
+    def row(n, wall, cpu, note=""):
+        print(f"{n:>8} {wall:>8.3f} {n / wall:>9.0f} {n / wall / pysd_rate:>8.0f} "
+              f"{cpu:>8.3f} {n / cpu:>11.0f} {n / cpu / pysd_cpu_rate:>11.0f}{note}")
+
+    for n in [1, 100, 10_000, 100_000]:
+        if n > args.max_n:
+            continue
+        params = draw_params(model, n, rng) if n > 1 else one
+        row(n, *timed(lambda: model.run(params, **kwargs), repeat=5 if n <= 10_000 else 1))
+
+    n = min(args.max_n, 100_000)
+    params = draw_params(model, n, rng)
+    if args.threads == 1 and n >= 4 * args.chunk_size:
+        row(n, *timed(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
+                                        n_threads=2)), "  (2 threads)")
+    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+    row(n, *timed(lambda: model.run_metrics(params, metrics, outputs=outputs,
+                                            chunk_size=args.chunk_size, n_threads=args.threads)),
+        "  (run_metrics: final value of each output)")
+
+    result_bytes = 8 * n_times * len(outputs) * n
+    peak = peak_memory(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
+                                         n_threads=args.threads))
+    print(f"peak memory, run() N={n}: {peak}; results alone {result_bytes / 2**20:.0f} MiB "
+          f"(8 B x {n_times} times x {len(outputs)} outputs x N = "
+          f"{8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")
+    peak = peak_memory(lambda: model.run_metrics(params, metrics, outputs=outputs,
+                                                 chunk_size=args.chunk_size,
+                                                 n_threads=args.threads))
+    print(f"peak memory, run_metrics() N={n}: {peak}")
+    print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    tmpdir.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Container for the saved time series of a batch of runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class BatchResult:
+    """Saved values of N runs.
+
+    arrays   output name (as requested) -> float64 array (N, n_times): value of the
+             variable (in its model units) in each run at each saved time, i.e. the
+             value PySD reports at that time. Arrays of N > 1 runs are transposed
+             views of (n_times, N) storage (Fortran-ordered).
+    times    saved times (model time units, e.g. years), shape (n_times,).
+    vensim   output name -> Vensim name of the variable.
+    resolve  callable mapping any accepted spelling of a name to its python name.
+    """
+
+    arrays: dict
+    times: np.ndarray
+    vensim: dict = field(default_factory=dict)
+    resolve: Callable | None = None
+
+    @property
+    def n_runs(self) -> int:
+        return next(iter(self.arrays.values())).shape[0] if self.arrays else 0
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.arrays)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Array (N, n_times) of ``name`` (any accepted spelling of an output)."""
+        if name in self.arrays:
+            return self.arrays[name]
+        if self.resolve is not None:
+            target = self.resolve(name)
+            for key in self.arrays:
+                if self.resolve(key) == target:
+                    return self.arrays[key]
+        raise KeyError(f"{name!r} is not among the outputs of this run: {self.names}")
+
+    def to_xarray(self):
+        """``xarray.Dataset`` with one variable per output, dims ("run", "time")."""
+        import xarray as xr
+
+        return xr.Dataset(
+            {name: (("run", "time"), values) for name, values in self.arrays.items()},
+            coords={"run": np.arange(self.n_runs), "time": self.times},
+        )
+
+    def to_dataframe(self, run: int = 0) -> pd.DataFrame:
+        """DataFrame of one run: index ``time`` (years), one column per output."""
+        if not -self.n_runs <= run < self.n_runs:
+            raise IndexError(f"run {run} out of range for {self.n_runs} runs")
+        frame = pd.DataFrame(
+            {name: values[run] for name, values in self.arrays.items()},
+            index=pd.Index(self.times, name="time"),
+        )
+        return frame
+
+    def to_long(self) -> pd.DataFrame:
+        """Tidy long frame with columns run, time, variable, value (N * T * V rows)."""
+        n_runs, n_times = self.n_runs, len(self.times)
+        run = np.repeat(np.arange(n_runs), n_times)
+        time = np.tile(self.times, n_runs)
+        frames = [
+            pd.DataFrame(
+                {"run": run, "time": time, "variable": name, "value": values.reshape(-1)}
+            )
+            for name, values in self.arrays.items()
+        ]
+        if not frames:
+            return pd.DataFrame(columns=["run", "time", "variable", "value"])
+        return pd.concat(frames, ignore_index=True)

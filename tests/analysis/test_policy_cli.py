@@ -1,0 +1,65 @@
+"""Command line of analysis.policy (attribute, discover, seek), small sizes."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.policy.cli import main, register
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_register_adds_the_three_commands() -> None:
+    parser = argparse.ArgumentParser(prog="product")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(["seek", "--lever", "fertiliser reduction", "--target", "tp3<=2030", "--out", "x"])
+    assert callable(args.func) and args.command == "seek"
+    for cmd in ("attribute", "discover"):
+        assert parser.parse_args([cmd, "--out", "x"]).command == cmd
+
+
+def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("overrides:\n  additional non fossil share: 0.2\n", encoding="utf-8")
+    rc = main(["attribute", "--policy", str(policy), "--set", "CCS capacity growth=15", "--lang", "zh",
+               "--out", str(tmp_path)])
+    assert rc == 0
+    for name in ("attribution_summary.csv", "wedges_gross_emissions.csv", "turning_point_contributions.csv",
+                 "cumulative_contributions.csv", "turning_point_info.csv", "wedges.png", "turning_point_shifts.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    summary = pd.read_csv(tmp_path / "attribution_summary.csv", index_col=0)
+    assert "total" in summary.index and "名称" in summary.columns
+    assert {"energy", "ccs"} <= set(summary.index)
+    assert "max additivity residual" in capsys.readouterr().out
+
+
+def test_discover_writes_the_box(tmp_path: Path) -> None:
+    rc = main(["discover", "--target", "neutrality<=2080", "--lever", "additional non fossil share=0:0.5",
+               "--lever", "fertiliser reduction", "--n", "16", "--out", str(tmp_path)])
+    assert rc == 0
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert len(runs) == 16 and "met:all" in runs.columns
+    assert (tmp_path / "prim_box.csv").exists() and (tmp_path / "prim_trajectory.png").exists()
+
+
+def test_seek_and_errors(tmp_path: Path, capsys) -> None:
+    rc = main(["seek", "--lever", "returning cropland to forest rate", "--target", "forest coverage@2035>=24",
+               "--range", "0", "200", "--n-grid", "5", "--out", str(tmp_path)])
+    assert rc == 0
+    row = pd.read_csv(tmp_path / "seek_result.csv").iloc[0]
+    assert bool(row.reachable) and row.value > 0
+    assert "must go from" in capsys.readouterr().out
+    rc = main(["seek", "--lever", "no such lever", "--target", "tp3<=2030", "--out", str(tmp_path)])
+    assert rc == 2 and "unknown model variable" in capsys.readouterr().err
+
+
+def test_module_entry_point() -> None:
+    out = subprocess.run([sys.executable, "-m", "analysis.policy", "--help"], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert "attribute" in out.stdout and "discover" in out.stdout and "seek" in out.stdout

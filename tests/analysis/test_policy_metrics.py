@@ -1,0 +1,145 @@
+"""Metrics, targets and the evaluation entry point of analysis.policy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import turning_points as tpmod
+from analysis.policy import evaluate as ev
+from analysis.policy.evaluate import resolve_engine, simulate, validate_param_sets
+from analysis.policy.levers import DATA_DIR, PolicyConfigError, load_scenario, policy_levers, LEVER_NAMES
+from analysis.policy.metrics import (
+    Metric, Target, censor_year, evaluate_metrics, load_targets, targets_from_analysis, turning_point_table,
+)
+from models.model import ModelInputError, load_model
+
+requires_batch = pytest.mark.skipif(
+    resolve_engine("auto") != "batch", reason="batch runner (models.batch) not available: PySD-only comparison skipped"
+)
+
+
+# ------------------------------------------------------------------------ evaluate
+def test_validation_names_the_key() -> None:
+    with pytest.raises(ModelInputError, match="outside the allowed range"):
+        validate_param_sets({"additional non fossil share": np.array([0.1, 0.9])})
+    with pytest.raises(ModelInputError, match="unknown model variable"):
+        validate_param_sets({"additional non fosil shar": 0.1})
+    with pytest.raises(ModelInputError, match="not a constant"):
+        validate_param_sets({"gross emissions": 1.0})
+    with pytest.raises(ModelInputError, match="different lengths"):
+        validate_param_sets({"fertiliser reduction": np.zeros(2), "CCS capacity growth": np.zeros(3)})
+    values, n = validate_param_sets({"fertiliser_reduction": 0.5, "CCS capacity growth": np.array([1.0, 2.0])})
+    assert n == 2 and values["fertiliser reduction"].tolist() == [0.5, 0.5]
+
+
+def test_engine_selection(monkeypatch) -> None:
+    monkeypatch.setenv(ev.ENGINE_ENV, "pysd")
+    assert resolve_engine() == "pysd"
+    assert resolve_engine("auto") in ("batch", "pysd")
+    with pytest.raises(ValueError, match="unknown engine"):
+        resolve_engine("fortran")
+
+
+@requires_batch
+def test_batch_and_pysd_agree() -> None:
+    params = {"additional non fossil share": np.array([0.0, 0.3]), "CCS capacity growth": np.array([0.0, 25.0])}
+    outs = ["gross emissions", "land carbon sink", "forest coverage"]
+    b = simulate(params, outs, engine="batch")
+    p = simulate(params, outs, engine="pysd")
+    assert (b.engine, p.engine) == ("batch", "pysd")
+    np.testing.assert_array_equal(b.times, p.times)
+    for o in outs:
+        np.testing.assert_allclose(b[o], p[o], rtol=1e-9, atol=1e-9)
+
+
+# ------------------------------------------------------------------------- levers
+def test_policy_levers_have_names_in_both_languages() -> None:
+    levers = policy_levers()
+    assert len(levers) >= 10
+    assert {lv.name for lv in levers} == set(LEVER_NAMES)
+    for lv in levers:
+        assert lv.zh and lv.en and lv.minimum < lv.maximum
+
+
+def test_scenario_files_are_validated(tmp_path) -> None:
+    assert load_scenario(DATA_DIR / "example_policy.yaml")["additional afforestation rate"] == 300
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("overrides:\n  fertiliser reduction: 3\n", encoding="utf-8")
+    with pytest.raises(ModelInputError, match=r"bad.yaml.*fertiliser reduction"):
+        load_scenario(bad)
+
+
+# ------------------------------------------------------------------ metrics/targets
+def test_metric_and_target_parsing() -> None:
+    assert Metric.parse("TP3") == Metric("turning_point", "tp3")
+    m = Metric.parse("forest_coverage@2035")
+    assert (m.kind, m.name, m.year) == ("level", "forest coverage", 2035.0)
+    assert Metric.parse("cum:net@2020-2060") == Metric("cumulative", "net", start=2020.0, end=2060.0)
+    t = Target.parse("cropland minus red line@2035>=0")
+    assert (t.op, t.threshold, t.metric.label) == (">=", 0.0, "cropland minus red line@2035")
+    assert t.met(np.array([1.0, -1.0, np.nan])).tolist() == [True, False, False]
+    assert Target.parse("tp3<=2030").margin(2024.0) == 6.0
+    for bad in ("forest coverage>=26", "tp3=2030", "nonsense@2030>=1", "tp9<=2030"):
+        with pytest.raises(PolicyConfigError):
+            Target.parse(bad)
+
+
+def test_default_discovery_targets_load() -> None:
+    targets = load_targets(DATA_DIR / "discovery_targets.yaml")
+    assert [t.key for t in targets] == ["peak_by_2030", "neutral_by_2060", "cropland_2035", "forest_2035"]
+    assert targets[1].name("zh") == "2060年前碳中和"
+
+
+def test_targets_from_the_national_target_file() -> None:
+    from analysis.targets import load_targets as load_national
+
+    national = [t for t in load_national() if t.kind in ("turning_point_by", "level_at_year")]
+    converted = targets_from_analysis(national)
+    by_key = {t.key: t for t in converted}
+    assert by_key["co2_peak"].text == "tp3<=2030"
+    assert by_key["forest_coverage_2035"].text == "forest coverage@2035>=26"
+
+
+def test_censoring_rule() -> None:
+    mk = lambda status, year=None: tpmod.TurningPoint("tp3", "", "", year, None, status == "reached", status=status)
+    assert censor_year(mk("reached", 2030.0), 1990, 2100, 1) == (2030.0, False)
+    assert censor_year(mk("not_yet"), 1990, 2100, 1) == (2101.0, True)
+    assert censor_year(mk("not_sustained"), 1990, 2100, 1) == (2101.0, True)
+    assert censor_year(mk("before_start"), 1990, 2100, 1) == (1989.0, True)
+    y, c = censor_year(mk("no_peak"), 1990, 2100, 1)
+    assert np.isnan(y) and not c
+
+
+def test_metrics_match_the_reference_definitions() -> None:
+    """Metric values equal those computed directly from a PySD run."""
+    overrides = {"additional non fossil share": 0.3}
+    metrics = ["tp3", "neutrality", "tp5", "forest coverage@2035.5", "cum:net@2020-2060", "cum:sink@2020-2060"]
+    outputs = list(dict.fromkeys(o for m in metrics for o in Metric.parse(m).outputs()))
+    sim = simulate({k: np.array([v]) for k, v in overrides.items()}, outputs)
+    table = evaluate_metrics(sim, metrics).values.iloc[0]
+
+    df = load_model().run(overrides)
+    ref = tpmod.turning_points(df["gross emissions"], df["land carbon sink"], df["growth attributable emissions"],
+                               df["total construction land"])
+    assert table["tp3"] == ref["tp3"].year
+    assert table["neutrality"] == ref["neutrality"].year
+    assert table["tp5"] == ref["tp5"].year
+    fc = df["forest coverage"]
+    assert table["forest coverage@2035.5"] == pytest.approx(0.5 * (fc[2035.0] + fc[2036.0]), rel=1e-12)
+    cn = df["Cumulative Net Emissions"]
+    assert table["cum:net@2020-2060"] == pytest.approx(cn[2060.0] - cn[2020.0], rel=1e-9)
+    cg = df["Cumulative Gross Emissions"]
+    assert table["cum:sink@2020-2060"] == pytest.approx((cg[2060.0] - cg[2020.0]) - (cn[2060.0] - cn[2020.0]),
+                                                        rel=1e-9)
+
+
+def test_turning_point_table_flags_censored_runs() -> None:
+    sim = simulate({"additional non fossil share": np.array([0.0, 0.4])},
+                   ["gross emissions", "land carbon sink"])
+    tpt = turning_point_table(sim, ["neutrality"])
+    assert tpt.values["neutrality"].iloc[0] == sim.times[-1] + 1 and tpt.censored["neutrality"].iloc[0]
+    assert tpt.values["neutrality"].iloc[1] < 2100 and not tpt.censored["neutrality"].iloc[1]
+    assert list(tpt.status["neutrality"]) == ["not_yet", "reached"]
+    assert isinstance(tpt.values, pd.DataFrame)
