@@ -3,8 +3,7 @@
 * A *lever* is an adjustable constant of ``models/territorial_carbon.mdl`` (its range
   ``[min, max, step]`` and unit come from the Vensim file). The model's own policy
   levers are the constants whose comment starts with "Policy lever"; they take effect
-  from ``policy start year`` (except ``ecological red line share``, which acts from
-  ``ecological red line year``, 2018 by default, i.e. it also changes history).
+  from ``policy start year``, so they never change history.
 * A *lever group* is a named set of constants ({en, zh} → constants) used as one
   player in the attribution; groups are data (``data/lever_groups.yaml``).
 * A *scenario* is a mapping of constant overrides (Vensim name → value, model unit),
@@ -47,7 +46,10 @@ EXAMPLE_POLICY_PATH = DATA_DIR / "example_policy.yaml"
 LEVER_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "household registration reform effect": {"en": "Household registration reform", "zh": "户籍制度改革"},
-        "ecological red line share": {"en": "Ecological red line share", "zh": "生态保护红线比例"},
+        "additional ecological red line share": {
+            "en": "Stricter ecological red line", "zh": "生态保护红线扩大比例"},
+        "afforestation effort on difficult sites": {
+            "en": "Afforestation effort on difficult sites", "zh": "困难立地造林力度"},
         "urban land per capita policy change": {
             "en": "Per-capita urban land standard change", "zh": "人均城镇建设用地标准调整"},
         "urban growth boundary": {"en": "Urban growth boundary", "zh": "城镇开发边界"},
