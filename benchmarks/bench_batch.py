@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -265,7 +264,6 @@ def main(argv=None) -> None:
                                                  chunk_size=args.chunk_size,
                                                  n_threads=args.threads))
     print(f"peak memory, run_metrics() N={n}: {peak}")
-    print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     tmpdir.cleanup()
 
 
