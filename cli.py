@@ -276,12 +276,37 @@ def cmd_list_scenarios(args: argparse.Namespace) -> int:
 # Parser and entry point
 # --------------------------------------------------------------------------------------
 
-#: Functions that add one subcommand each (others add calibrate, sensitivity, policy ...).
+def _delegate(name: str, module: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:
+    """A subcommand that hands its arguments to another package's command line.
+
+    Calibration, sensitivity analysis and policy analysis have their own parsers
+    (``python -m calibration``, ``python -m analysis.sensitivity``,
+    ``python -m analysis.policy``); here they are reachable from one entry point.
+    """
+
+    def register(subparsers: argparse._SubParsersAction) -> None:
+        sub = subparsers.add_parser(name, help=help_text, add_help=False)
+        sub.add_argument("args", nargs=argparse.REMAINDER)
+
+        def handler(args: argparse.Namespace) -> int:
+            import importlib
+
+            return int(importlib.import_module(module).main(args.args) or 0)
+
+        sub.set_defaults(handler=handler)
+
+    return register
+
+
+#: Functions that add one subcommand each.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     register_run,
     register_turning_points,
     register_export_spatial,
     register_list_scenarios,
+    _delegate("calibrate", "calibration.cli", "fit constants to history, fit reports (python -m calibration)"),
+    _delegate("sensitivity", "analysis.sensitivity.cli", "Sobol, Morris, eFAST sweeps (python -m analysis.sensitivity)"),
+    _delegate("policy", "analysis.policy.cli", "wedges, scenario discovery, target seeking (python -m analysis.policy)"),
 ]
 
 

@@ -206,7 +206,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--policy", default=str(EXAMPLE_POLICY_PATH),
                    help="policy scenario YAML (overrides applied on top of the base; default: example package)")
     a.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="extra policy override")
-    a.add_argument("--base", default=None, help="base scenario YAML (default: model defaults)")
+    a.add_argument("--base", default="baseline", help="base scenario: a key of scenarios/ or a YAML file (default: the calibrated baseline)")
     a.add_argument("--base-set", action="append", default=[], metavar="NAME=VALUE", help="extra base override")
     a.add_argument("--groups", default=None, help="lever groups YAML (default: analysis/policy/data/lever_groups.yaml)")
     a.add_argument("--span", nargs=2, type=float, default=(2020.0, 2060.0), metavar=("FROM", "TO"),
@@ -223,7 +223,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="lever to sample (default: all policy levers over their declared ranges)")
     d.add_argument("--uncertain", action="append", default=[], metavar="NAME[=LO:HI]",
                    help="uncertain parameter to sample as well")
-    d.add_argument("--scenario", default=None, help="scenario YAML fixing the other constants")
+    d.add_argument("--scenario", default="baseline", help="scenario (key of scenarios/ or YAML file) fixing the other constants; default: the calibrated baseline")
     d.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="extra fixed override")
     d.add_argument("--n", type=int, default=2000, help="Latin-hypercube runs")
     d.add_argument("--seed", type=int, default=20240601)
@@ -238,7 +238,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description=run_seek.__doc__)
     s.add_argument("--lever", required=True, help="constant to change, e.g. 'additional non fossil share'")
     s.add_argument("--target", required=True, metavar="METRIC<=VALUE", help='e.g. "neutrality<=2060"')
-    s.add_argument("--scenario", default=None, help="scenario YAML fixing the other constants")
+    s.add_argument("--scenario", default="baseline", help="scenario (key of scenarios/ or YAML file) fixing the other constants; default: the calibrated baseline")
     s.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="extra fixed override")
     s.add_argument("--range", nargs=2, type=float, default=None, metavar=("LO", "HI"), help="search range")
     s.add_argument("--n-grid", type=int, default=33)

@@ -212,6 +212,15 @@ def load_scenario(
     where = "scenario"
     if isinstance(source, (str, Path)):
         where = str(source)
+        from scenarios import ScenarioError, list_scenarios
+        from scenarios import load_scenario as load_scenario_file
+
+        if str(source) in list_scenarios() or _is_scenario_file(source):
+            # A scenario key or scenario file: the scenario loader merges its base chain.
+            try:
+                return dict(load_scenario_file(source).overrides)
+            except ScenarioError as exc:
+                raise PolicyConfigError(str(exc)) from None
         try:
             raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
@@ -223,6 +232,15 @@ def load_scenario(
     if not isinstance(raw, Mapping):
         raise PolicyConfigError(f"{where}: expected a mapping of constant overrides")
     return load_model(mdl_path).validate_overrides(raw, source=where)
+
+
+def _is_scenario_file(path: str | Path) -> bool:
+    """True for a YAML file in the scenario format (it has a ``name`` and ``overrides``)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, Mapping) and "name" in raw and "overrides" in raw and isinstance(raw["name"], Mapping)
 
 
 def groups_for(constants: Iterable[str], groups: Sequence[LeverGroup]) -> dict[str, str]:

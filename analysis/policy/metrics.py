@@ -4,9 +4,10 @@ A :class:`Metric` reduces one run to a number:
 
 ``turning_point``  (``tp1`` … ``tp5``, ``tp2_intensity``, ``tp4_sink_peak``,
                    ``neutrality``) — the year of that turning point, computed by
-                   :func:`analysis.turning_points.turning_points` on the run (the
-                   single definition of the turning points; E = ``gross emissions``,
-                   S = ``land carbon sink``, G = ``growth attributable emissions``,
+                   :func:`analysis.turning_points.turning_points_batch` on all runs
+                   at once (the vectorized companion of the single definition of
+                   the turning points, :func:`analysis.turning_points.turning_points`,
+                   with identical results; E = ``gross emissions``, S = ``land carbon sink``, G = ``growth attributable emissions``,
                    L = ``total construction land``, energy = ``primary energy
                    consumption``, GDP = ``GDP``). Unit: year.
 ``level``          ``<variable>@<year>`` — the variable at that year (linear
@@ -258,35 +259,39 @@ def turning_point_table(
 
     ``sim`` must hold the outputs of :data:`TP_OUTPUTS` (energy and GDP may be
     missing; then ``tp2_intensity`` is undefined). ``tp_options`` go to
-    :func:`analysis.turning_points.turning_points` (tolerances).
+    :func:`analysis.turning_points.turning_points_batch` (tolerances, smoothing,
+    horizon), the vectorized companion of :func:`analysis.turning_points.turning_points`
+    that gives the same result for every run; the censoring is :func:`censor_year`'s.
     """
     times = sim.times
     start, end = float(times[0]), float(times[-1])
     step = float(times[1] - times[0]) if len(times) > 1 else 1.0
     n = sim.n_runs
     keys = list(keys)
-    years = np.full((n, len(keys)), np.nan)
-    cens = np.zeros((n, len(keys)), dtype=bool)
-    status = np.empty((n, len(keys)), dtype=object)
     opts = dict(tp_options or {})
-    index = pd.Index(times, name="year")
     unknown = [k for k in keys if k not in _TP_NEEDS]
     if unknown:
         raise PolicyConfigError(f"unknown turning point(s) {unknown}; use {', '.join(TP_KEYS)}")
     # Only the inputs the requested keys need (fewer series = faster; results of the
     # other keys are not used).
     needed = ["emissions", *dict.fromkeys(a for k in keys for a in _TP_NEEDS[k])]
-    for i in range(n):
-        kwargs = {
-            arg: pd.Series(sim.arrays[TP_OUTPUTS[arg]][i], index=index)
-            for arg in needed
-            if TP_OUTPUTS[arg] in sim.arrays
-        }
-        table = tpmod.turning_points(kwargs.pop("emissions"), **kwargs, **opts)
-        for j, key in enumerate(keys):
-            p = table[key]
-            years[i, j], cens[i, j] = censor_year(p, start, end, step)
-            status[i, j] = p.status
+    kwargs = {arg: sim.arrays[TP_OUTPUTS[arg]] for arg in needed if TP_OUTPUTS[arg] in sim.arrays}
+    batch = tpmod.turning_points_batch(
+        times, kwargs.pop("emissions"), **kwargs, **opts, keys=tuple(dict.fromkeys(keys))
+    )
+    years = np.full((n, len(keys)), np.nan)
+    cens = np.zeros((n, len(keys)), dtype=bool)
+    status = np.empty((n, len(keys)), dtype=object)
+    for j, key in enumerate(keys):
+        names = batch.status_names(key)
+        reached = batch.reached(key)
+        not_reached = (names == "not_yet") | (names == "not_sustained")
+        before = names == "before_start"
+        years[:, j] = np.where(reached, batch.years[key], np.nan)
+        years[not_reached, j] = end + step
+        years[before, j] = start - step
+        cens[:, j] = not_reached | before
+        status[:, j] = names
     return MetricTable(
         values=pd.DataFrame(years, columns=keys),
         censored=pd.DataFrame(cens, columns=keys),

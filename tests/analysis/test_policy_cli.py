@@ -40,7 +40,7 @@ def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
 
 
 def test_discover_writes_the_box(tmp_path: Path) -> None:
-    rc = main(["discover", "--target", "neutrality<=2080", "--lever", "additional non fossil share=0:0.5",
+    rc = main(["discover", "--target", "tp3<=2027", "--lever", "additional non fossil share=0:0.5",
                "--lever", "fertiliser reduction", "--n", "16", "--out", str(tmp_path)])
     assert rc == 0
     runs = pd.read_csv(tmp_path / "runs.csv")
@@ -49,8 +49,8 @@ def test_discover_writes_the_box(tmp_path: Path) -> None:
 
 
 def test_seek_and_errors(tmp_path: Path, capsys) -> None:
-    rc = main(["seek", "--lever", "returning cropland to forest rate", "--target", "forest coverage@2035>=24",
-               "--range", "0", "200", "--n-grid", "5", "--out", str(tmp_path)])
+    rc = main(["seek", "--lever", "returning cropland to forest rate", "--target", "forest coverage@2035>=26",
+               "--range", "0", "400", "--n-grid", "5", "--out", str(tmp_path)])
     assert rc == 0
     row = pd.read_csv(tmp_path / "seek_result.csv").iloc[0]
     assert bool(row.reachable) and row.value > 0
