@@ -1,0 +1,169 @@
+"""App latency in headless Chromium: lever change -> updated chart.
+
+Starts ``streamlit run app.py`` on a free port of 127.0.0.1, drives it with Playwright
+and Debian's ``/usr/bin/chromium``, and prints
+
+1. one session, ``--changes`` (30) keyboard moves of a lever: time from the key press
+   to the emissions chart showing the new run (its aria-label carries the run's id),
+   median and p95;
+2. ``--sessions`` (20) concurrent browser sessions (a workshop): all open the page
+   at once, then, once every page is loaded, each makes ``--changes-per-session``
+   moves at the same time: p95, median, max and errors (timeouts, console errors,
+   page errors), plus the page-load p95. All browsers run on the same machine as the
+   server, so on a 2-core box the figures include 20 Chromium renderers competing
+   with the server for the CPU (in a real workshop each participant renders locally).
+
+Every session first moves a second lever to its own value, so runs are not served from
+another session's cache: each timed change is a new PySD run (~0.15 s).
+
+Usage: ``python benchmarks/bench_app.py [--changes 30] [--sessions 20]
+[--changes-per-session 5] [--json out.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.app import e2e_util as u  # noqa: E402
+
+LEVER = "非化石能源比重额外提高"  # additional non fossil share, step 0.01 in [-0.3, 0.5]
+OFFSET_LEVER = "能源强度额外下降率 (1/年)"  # additional energy intensity decline, step 0.001
+GROUP = "能源与排放"
+TIMEOUT_MS = 120_000
+#: Poll the page every 20 ms (not on every animation frame, which would keep 20 headless
+#: renderers and the Playwright driver busy and slow down what is being measured).
+POLL_MS = 20
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+async def _label(page) -> str:
+    return await page.locator(u.CHART).first.get_attribute("aria-label") or ""
+
+
+async def _open(page, url: str) -> None:
+    await page.goto(url, timeout=TIMEOUT_MS)
+    await page.wait_for_selector(u.CHART, state="attached", timeout=TIMEOUT_MS)
+    await page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT_MS)
+    summary = page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary", has_text=GROUP).first
+    if await summary.locator("xpath=..").get_attribute("open") is None:
+        await summary.click()
+
+
+async def _press(page, label: str, key: str = "ArrowRight") -> None:
+    slider = page.locator(f"input[type='range'][aria-label='{label}']").first
+    await slider.focus()
+    await slider.press(key)
+
+
+async def _timed_change(page) -> float:
+    old = await _label(page)
+    t0 = time.perf_counter()
+    await _press(page, LEVER)
+    await page.wait_for_function(
+        "([sel, old]) => { const e = document.querySelector(sel); return !!e && e.getAttribute('aria-label') !== old; }",
+        arg=[u.CHART, old], timeout=TIMEOUT_MS, polling=POLL_MS)
+    return time.perf_counter() - t0
+
+
+async def session(browser, url: str, index: int, changes: int, out: dict, barrier=None) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "useWorker" not in m.text else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        t0 = time.perf_counter()
+        await _open(page, url)
+        out["load"].append(time.perf_counter() - t0)
+        for _ in range(index + 1):  # a distinct scenario per session (not timed)
+            old = await _label(page)
+            await _press(page, OFFSET_LEVER)
+            await page.wait_for_function(
+                "([sel, old]) => document.querySelector(sel).getAttribute('aria-label') !== old",
+                arg=[u.CHART, old], timeout=TIMEOUT_MS, polling=POLL_MS)
+        if barrier is not None:  # everyone loaded: now all move levers at the same time
+            await barrier.wait()
+        for _ in range(changes):
+            try:
+                out["latency"].append(await _timed_change(page))
+            except Exception as exc:  # timeout: counted, the session goes on
+                out["errors"].append(f"session {index}: {type(exc).__name__}")
+    except Exception as exc:
+        out["errors"].append(f"session {index}: {type(exc).__name__}: {str(exc)[:120]}")
+        if barrier is not None:
+            await barrier.abort()
+    finally:
+        out["errors"] += [f"session {index}: console: {e[:120]}" for e in errors]
+        await context.close()
+
+
+async def main_async(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    results: dict = {}
+    with u.streamlit_server() as url:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=u.CHROMIUM, args=u.CHROMIUM_ARGS)
+            single = {"load": [], "latency": [], "errors": []}
+            await session(browser, url, 0, args.changes, single)
+            results["single"] = single
+            many = {"load": [], "latency": [], "errors": []}
+            barrier = asyncio.Barrier(args.sessions)
+            t0 = time.perf_counter()
+            await asyncio.gather(*(session(browser, url, i + 1, args.changes_per_session, many, barrier)
+                                   for i in range(args.sessions)))
+            many["wall"] = time.perf_counter() - t0
+            results["concurrent"] = many
+            await browser.close()
+    return results
+
+
+def report(results: dict, args) -> None:
+    s, c = results["single"], results["concurrent"]
+    print(f"App latency, lever change -> updated chart (headless Chromium, {time.strftime('%Y-%m-%d %H:%M')})")
+    print(f"1 session, {len(s['latency'])} changes: median {statistics.median(s['latency']):.2f} s, "
+          f"p95 {pct(s['latency'], 95):.2f} s, max {max(s['latency']):.2f} s; errors {len(s['errors'])}")
+    lat = c["latency"]
+    if lat:
+        print(f"{args.sessions} concurrent sessions x {args.changes_per_session} changes ({len(lat)} timed): "
+              f"median {statistics.median(lat):.2f} s, p95 {pct(lat, 95):.2f} s, max {max(lat):.2f} s; "
+              f"errors {len(c['errors'])}; page load p95 {pct(c['load'], 95):.1f} s; wall {c['wall']:.0f} s")
+    else:
+        print(f"{args.sessions} concurrent sessions: no change timed; errors {len(c['errors'])}")
+    for e in (s["errors"] + c["errors"])[:20]:
+        print("  error:", e)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--changes", type=int, default=30)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--changes-per-session", type=int, default=5)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    if not Path(u.CHROMIUM).exists():
+        sys.exit(f"{u.CHROMIUM} is missing (apt-get install chromium)")
+    results = asyncio.run(main_async(args))
+    report(results, args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

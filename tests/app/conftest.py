@@ -1,0 +1,101 @@
+"""Fixtures of the app tests: Streamlit AppTest sessions and helpers."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+#: One page render runs the model (~0.15 s per scenario) and builds charts; the first
+#: render of a process also translates/loads the model. Generous for a 2-core CI box.
+TIMEOUT = 90
+
+
+def new_app(query: dict | None = None):
+    """A fresh AppTest session (own session state) of app.py, not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def no_problems(at) -> None:
+    """No exception element, no traceback and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at, label_part: str) -> str:
+    for m in at.metric:
+        if label_part in m.label:
+            return m.value
+    raise AssertionError(f"no metric with {label_part!r}: {[m.label for m in at.metric]}")
+
+
+@pytest.fixture()
+def app():
+    """Factory of AppTest sessions: ``app(query)`` returns a session already run once."""
+
+    def make(query: dict | None = None):
+        at = new_app(query)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            at.run()
+        return at
+
+    return make
+
+
+def frame(at, *columns: str, rows: int | None = None):
+    """The first displayed dataframe (its ``.value``) having all ``columns``."""
+    for df in at.dataframe:
+        value = df.value
+        cols = set(map(str, value.columns))
+        if set(columns) <= cols and (rows is None or len(value) == rows):
+            return value
+    raise AssertionError(f"no dataframe with columns {columns}: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+# ------------------------------------------------ expectations independent of the baseline
+# scenarios/baseline.yaml is rewritten by the calibration, so tests compute what the page
+# must show from the library instead of hard-coding years.
+def baseline_values() -> dict:
+    from models.model import load_model
+    from webapp.scenario_io import resolve_start
+
+    return resolve_start("baseline", load_model())
+
+
+def expected(extra: dict | None = None):
+    """Outcome (run, turning points, targets) of the baseline plus ``extra``."""
+    from webapp import core
+
+    return core.outcome({**baseline_values(), **(extra or {})})
+
+
+def expected_year(key: str, extra: dict | None = None, lang: str = "zh") -> str:
+    from webapp.i18n import year_text
+
+    return year_text(expected(extra).tp_years()[key], lang)
+
+
+def changed(at) -> dict:
+    """The session's constants that differ from the baseline."""
+    from models.model import load_model
+    from webapp.scenario_io import diff_from
+
+    return diff_from(baseline_values(), at.session_state["values"], load_model())
+
+
+NONFOSSIL = {"additional non fossil share": 0.3}
+
+
+def goto(at, page: str):
+    """Choose a page in the sidebar (the page radio has one widget per language)."""
+    lang = at.session_state["lang"] if "lang" in at.session_state else "zh"
+    return at.sidebar.radio(key=f"w::page::{lang}").set_value(page).run()

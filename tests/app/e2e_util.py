@@ -1,0 +1,133 @@
+"""Helpers for driving the real app in headless Chromium (tests and benchmarks/bench_app.py).
+
+The server is ``streamlit run app.py --server.headless true --server.port <free port>``
+on 127.0.0.1 only; the browser is Debian's ``/usr/bin/chromium`` through Playwright
+(no browser download).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHART = "[role='graphics-document']"  # vega-embed root of each chart (aria-label = description)
+#: Console messages that are not errors of the app (printed by bundled libraries).
+IGNORED_CONSOLE = (re.compile(r"useWorker"),)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def streamlit_server(port: int | None = None, timeout: float = 60.0):
+    """Start the app on 127.0.0.1:<port>; yield its base URL; stop it (by its pid)."""
+    port = port or free_port()
+    log = open(os.devnull, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit server did not start")
+            time.sleep(0.3)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class ConsoleLog:
+    """Collects console errors and uncaught page errors of one page."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, msg) -> None:
+        if msg.type == "error" and not any(p.search(msg.text) for p in IGNORED_CONSOLE):
+            self.errors.append(f"console.error: {msg.text}")
+
+
+def chart_label(page, index: int = 0) -> str:
+    return page.locator(CHART).nth(index).get_attribute("aria-label") or ""
+
+
+def wait_chart_change(page, old: str, timeout: float = 60_000, index: int = 0) -> str:
+    """Wait until chart ``index`` shows another run than ``old`` (its aria-label changes)."""
+    page.wait_for_function(
+        """([sel, i, old]) => { const e = document.querySelectorAll(sel)[i];
+             return !!e && e.getAttribute('aria-label') !== old; }""",
+        arg=[CHART, index, old], timeout=timeout, polling=20)
+    return chart_label(page, index)
+
+
+def wait_app_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the script run finished (Streamlit's status widget is gone)."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+def settle(page, timeout: float = 60_000) -> None:
+    """After an action that reruns the script: wait for the run to start (briefly) and end."""
+    try:
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=1_500)
+    except Exception:  # the run was too quick to be seen, or the action did not rerun
+        pass
+    wait_app_idle(page, timeout)
+
+
+def open_app(page, url: str, timeout: float = 90_000) -> None:
+    page.goto(url)
+    page.wait_for_selector(CHART, state="attached", timeout=timeout)
+    wait_app_idle(page, timeout)
+
+
+def open_group(page, text: str) -> None:
+    """Open a lever group (sidebar expander) by its visible title."""
+    summary = page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary", has_text=text).first
+    details = summary.locator("xpath=..")
+    if details.get_attribute("open") is None:
+        summary.click()
+
+
+def nudge_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") -> None:
+    """Move a slider by keyboard, like a user: focus it and press the arrow keys."""
+    slider = page.locator(f"input[type='range'][aria-label='{label}']").first
+    slider.focus()
+    for _ in range(presses):
+        slider.press(key)

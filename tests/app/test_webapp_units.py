@@ -1,0 +1,248 @@
+"""Unit tests of the webapp helpers (no Streamlit session needed)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from models.model import load_model
+from webapp import core, figures, i18n, levers, scenario_io, structure
+from webapp.fit_stats import _fallback_statistics, history_fit
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def base():
+    return core.outcome({})
+
+
+def test_every_string_has_both_languages():
+    for key, entry in i18n.STRINGS.items():
+        assert set(entry) == {"zh", "en"}, key
+        assert entry["zh"] and entry["en"], key
+
+
+def test_every_model_sector_maps_to_a_lever_group(model):
+    sectors = {c.sector for c in model.constants.values() if c.adjustable}
+    assert sectors <= set(levers.SECTOR_GROUPS), sectors - set(levers.SECTOR_GROUPS)
+    assert set(levers.SECTOR_GROUPS.values()) <= set(levers.GROUPS)
+    # the five domains of the lever panel (plus the general timing row)
+    assert levers.GROUPS[1:] == ("population", "construction", "cropland", "forest", "energy")
+
+
+def test_lever_specs_come_from_the_model(model):
+    specs = levers.lever_specs(model)
+    names = {s.name for s in specs}
+    policy = {c.name for c in model.constants.values() if c.comment.lower().startswith("policy lever")}
+    assert policy <= names, "every 'Policy lever:' constant is a slider"
+    for s in specs:
+        c = model.constants[s.name]
+        assert (s.minimum, s.maximum, s.default, s.units) == (c.minimum, c.maximum, c.default, c.units)
+        assert s.minimum <= s.snap(s.default) <= s.maximum
+        assert c.comment in s.help("en")
+        assert f"{c.minimum:g}" in s.help("zh") and f"{c.maximum:g}" in s.help("zh")
+    for g in levers.GROUPS[1:]:
+        assert any(s.group == g for s in specs), g
+
+
+def test_every_policy_lever_has_a_chinese_label(model):
+    """New "Policy lever:" constants still get a slider (English fallback); this test asks
+    for their Chinese label and help in webapp/levers.py."""
+    policy = {c.name for c in model.constants.values() if c.comment.lower().startswith("policy lever")}
+    assert policy <= set(levers.LEVERS), sorted(policy - set(levers.LEVERS))
+
+
+def test_url_round_trip(model):
+    diff = {"additional non fossil share": 0.25, "policy start year": 2030.0}
+    params = scenario_io.encode_url("en", "compare", "baseline", diff, model)
+    assert params == {"lang": "en", "page": "compare", "additional_non_fossil_share": "0.25",
+                      "policy_start_year": "2030"}
+    state = scenario_io.decode_url(params, model, i18n.LANGS, ("explore", "compare"))
+    assert state.diff == diff and state.lang == "en" and state.page == "compare"
+
+
+@pytest.mark.parametrize("params, part", [
+    ({"additional_non_fossil_share": "0.9"}, "[-0.3, 0.5]"),
+    ({"additional_non_fossil_share": "nan"}, "finite"),
+    ({"lang": ["zh", "en"]}, "2 times"),
+    ({"bogus": "1"}, "bogus"),
+])
+def test_url_errors_name_the_key(model, params, part):
+    with pytest.raises(scenario_io.ScenarioInputError) as err:
+        scenario_io.decode_url(params, model, i18n.LANGS, ("explore",))
+    assert part in str(err.value)
+
+
+def test_diff_and_effective_overrides(model):
+    start = {"additional non fossil share": 0.1}
+    current = {"additional non fossil share": 0.0, "fertiliser reduction": 0.5}
+    assert scenario_io.diff_from(start, current, model) == current
+    assert scenario_io.effective_overrides({"fertiliser reduction": 0.0, "CCS start year": 2040}, model) == {
+        "CCS start year": 2040.0}
+    assert scenario_io.overrides_key({"b": 1, "a": 2}) == (("a", 2.0), ("b", 1.0))
+
+
+def test_scenario_yaml_round_trip(model):
+    text = scenario_io.scenario_yaml({"zh": "我的", "en": "Mine"}, {"zh": "描述", "en": "text"}, "baseline",
+                                     {"additional non fossil share": 0.2}, model)
+    data = yaml.safe_load(text)
+    assert data["overrides"] == {"additional non fossil share": 0.2}
+    doc = scenario_io.parse_upload(text.encode("utf-8"), "mine.yaml", model)
+    assert doc.resolved["additional non fossil share"] == 0.2
+
+
+def test_minimal_reader_validates(model):
+    doc = scenario_io.parse_scenario_yaml(b"name: {en: a, zh: b}\noverrides: {fertiliser reduction: 0.4}\n",
+                                          "x.yaml", model)
+    assert doc.overrides == {"fertiliser reduction": 0.4}
+    with pytest.raises(scenario_io.ScenarioInputError, match="fertiliser reduction"):
+        scenario_io.parse_scenario_yaml(b"overrides: {fertiliser reduction: 4}\n", "x.yaml", model)
+
+
+def test_starting_scenarios_from_a_folder(tmp_path, monkeypatch, model):
+    (tmp_path / "baseline.yaml").write_text(
+        "name: {en: B, zh: 基}\ndescription: {en: d, zh: d}\noverrides: {}\nrationale: {}\n", encoding="utf-8")
+    (tmp_path / "region.yaml").write_text(
+        "name: {en: R, zh: 区}\ndescription: {en: d, zh: d}\nbase: baseline\n"
+        "overrides: {fertiliser reduction: 0.5}\nrationale: {fertiliser reduction: {en: x, zh: y}}\n",
+        encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("overrides: {fertiliser reduction: 9}\n", encoding="utf-8")
+    monkeypatch.setenv("TERRITORIAL_SCENARIOS_DIR", str(tmp_path))
+    ids = [d.id for d in scenario_io.list_start_scenarios(model)]
+    assert ids == ["baseline", "region"]  # the broken file is skipped, not fatal
+    assert scenario_io.resolve_start("region", model) == {"fertiliser reduction": 0.5}
+    with pytest.raises(scenario_io.ScenarioInputError):
+        scenario_io.resolve_start("broken", model)
+
+
+def test_outcome_is_picklable_and_complete(base):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(base))
+    assert again.tp_years() == base.tp_years()
+    assert set(base.targets) == {"zh", "en"}
+    assert base.turning_points["tp2_intensity"].status != "no_input"  # energy and GDP are passed
+
+
+def test_comparison_table_and_differences(base):
+    other = core.outcome({"additional non fossil share": 0.3})
+    table = core.comparison_table([("a", base), ("b", other)], "en")
+    diff = core.differs_from_first(table)
+    assert not diff["a"].any()
+    assert diff.loc["Carbon neutrality (year)", "b"]
+    assert not diff.loc["Forest coverage 2035 (%)", "b"]
+
+
+def test_story_steps(model):
+    steps, from_current = core.story_steps({}, {}, {}, [], model)
+    assert not from_current and len(steps) == len(core.DEFAULT_STORY) + 1
+    steps, from_current = core.story_steps({}, {"fertiliser reduction": 0.5, "CCS start year": 2040}, {},
+                                           ["CCS start year", "fertiliser reduction"], model)
+    assert from_current
+    assert [s[1] for s in steps] == [{}, {"CCS start year": 2040}, {"CCS start year": 2040, "fertiliser reduction": 0.5}]
+
+
+def test_stock_flow_structure_from_model_file():
+    sf = structure.stock_flow()
+    stocks = set(sf.stocks)
+    assert {"Urban Population", "Rural Population", "Cropland", "Young Forest"} <= stocks
+    edges = {(a, b) for a, b, _ in sf.edges}
+    assert ("Rural Population", "Urban Population") in edges
+    assert ("Cropland", "Urban Construction Land") in edges
+    assert ("Young Forest", "Middle Aged Forest") in edges
+    assert ("Other Land Suitable for Forest", "Young Forest") in edges
+    dot = structure.to_dot(sf)
+    assert dot.startswith("digraph") and dot.count("->") == len(sf.edges)
+    assert structure.sectors()["Urban Population"] == "Population and migration"
+
+
+def test_fallback_statistics_match_the_library():
+    from calibration.statistics import fit_statistics
+
+    rng = np.random.default_rng(1)
+    a = rng.uniform(1, 2, 30)
+    s = a + rng.normal(0, 0.1, 30)
+    ours, lib = _fallback_statistics(s, a), fit_statistics(s, a)
+    for k in ours:
+        assert math.isclose(ours[k], lib[k], rel_tol=1e-9), k
+    assert math.isclose(ours["um"] + ours["us"] + ours["uc"], 1.0, rel_tol=1e-9)
+
+
+def test_history_fit(base, model):
+    fit = history_fit(base.results, model)
+    assert "total population" in fit.pairs
+    assert (fit.stats["n"] > 0).all()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_exports(base, model, lang):
+    for key in figures.CHART_KEYS:
+        fig = figures.chart_figure(key, base.results, base.turning_points, lang, base.results)
+        assert figures.figure_bytes(fig, "png")[:4] == b"\x89PNG"
+        assert b"<svg" in figures.figure_bytes(fig, "svg")[:500]
+    assumptions = figures.assumptions_table({"fertiliser reduction": 0.5}, model, lang, {})
+    pdf = figures.pdf_report(title="t", scenario_name="s", start_name="b", res=base.results,
+                             tps=base.turning_points, targets=base.targets[lang], assumptions=assumptions,
+                             sources_text="# Sources\nline", lang=lang)
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
+    xlsx = figures.results_excel(base.results, base.turning_points, base.targets[lang], assumptions, lang)
+    import pandas as pd
+
+    sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None)
+    assert set(sheets) == {"results", "turning_points", "targets", "scenario"}
+    csv = figures.results_csv(base.results).decode("utf-8-sig")
+    assert csv.startswith("year,")
+
+
+def test_cjk_font_for_chinese_figures():
+    if figures.CJK_FONT is None:
+        assert figures.export_lang("zh") == "en"  # never boxes instead of characters
+    else:
+        assert figures.export_lang("zh") == "zh"
+
+
+def test_sensitivity_evaluator_contract():
+    from webapp import sensitivity as sens
+
+    ev = sens.PySDEvaluator(["net_2060", "tp3"])
+    out = ev(np.array([[0.0], [0.3]]), ["additional non fossil share"])
+    assert out["net_2060"].shape == (2,) and out["net_2060"][1] < out["net_2060"][0]
+    assert out[sens.SERIES_METRIC].shape == (2, len(sens.SERIES_TIMES))
+    assert sens.planned_runs("sobol", 8, 3) == 40 and sens.planned_runs("morris", 4, 3) == 16
+    with pytest.raises(ValueError, match="cap"):
+        sens.run(["a", "b"], [(0, 1), (0, 1)], "net_2060", "sobol", 256, {})
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chart_specs_are_valid_vega_lite(base, lang):
+    """The app skips Altair's validation at render time (charts.fast), so validate here."""
+    from webapp import charts
+
+    other = core.outcome({"additional non fossil share": 0.3})
+    built = [
+        charts.emissions_chart(other.results, other.turning_points, lang, base.results, "sig"),
+        charts.emissions_chart(base.results, base.turning_points, lang, None, "sig", big=True),
+        charts.land_chart(base.results, lang),
+        charts.population_chart(base.results, lang),
+        charts.forest_chart(base.results, lang),
+        charts.overlay_chart([("a", base.results), ("b", other.results)], "net emissions", "Mt", lang, highlight="b"),
+    ]
+    for chart in built:
+        spec = type(chart).to_dict(chart, validate=True)
+        assert spec["description"]
+    title = built[0].to_dict()["title"]["text"]
+    assert title == i18n.t("chart_emissions", lang)
+    # the turning points are marked and labelled on the emissions chart
+    labels = charts.tp_frame(other.turning_points, lang)["label"].tolist()
+    reached = [p for p in other.turning_points if p.key in core.TP_MARKED and p.reached]
+    assert len(labels) == len(reached) >= 3
+    for p in reached:
+        assert any(p.name(lang) in x and f"{p.year:.0f}" in x for x in labels)

@@ -1,0 +1,77 @@
+"""Caches of the app: only immutable things and pure results keyed by their inputs.
+
+* the model documentation/runner (``models.model.load_model``, an ``lru_cache`` of an
+  object that is never mutated; every run loads a fresh PySD model);
+* scenario outcomes keyed by the sorted tuple of overrides (``st.cache_data`` pickles
+  the value, so every caller gets its own copy and cannot change what others see);
+* static derived data (lever specs, history fit, stock-and-flow DOT).
+
+Nothing user-specific is cached outside ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from models.model import load_model
+from webapp import core
+from webapp.fit_stats import HISTORY_PATH, SOURCES_PATH, history_fit
+from webapp.levers import lever_specs
+from webapp.scenario_io import list_start_scenarios, resolve_start, scenarios_dir
+from webapp.structure import stock_flow
+
+MAX_ENTRIES = 256
+
+
+def model():
+    return load_model()
+
+
+@st.cache_resource(show_spinner=False)
+def specs():
+    """Lever specifications (frozen dataclasses; shared read-only)."""
+    return tuple(lever_specs(load_model()))
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def outcome(key: tuple[tuple[str, float], ...]) -> core.Outcome:
+    """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs)."""
+    return core.outcome(dict(key))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def history(key: tuple[tuple[str, float], ...]):
+    return history_fit(core.outcome(dict(key)).results, load_model(), HISTORY_PATH)
+
+
+def start_scenarios():
+    """Starting scenarios (re-read every minute so new files in scenarios/ appear)."""
+    return _start_scenarios(str(scenarios_dir()))
+
+
+def start_values(sid: str) -> dict[str, float]:
+    """Overrides of a starting scenario (merged along its base chain)."""
+    return _start_values(sid, str(scenarios_dir()))
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _start_scenarios(folder: str):
+    return tuple(list_start_scenarios(load_model()))
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _start_values(sid: str, folder: str) -> dict[str, float]:
+    return resolve_start(sid, load_model())
+
+
+@st.cache_data(show_spinner=False)
+def stock_flow_structure():
+    return stock_flow()
+
+
+@st.cache_data(show_spinner=False)
+def sources_text() -> str:
+    path = Path(SOURCES_PATH)
+    return path.read_text(encoding="utf-8") if path.exists() else ""

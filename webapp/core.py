@@ -1,0 +1,235 @@
+"""Pure functions behind the pages: run a scenario and derive what the app shows.
+
+No Streamlit here: everything takes plain inputs and returns new objects, so results
+can be cached by their inputs (``webapp.cache``) and produced from the command line.
+The model object of ``models.model.load_model()`` is immutable documentation plus a
+runner that loads a fresh PySD model for every run, so no state is shared between
+users (PySD's ``run(params=...)`` persists overrides on *its* model object, which is
+never reused here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis import turning_points as tpmod
+from analysis.targets import evaluate_targets
+from models.model import load_model
+
+#: The five turning points marked on the charts, plus neutrality.
+TP_MARKED: tuple[str, ...] = ("tp1", "tp2", "tp3", "tp4", "tp5", "neutrality")
+
+LAND_STOCKS: tuple[str, ...] = (
+    "Urban Construction Land",
+    "Rural Construction Land",
+    "Cropland",
+    "Young Forest",
+    "Middle Aged Forest",
+    "Mature Forest",
+    "Grassland",
+    "Wetland and Water",
+    "Other Land Suitable for Forest",
+    "Other Land Unsuitable",
+)
+FOREST_STOCKS: tuple[str, ...] = ("Young Forest", "Middle Aged Forest", "Mature Forest")
+
+#: Display names of the variables the charts use (zh, en).
+VAR_LABELS: Mapping[str, Mapping[str, str]] = {
+    "gross emissions": {"zh": "碳排放总量 E", "en": "Gross emissions E"},
+    "land carbon sink": {"zh": "土地碳汇 S", "en": "Land sink S"},
+    "net emissions": {"zh": "净排放 N", "en": "Net emissions N"},
+    "forest carbon sink": {"zh": "森林植被碳汇", "en": "Forest vegetation sink"},
+    "Urban Construction Land": {"zh": "城镇建设用地", "en": "Urban construction land"},
+    "Rural Construction Land": {"zh": "农村建设用地", "en": "Rural construction land"},
+    "Cropland": {"zh": "耕地", "en": "Cropland"},
+    "Young Forest": {"zh": "幼龄林", "en": "Young forest"},
+    "Middle Aged Forest": {"zh": "中龄林", "en": "Middle-aged forest"},
+    "Mature Forest": {"zh": "近成过熟林", "en": "Mature forest"},
+    "Grassland": {"zh": "草地", "en": "Grassland"},
+    "Wetland and Water": {"zh": "湿地与水域", "en": "Wetland and water"},
+    "Other Land Suitable for Forest": {"zh": "宜林地", "en": "Other land suitable for forest"},
+    "Other Land Unsuitable": {"zh": "其他土地", "en": "Other land (unsuitable)"},
+    "Urban Population": {"zh": "城镇人口", "en": "Urban population"},
+    "Rural Population": {"zh": "乡村人口", "en": "Rural population"},
+    "urbanization rate": {"zh": "城镇化率", "en": "Urbanization rate"},
+    "total population": {"zh": "总人口", "en": "Total population"},
+    "forest coverage": {"zh": "森林覆盖率", "en": "Forest coverage"},
+    "total construction land": {"zh": "建设用地", "en": "Construction land"},
+    "non fossil share of primary energy": {"zh": "非化石能源比重", "en": "Non-fossil share"},
+    "Cumulative Net Emissions": {"zh": "累计净排放", "en": "Cumulative net emissions"},
+    "growth attributable emissions": {"zh": "增长引起的排放", "en": "Growth-attributable emissions"},
+}
+
+#: Variables a user can overlay on the Compare page.
+OVERLAY_VARIABLES: tuple[str, ...] = (
+    "net emissions", "gross emissions", "land carbon sink", "total construction land", "Cropland",
+    "forest coverage", "urbanization rate", "total population", "non fossil share of primary energy",
+    "Cumulative Net Emissions",
+)
+
+
+def var_label(name: str, lang: str) -> str:
+    entry = VAR_LABELS.get(name)
+    return entry[lang] if entry else name
+
+
+def simulate(overrides: Mapping[str, float]) -> pd.DataFrame:
+    """Run the model (PySD reference runner) for validated overrides; all variables by year."""
+    model = load_model()
+    df = model.run(dict(overrides))
+    df.index = df.index.astype(float)
+    return df
+
+
+def compute_turning_points(results: pd.DataFrame) -> tpmod.TurningPointTable:
+    """Turning points of one run, with energy and GDP for the TP2 intensity companion."""
+    col = results.get
+    return tpmod.turning_points(
+        results["gross emissions"],
+        sink=col("land carbon sink"),
+        growth_emissions=col("growth attributable emissions"),
+        construction_land=col("total construction land"),
+        energy=col("primary energy consumption"),
+        gdp=col("GDP"),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A run and everything derived from it (immutable once built)."""
+
+    results: pd.DataFrame
+    turning_points: tpmod.TurningPointTable
+    targets: Mapping[str, pd.DataFrame]  # lang -> evaluate_targets(...)
+
+    def tp_years(self) -> dict[str, float]:
+        return {p.key: (np.nan if p.year is None else float(p.year)) for p in self.turning_points}
+
+
+def picklable(tps: tpmod.TurningPointTable) -> tpmod.TurningPointTable:
+    """Copy of a turning-point table whose ``settings`` is a dict.
+
+    ``TurningPointTable.settings`` is a ``MappingProxyType``, which cannot be pickled
+    (needed by ``st.cache_data`` and by Dask); to be fixed in analysis/turning_points.py.
+    """
+    return tpmod.TurningPointTable(points=tps.points, diagnostics=tps.diagnostics, settings=dict(tps.settings))
+
+
+def outcome(overrides: Mapping[str, float]) -> Outcome:
+    results = simulate(overrides)
+    tps = picklable(compute_turning_points(results))
+    targets = {lang: evaluate_targets(results, turning_points=tps, lang=lang) for lang in ("zh", "en")}
+    return Outcome(results=results, turning_points=tps, targets=targets)
+
+
+def value_at(results: pd.DataFrame, name: str, year: float) -> float:
+    s = results[name]
+    return float(np.interp(year, s.index.to_numpy(float), s.to_numpy(float)))
+
+
+def cumulative(results: pd.DataFrame, name: str, start: float, end: float) -> float:
+    """Sum of an annual flow over [start, end] (output every year)."""
+    s = results[name]
+    return float(s[(s.index >= start) & (s.index <= end)].sum())
+
+
+#: Key indicators for the Compare and Present tables: key -> function(results).
+INDICATORS: tuple[tuple[str, callable], ...] = (
+    ("ind_gross_2030", lambda r: value_at(r, "gross emissions", 2030)),
+    ("ind_net_2060", lambda r: value_at(r, "net emissions", 2060)),
+    ("ind_sink_2060", lambda r: value_at(r, "land carbon sink", 2060)),
+    ("ind_cum_net", lambda r: cumulative(r, "net emissions", 2020, 2060) / 1000.0),
+    ("ind_forest_2035", lambda r: value_at(r, "forest coverage", 2035)),
+    ("ind_cropland_2035", lambda r: value_at(r, "Cropland", 2035)),
+    ("ind_constr_2035", lambda r: value_at(r, "total construction land", 2035)),
+    ("ind_urban_2035", lambda r: value_at(r, "urbanization rate", 2035)),
+    ("ind_nonfossil_2030", lambda r: 100 * value_at(r, "non fossil share of primary energy", 2030)),
+    ("ind_pop_2050", lambda r: value_at(r, "total population", 2050)),
+)
+
+
+def comparison_table(outcomes: Sequence[tuple[str, Outcome]], lang: str) -> pd.DataFrame:
+    """Rows: turning-point years and key indicators; columns: the scenarios in order."""
+    from webapp.i18n import t  # local: keeps this module importable without i18n use
+
+    rows: dict[str, list[float]] = {}
+    for key in TP_MARKED:
+        label = t("ind_tp", lang, name=tpmod.NAMES[key][lang])
+        rows[label] = [o.tp_years()[key] for _, o in outcomes]
+    for key, fn in INDICATORS:
+        rows[t(key, lang)] = [fn(o.results) for _, o in outcomes]
+    names = _unique([name for name, _ in outcomes])
+    return pd.DataFrame(rows, index=names).T
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n} ({seen[n]})")
+        else:
+            seen[n] = 1
+            out.append(n)
+    return out
+
+
+def differs_from_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Boolean frame: True where a cell differs from the first column (NaN == NaN)."""
+    first = table.iloc[:, 0]
+    out = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for col in table.columns[1:]:
+        a, b = table[col].astype(float), first.astype(float)
+        same = np.isclose(a, b, rtol=1e-6, atol=1e-9) | (a.isna() & b.isna())
+        out[col] = ~same
+    return out
+
+
+# ------------------------------------------------------------------ scenario story
+#: Example policy package used by the story when the current scenario is the baseline.
+DEFAULT_STORY: tuple[tuple[Mapping[str, str], Mapping[str, float]], ...] = (
+    ({"zh": "紧凑型城镇化（人均城镇用地 −20 m²）", "en": "Compact urbanization (−20 m² urban land per person)"},
+     {"urban land per capita policy change": -20}),
+    ({"zh": "农村建设用地复垦并还林", "en": "Reclaim rural construction land, half to forest"},
+     {"rural reclamation policy rate": 0.05, "reclamation to forest share": 0.5}),
+    ({"zh": "国土绿化与退耕还林", "en": "Afforestation and returning cropland to forest"},
+     {"additional afforestation rate": 300, "returning cropland to forest rate": 50}),
+    ({"zh": "能源转型（非化石 +20 个百分点、能效）", "en": "Energy transition (+20 pp non-fossil, efficiency)"},
+     {"additional non fossil share": 0.2, "additional energy intensity decline": 0.01}),
+    ({"zh": "低碳建材、CCS 与 2060 年全面非化石", "en": "Low-carbon materials, CCS, 100 % non-fossil by 2060"},
+     {"low carbon building material share": 0.5, "CCS capacity growth": 20, "year of full non fossil energy": 2060}),
+)
+
+
+def story_steps(start: Mapping[str, float], current: Mapping[str, float], labels: Mapping[str, Mapping[str, str]],
+                order: Sequence[str], model) -> tuple[list[tuple[Mapping[str, str], dict[str, float]]], bool]:
+    """Cumulative scenarios: baseline, then one more changed constant per step.
+
+    ``labels``: Vensim name -> {zh, en} (lever labels); ``order``: lever order. Returns
+    ``(steps, from_current)``; each step is (label, cumulative overrides). When the
+    current scenario equals the starting one, :data:`DEFAULT_STORY` is used.
+    """
+    from webapp.scenario_io import diff_from
+
+    diff = diff_from(start, current, model)
+    steps: list[tuple[Mapping[str, str], dict[str, float]]] = [({"zh": "基准情景", "en": "Baseline"}, dict(start))]
+    acc = dict(start)
+    if diff:
+        rank = {n: i for i, n in enumerate(order)}
+        for name in sorted(diff, key=lambda n: (rank.get(n, len(rank)), n)):
+            acc = {**acc, name: diff[name]}
+            c = model.constants[name]
+            lab = labels.get(name, {"zh": name, "en": name})
+            text = {lg: f"+ {lab[lg]} = {diff[name]:g} {c.units if c.units != 'Dmnl' else ''}".strip()
+                    for lg in ("zh", "en")}
+            steps.append((text, dict(acc)))
+        return steps, True
+    for label, change in DEFAULT_STORY:
+        acc = {**acc, **change}
+        steps.append(({lg: f"+ {label[lg]}" for lg in ("zh", "en")}, dict(acc)))
+    return steps, False

@@ -1,0 +1,301 @@
+"""Static exports: chart PNG/SVG (matplotlib), results CSV/Excel and a PDF report.
+
+Matplotlib needs a CJK font for Chinese text. :data:`CJK_FONT` is the first one found
+(WenQuanYi Micro Hei from Debian's ``fonts-wqy-microhei``, Noto Sans CJK, ...); without
+one, :func:`export_lang` falls back to English so that exported files never show
+empty boxes. Figures are bound to an Agg canvas (no pyplot state), so concurrent
+sessions can export at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import textwrap
+from typing import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from analysis import turning_points as tpmod
+from webapp.charts import LAND_COLORS, PALETTE_EMISSIONS, SCENARIO_COLORS, TP_SHORT, tp_frame
+from webapp.core import FOREST_STOCKS, LAND_STOCKS, var_label
+from webapp.i18n import t, unit_label, year_text
+
+_CJK_CANDIDATES = (
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+    "Noto Sans CJK JP", "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
+)
+
+
+def _find_cjk_font() -> str | None:
+    """First CJK font known to matplotlib; fonts installed after matplotlib built its
+    font cache are added from the system font folders (fontconfig's list)."""
+
+    def known() -> str | None:
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in _CJK_CANDIDATES if name in available), None)
+
+    found = known()
+    if found is None:
+        hints = ("wqy", "noto", "cjk", "sourcehan", "source-han", "uming", "ukai", "simhei", "yahei")
+        for path in font_manager.findSystemFonts():
+            if any(h in path.lower() for h in hints):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except Exception:  # unreadable font file: skip it
+                    continue
+        found = known()
+    return found
+
+
+CJK_FONT: str | None = _find_cjk_font()
+if CJK_FONT:
+    matplotlib.rcParams["font.sans-serif"] = [CJK_FONT, *matplotlib.rcParams["font.sans-serif"]]
+    matplotlib.rcParams["font.family"] = [CJK_FONT, "DejaVu Sans"]  # per-glyph fallback (✓ ✗ …)
+    matplotlib.rcParams["axes.unicode_minus"] = False
+matplotlib.rcParams["svg.fonttype"] = "none"  # keep text as text in SVG (searchable)
+matplotlib.rcParams["pdf.fonttype"] = 3  # Type 3 subsets: fast with large CJK fonts
+
+CHART_KEYS = ("emissions", "land", "population", "forest")
+
+
+def export_lang(lang: str) -> str:
+    """Language usable in static figures (English when no CJK font is installed)."""
+    return lang if (lang == "en" or CJK_FONT) else "en"
+
+
+def _fig(w: float = 9.0, h: float = 5.0) -> Figure:
+    fig = Figure(figsize=(w, h), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _axes(fig: Figure, title: str, ylabel: str, lang: str):
+    ax = fig.add_subplot()
+    ax.set_title(title, loc="left", fontsize=13)
+    ax.set_xlabel(t("year", lang))
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def fig_emissions(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str,
+                  baseline: pd.DataFrame | None = None) -> Figure:
+    lang = export_lang(lang)
+    fig = _fig()
+    ax = _axes(fig, t("chart_emissions", lang), t("axis_emissions", lang), lang)
+    years = res.index.to_numpy(float)
+    for name, color in PALETTE_EMISSIONS.items():
+        if baseline is not None:
+            ax.plot(baseline.index, baseline[name], color=color, ls="--", alpha=0.4, lw=1.2)
+        ax.plot(years, res[name], color=color, lw=2.2, label=var_label(name, lang))
+    ax.axhline(0, color="#868e96", lw=0.8)
+    top = float(np.nanmax(res[list(PALETTE_EMISSIONS)].to_numpy()))
+    for _, row in tp_frame(tps, lang).iterrows():
+        ax.axvline(row["year"], color="#495057", ls=":", lw=1)
+        ax.text(row["year"] + 0.5, top * (1.1 - 0.08 * row["row"]), row["label"], fontsize=8, va="bottom")
+    ax.set_xlim(years.min(), years.max())
+    ax.set_ylim(top=top * 1.25)
+    ax.legend(loc="lower left", fontsize=9)
+    return fig
+
+
+def _stack(res: pd.DataFrame, names: Sequence[str], colors: Sequence[str], title: str, ylabel: str, lang: str) -> Figure:
+    fig = _fig()
+    ax = _axes(fig, title, ylabel, lang)
+    ax.stackplot(res.index.to_numpy(float), *[res[n].to_numpy(float) for n in names],
+                 labels=[var_label(n, lang) for n in names], colors=colors, alpha=0.9)
+    ax.set_xlim(res.index.min(), res.index.max())
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    return fig
+
+
+def fig_land(res: pd.DataFrame, lang: str) -> Figure:
+    lang = export_lang(lang)
+    return _stack(res, LAND_STOCKS, LAND_COLORS, t("chart_land", lang), t("axis_area", lang), lang)
+
+
+def fig_population(res: pd.DataFrame, lang: str) -> Figure:
+    lang = export_lang(lang)
+    fig = _stack(res, ["Urban Population", "Rural Population"], ["#4dabf7", "#ffd43b"], t("chart_population", lang),
+                 t("axis_population", lang), lang)
+    ax = fig.axes[0]
+    ax2 = ax.twinx()
+    ax2.plot(res.index, res["urbanization rate"], color="#c92a2a", lw=2, label=var_label("urbanization rate", lang))
+    ax2.set_ylim(0, 100)
+    ax2.set_ylabel(f"{t('chart_urbanization', lang)} (%)")
+    ax2.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def fig_forest(res: pd.DataFrame, lang: str) -> Figure:
+    lang = export_lang(lang)
+    fig = _stack(res, FOREST_STOCKS, ["#b2f2bb", "#51cf66", "#2b8a3e"],
+                 f"{t('chart_forest', lang)} / {t('chart_sink', lang)}", t("axis_area", lang), lang)
+    ax2 = fig.axes[0].twinx()
+    for n, c in (("forest carbon sink", "#e67700"), ("land carbon sink", "#1c7ed6")):
+        ax2.plot(res.index, res[n], color=c, lw=2, label=var_label(n, lang))
+    ax2.set_ylabel(t("axis_emissions", lang))
+    ax2.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def fig_overlay(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit: str, lang: str) -> Figure:
+    lang = export_lang(lang)
+    fig = _fig()
+    ax = _axes(fig, t("compare_overlay", lang), f"{var_label(variable, lang)} ({unit})", lang)
+    for (name, res), color in zip(runs, SCENARIO_COLORS * 3):
+        ax.plot(res.index, res[variable], color=color, lw=2, label=name)
+    ax.axhline(0, color="#868e96", lw=0.8)
+    ax.legend(fontsize=9)
+    return fig
+
+
+def chart_figure(key: str, res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str,
+                 baseline: pd.DataFrame | None = None) -> Figure:
+    if key == "emissions":
+        return fig_emissions(res, tps, lang, baseline)
+    if key == "land":
+        return fig_land(res, lang)
+    if key == "population":
+        return fig_population(res, lang)
+    if key == "forest":
+        return fig_forest(res, lang)
+    raise KeyError(key)
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=150)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------ tables
+def tp_table(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
+    """Turning-point table with translated headers for display and export."""
+    df = tps.to_frame(lang)
+    return pd.DataFrame({
+        t("col_key", lang): df["key"],
+        t("col_name", lang): df["name"],
+        t("col_year", lang): [year_text(y, lang) for y in df["year"]],
+        t("col_value", lang): df["value"].round(3),
+        t("col_unit", lang): df["unit"],
+        t("col_status", lang): [t(f"status_{s}", lang) for s in df["status"]],
+        t("col_reason", lang): df["reason"],
+    })
+
+
+def targets_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    result = [t("pass", lang) if p is True else t("fail", lang) if p is False else t("na", lang) for p in targets["passed"]]
+    return pd.DataFrame({
+        t("col_name", lang): targets[name_col],
+        t("col_result", lang): result,
+        t("col_value", lang): targets["value"].round(3),
+        t("col_unit", lang): targets["unit"],
+        t("col_target", lang): targets["target"],
+        t("col_margin", lang): targets["margin"].round(3),
+        t("col_reason", lang): targets["reason"],
+    })
+
+
+def assumptions_table(diff: Mapping[str, float], model, lang: str, labels: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    rows = []
+    for name, v in sorted(diff.items()):
+        c = model.constants[name]
+        rows.append({
+            t("col_name", lang): labels.get(name, {}).get(lang, name),
+            "Vensim": name,
+            t("col_default", lang): c.default,
+            t("col_scenario_value", lang): v,
+            t("col_unit", lang): unit_label(c.units, lang),
+        })
+    return pd.DataFrame(rows, columns=[t("col_name", lang), "Vensim", t("col_default", lang),
+                                       t("col_scenario_value", lang), t("col_unit", lang)])
+
+
+def results_csv(res: pd.DataFrame) -> bytes:
+    return res.to_csv(index_label="year").encode("utf-8-sig")
+
+
+def results_excel(res: pd.DataFrame, tps: tpmod.TurningPointTable, targets: pd.DataFrame,
+                  assumptions: pd.DataFrame, lang: str) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        res.to_excel(xw, sheet_name="results", index_label="year")
+        tp_table(tps, lang).to_excel(xw, sheet_name="turning_points", index=False)
+        targets_table(targets, lang).to_excel(xw, sheet_name="targets", index=False)
+        assumptions.to_excel(xw, sheet_name="scenario", index=False)
+    return buf.getvalue()
+
+
+# -------------------------------------------------------------------------- PDF
+def _text_page(title: str, lines: Sequence[str], size: float = 9.0) -> Figure:
+    fig = Figure(figsize=(8.27, 11.69))
+    FigureCanvasAgg(fig)
+    fig.text(0.07, 0.95, title, fontsize=15, weight="bold", va="top")
+    y = 0.91
+    for line in lines:
+        if y < 0.04:
+            break
+        fig.text(0.07, y, line, fontsize=size, va="top")
+        y -= 0.0165 * size / 9.0
+    return fig
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    out: list[str] = []
+    for para in str(text).splitlines() or [""]:
+        out += textwrap.wrap(para, width=width) or [""]
+    return out
+
+
+def _table_lines(df: pd.DataFrame, lang: str, width: int) -> list[str]:
+    lines = []
+    for _, row in df.iterrows():
+        cells = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.to_numpy()]
+        lines += _wrap(" | ".join(c for c in cells if c and c != "nan"), width)
+    return lines
+
+
+def pdf_report(*, title: str, scenario_name: str, start_name: str, res: pd.DataFrame,
+               tps: tpmod.TurningPointTable, targets: pd.DataFrame, assumptions: pd.DataFrame,
+               sources_text: str, lang: str, baseline: pd.DataFrame | None = None) -> bytes:
+    """A PDF: scenario and assumptions, turning points, targets, the four charts, sources."""
+    lang = export_lang(lang)
+    width = 60 if lang == "zh" else 110
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"Title": title, "Creator": "territorial-carbon-sd app"}) as pdf:
+        head = [
+            f"{t('scenario', lang)}: {scenario_name}",
+            f"{t('start_scenario', lang)}: {start_name}",
+            f"{t('report_generated', lang)}: {_dt.datetime.now():%Y-%m-%d %H:%M}",
+            "",
+            t("report_assumptions", lang) + ":",
+        ]
+        body = _table_lines(assumptions, lang, width) if len(assumptions) else [t("report_no_changes", lang)]
+        tp_lines = [f"{t('turning_points', lang)}:"]
+        tp_df = tps.to_frame(lang)
+        for _, r in tp_df.iterrows():
+            tp_lines += _wrap(f"{r['name']}: {year_text(r['year'], lang)}  {r['reason']}", width)
+        pdf.savefig(_text_page(f"{t('app_title', lang)} — {t('report_title', lang)}", head + body + [""] + tp_lines))
+        target_lines = []
+        for _, r in targets_table(targets, lang).iterrows():
+            cells = r.to_numpy()
+            target_lines += _wrap(f"{cells[1]}  {cells[0]}  ({cells[4]}; {cells[6]})", width)
+        pdf.savefig(_text_page(t("targets", lang), target_lines))
+        for key in CHART_KEYS:
+            pdf.savefig(chart_figure(key, res, tps, lang, baseline))
+        src_lines = []
+        for line in sources_text.splitlines()[:400]:
+            src_lines += _wrap(line, 110)
+        per_page = 52
+        for i in range(0, min(len(src_lines), per_page * 2), per_page):
+            pdf.savefig(_text_page(t("report_sources", lang), src_lines[i:i + per_page], size=7.5))
+    return buf.getvalue()

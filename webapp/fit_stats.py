@@ -1,0 +1,121 @@
+"""History-vs-model comparison of the History page, with fit statistics.
+
+The statistics come from ``calibration.statistics.fit_statistics(simulated, actual)``
+(Sterman 1984: R² as coefficient of determination, r, MAPE, RMSPE, Theil's U and its
+decomposition U^M/U^S/U^C). :func:`_fallback_statistics` is a minimal stand-in used
+only when that module cannot be imported (a checkout without it); it returns the same
+keys and should be deleted once ``calibration/statistics.py`` is merged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from webapp.scenario_io import REPO_ROOT
+
+HISTORY_PATH = REPO_ROOT / "calibration" / "data" / "history_CHN.csv"
+SOURCES_PATH = REPO_ROOT / "calibration" / "data" / "SOURCES.md"
+STAT_COLUMNS = ("n", "r2", "r", "mape", "rmspe", "theil_u", "um", "us", "uc")
+
+
+def _fallback_statistics(simulated, actual) -> dict[str, float]:
+    """Same definitions and keys as calibration.statistics.fit_statistics (subset)."""
+    s = np.asarray(simulated, dtype=float)
+    a = np.asarray(actual, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(s)
+    a, s = a[ok], s[ok]
+    out = dict.fromkeys(STAT_COLUMNS, math.nan)
+    out["n"] = n = int(a.size)
+    if n == 0:
+        return out
+    err = s - a
+    mse = float(np.mean(err**2))
+    if (a != 0).all():
+        rel = err / a
+        out["mape"] = 100.0 * float(np.mean(np.abs(rel)))
+        out["rmspe"] = 100.0 * math.sqrt(float(np.mean(rel**2)))
+    sst = float(np.sum((a - a.mean()) ** 2))
+    if sst > 0:
+        out["r2"] = 1.0 - float(np.sum(err**2)) / sst
+    ss, sa = float(s.std()), float(a.std())
+    cov = 0.0
+    if ss > 0 and sa > 0:
+        out["r"] = max(-1.0, min(1.0, float(np.mean((s - s.mean()) * (a - a.mean())) / (ss * sa))))
+        cov = 2.0 * (1.0 - out["r"]) * ss * sa
+    denom = math.sqrt(float(np.mean(s**2))) + math.sqrt(float(np.mean(a**2)))
+    if denom > 0:
+        out["theil_u"] = math.sqrt(mse) / denom
+    if mse > 0:
+        out["um"] = (s.mean() - a.mean()) ** 2 / mse
+        out["us"] = (ss - sa) ** 2 / mse
+        out["uc"] = cov / mse
+    return out
+
+
+def statistics_function():
+    """``(f(simulated, actual) -> mapping, source label)``: the library's if importable."""
+    try:
+        from calibration.statistics import fit_statistics  # noqa: PLC0415
+    except Exception:
+        return _fallback_statistics, "webapp.fit_stats (fallback; calibration/statistics.py not importable)"
+    return fit_statistics, "calibration.statistics.fit_statistics"
+
+
+@dataclass(frozen=True)
+class HistoryFit:
+    """History vs baseline model output for every primary series."""
+
+    pairs: Mapping[str, pd.DataFrame]  # model variable -> year, value, observed, model
+    stats: pd.DataFrame  # one row per model variable
+    descriptions: Mapping[str, Mapping[str, str]]  # model variable -> {zh, en, unit, series}
+    stats_source: str
+
+
+def history_fit(results: pd.DataFrame, model, path: Path = HISTORY_PATH, region: str = "CHN") -> HistoryFit:
+    """Compare the primary history series (``calibration.series``) with a model run.
+
+    ``observed`` holds only independent observations (``fit_mask``: no interpolated,
+    imputed or projected points); the statistics use those.
+    """
+    from calibration.history import history_wide, load_history  # noqa: PLC0415
+    from calibration.series import SERIES, primary_series  # noqa: PLC0415
+
+    long = load_history(path, region=region)
+    values = history_wide(long, region)
+    observed = history_wide(long, region, observations_only=True).reindex(index=values.index, columns=values.columns)
+    fn, source = statistics_function()
+    pairs: dict[str, pd.DataFrame] = {}
+    desc: dict[str, dict[str, str]] = {}
+    rows = []
+    for model_var, series in primary_series().items():
+        if series not in values.columns:
+            continue
+        name = model.resolve(model_var)
+        if name not in results.columns:
+            continue
+        sim = results[name]
+        years = values.index.to_numpy(int)
+        in_run = (years >= sim.index.min()) & (years <= sim.index.max())
+        frame = pd.DataFrame({
+            "year": years[in_run],
+            "value": values[series].to_numpy(float)[in_run],
+            "observed": observed[series].to_numpy(float)[in_run],
+        })
+        frame["model"] = np.interp(frame["year"], sim.index.to_numpy(float), sim.to_numpy(float))
+        frame = frame[np.isfinite(frame["value"])].reset_index(drop=True)
+        if frame.empty:
+            continue
+        pairs[name] = frame
+        spec = SERIES[series]
+        desc[name] = {"zh": spec.description_zh, "en": spec.description_en, "unit": spec.unit, "series": series}
+        ok = np.isfinite(frame["observed"].to_numpy(float))
+        stats = dict(fn(frame["model"].to_numpy(float)[ok], frame["observed"].to_numpy(float)[ok]))
+        rows.append({"variable": name, "series": series, **{k: stats.get(k, math.nan) for k in STAT_COLUMNS}})
+    table = pd.DataFrame(rows, columns=["variable", "series", *STAT_COLUMNS])
+    return HistoryFit(pairs=pairs, stats=table, descriptions=desc, stats_source=source)

@@ -1,0 +1,360 @@
+"""User-interface strings in Chinese (default) and English (界面文字，中英双语).
+
+Every label, help text, chart title and axis title of the app comes from here, so a
+language switch changes all of them. ``t(key, lang, **fmt)`` looks a string up;
+missing keys raise ``KeyError`` in tests (``tests/app/test_webapp_units.py`` checks
+that every key has both languages).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+LANGS: tuple[str, ...] = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_LABELS: Mapping[str, str] = {"zh": "中文", "en": "English"}
+
+STRINGS: dict[str, dict[str, str]] = {
+    # ----------------------------------------------------------------- general
+    "app_title": {"zh": "国土空间碳中和情景模拟器", "en": "Territorial carbon-neutrality scenario simulator"},
+    "app_subtitle": {
+        "zh": "城镇化、土地利用、森林碳汇与碳排放的系统动力学模型：五个重要拐点与“双碳”目标",
+        "en": "System dynamics of urbanization, land use, forest sinks and CO2: the five turning points and the dual-carbon goals",
+    },
+    "language": {"zh": "语言 / Language", "en": "Language / 语言"},
+    "page": {"zh": "页面", "en": "Page"},
+    "page_explore": {"zh": "探索", "en": "Explore"},
+    "page_compare": {"zh": "比较", "en": "Compare"},
+    "page_history": {"zh": "历史拟合", "en": "History"},
+    "page_sensitivity": {"zh": "敏感性分析", "en": "Sensitivity"},
+    "page_present": {"zh": "演示", "en": "Present"},
+    "page_model": {"zh": "模型说明", "en": "Model"},
+    "error_generic": {
+        "zh": "出现问题，当前操作未完成：{msg}。情景未被改变，请调整后重试。",
+        "en": "Something went wrong and the action was not completed: {msg}. The scenario is unchanged; please adjust and retry.",
+    },
+    "year": {"zh": "年份", "en": "Year"},
+    "value": {"zh": "数值", "en": "Value"},
+    "variable": {"zh": "变量", "en": "Variable"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "series": {"zh": "序列", "en": "Series"},
+    "scenario": {"zh": "情景", "en": "Scenario"},
+    "baseline": {"zh": "基准情景", "en": "Baseline"},
+    "current": {"zh": "当前情景", "en": "Current scenario"},
+    "not_reached": {"zh": "未达到", "en": "not reached"},
+    "none": {"zh": "无", "en": "none"},
+    # ----------------------------------------------------------------- sidebar / scenario
+    "start_scenario": {"zh": "起始情景", "en": "Starting scenario"},
+    "start_scenario_help": {
+        "zh": "基准情景或 scenarios/ 目录中的区域类型情景文件；切换后杠杆取该情景的数值。",
+        "en": "The baseline or a regional archetype file in scenarios/; switching loads its lever values.",
+    },
+    "start_baseline_label": {"zh": "基准情景（模型默认值）", "en": "Baseline (model defaults)"},
+    "reset": {"zh": "重置为基准情景", "en": "Reset to baseline"},
+    "reset_help": {
+        "zh": "所有杠杆和假设恢复为基准情景（模型默认值）。",
+        "en": "Set every lever and assumption back to the baseline (model defaults).",
+    },
+    "levers": {"zh": "政策杠杆与关键假设", "en": "Policy levers and key assumptions"},
+    "levers_help": {
+        "zh": "拖动滑块，图表即时更新。标签中的单位、范围、步长和说明均来自模型文件。",
+        "en": "Move a slider and the charts update at once. Units, ranges, steps and help come from the model file.",
+    },
+    "policy_levers": {"zh": "政策杠杆", "en": "Policy levers"},
+    "key_assumptions": {"zh": "关键假设", "en": "Key assumptions"},
+    "changed_count": {"zh": "与基准不同的参数：{n} 个", "en": "Parameters differing from the baseline: {n}"},
+    "range_help": {
+        "zh": "范围 [{min}, {max}] {units}，步长 {step}，基准值 {default}。",
+        "en": "Range [{min}, {max}] {units}, step {step}, baseline {default}.",
+    },
+    "other_overrides": {
+        "zh": "另有 {n} 个非滑块参数由上传或链接设定：{names}",
+        "en": "{n} further parameters without a slider are set by an upload or link: {names}",
+    },
+    # ----------------------------------------------------------------- groups
+    "group_timing": {"zh": "政策时间", "en": "Policy timing"},
+    "group_population": {"zh": "人口与城镇化", "en": "Population and urbanization"},
+    "group_construction": {"zh": "建设用地", "en": "Construction land"},
+    "group_cropland": {"zh": "耕地", "en": "Cropland"},
+    "group_forest": {"zh": "森林与碳汇", "en": "Forest and sinks"},
+    "group_energy": {"zh": "能源与排放", "en": "Energy and emissions"},
+    # ----------------------------------------------------------------- explore
+    "explore_intro": {
+        "zh": "E = 碳排放总量，S = 土地碳汇，N = E − S 净排放。竖线标出五个拐点与碳中和年份；虚线为起始情景（未调整杠杆）。",
+        "en": "E = gross emissions, S = land sink, N = E − S net emissions. Vertical rules mark the five turning points and neutrality; dashed lines are the starting scenario without your changes.",
+    },
+    "chart_emissions": {"zh": "碳排放、碳汇与净排放", "en": "Emissions, sink and net emissions"},
+    "chart_land": {"zh": "土地利用结构", "en": "Land use"},
+    "chart_population": {"zh": "人口与城镇化", "en": "Population and urbanization"},
+    "chart_urbanization": {"zh": "城镇化率", "en": "Urbanization rate"},
+    "chart_forest": {"zh": "森林龄级结构", "en": "Forest age structure"},
+    "chart_sink": {"zh": "森林与土地碳汇", "en": "Forest and land carbon sink"},
+    "chart_story": {"zh": "逐步加入政策后的净排放", "en": "Net emissions as policies are added"},
+    "axis_emissions": {"zh": "Mt CO2/年", "en": "Mt CO2/yr"},
+    "axis_area": {"zh": "面积（万公顷）", "en": "Area (10^4 ha)"},
+    "axis_population": {"zh": "人口（万人）", "en": "Population (10^4 persons)"},
+    "axis_percent": {"zh": "%", "en": "%"},
+    "turning_points": {"zh": "五个重要拐点", "en": "The five turning points"},
+    "tp_table_help": {
+        "zh": "拐点的操作性定义见“模型说明”页；“未识别/未达到”说明原因。",
+        "en": "Operational definitions are on the Model page; the reason column explains points not identified or not reached.",
+    },
+    "targets": {"zh": "指标与目标", "en": "Indicators and targets"},
+    "targets_help": {
+        "zh": "目标来自 analysis/targets.yaml；裕度为正表示优于目标。",
+        "en": "Targets from analysis/targets.yaml; a positive margin is better than the target.",
+    },
+    "pass": {"zh": "✓ 达标", "en": "✓ pass"},
+    "fail": {"zh": "✗ 未达标", "en": "✗ fail"},
+    "na": {"zh": "— 无法评估", "en": "— not evaluable"},
+    "col_key": {"zh": "代码", "en": "Key"},
+    "col_name": {"zh": "名称", "en": "Name"},
+    "col_year": {"zh": "年份", "en": "Year"},
+    "col_value": {"zh": "数值", "en": "Value"},
+    "col_unit": {"zh": "单位", "en": "Unit"},
+    "col_status": {"zh": "状态", "en": "Status"},
+    "col_reason": {"zh": "说明", "en": "Note"},
+    "col_target": {"zh": "目标", "en": "Target"},
+    "col_result": {"zh": "结果", "en": "Result"},
+    "col_margin": {"zh": "裕度", "en": "Margin"},
+    "col_default": {"zh": "基准值", "en": "Baseline"},
+    "col_scenario_value": {"zh": "情景值", "en": "Scenario"},
+    "col_sector": {"zh": "模块", "en": "Sector"},
+    "col_comment": {"zh": "说明（模型文件）", "en": "Comment (model file)"},
+    "col_kind": {"zh": "类型", "en": "Kind"},
+    "col_range": {"zh": "范围", "en": "Range"},
+    "status_reached": {"zh": "已识别", "en": "identified"},
+    "status_before_start": {"zh": "起始年或之前", "en": "at or before start"},
+    "status_not_yet": {"zh": "研究期内未达到", "en": "not reached"},
+    "status_not_sustained": {"zh": "未持续", "en": "not sustained"},
+    "status_no_peak": {"zh": "无峰值", "en": "no peak"},
+    "status_too_short": {"zh": "序列过短", "en": "too short"},
+    "status_no_input": {"zh": "缺少输入", "en": "no input"},
+    "scenario_id": {"zh": "情景编码 {h}", "en": "scenario {h}"},
+    # ----------------------------------------------------------------- sharing / export
+    "share_export": {"zh": "分享与导出", "en": "Share and export"},
+    "share_link": {"zh": "分享链接（复制浏览器地址栏即可复现当前情景）", "en": "Share link (the address bar reproduces this scenario)"},
+    "download_yaml": {"zh": "下载情景 YAML", "en": "Download scenario YAML"},
+    "upload_yaml": {"zh": "上传情景 YAML", "en": "Upload scenario YAML"},
+    "upload_help": {
+        "zh": "格式：name: {en, zh}、description: {en, zh}、可选 base:、overrides:（Vensim 变量名 → 数值）。",
+        "en": "Format: name: {en, zh}, description: {en, zh}, optional base:, overrides: (Vensim name → number).",
+    },
+    "upload_ok": {"zh": "已载入情景文件 {name}。", "en": "Loaded scenario file {name}."},
+    "upload_error": {
+        "zh": "无法载入上传的文件，当前情景保持不变。{msg}",
+        "en": "The uploaded file could not be loaded; the current scenario is unchanged. {msg}",
+    },
+    "url_error": {
+        "zh": "链接中的情景参数无效，已忽略，当前情景保持不变。{msg}",
+        "en": "The scenario in the link is invalid and was ignored; the current scenario is unchanged. {msg}",
+    },
+    "download_csv": {"zh": "下载结果 CSV", "en": "Download results CSV"},
+    "download_xlsx": {"zh": "下载结果 Excel", "en": "Download results Excel"},
+    "download_pdf": {"zh": "下载 PDF 报告", "en": "Download PDF report"},
+    "chart_export": {"zh": "导出图表", "en": "Export a chart"},
+    "download_png": {"zh": "下载 PNG", "en": "Download PNG"},
+    "download_svg": {"zh": "下载 SVG", "en": "Download SVG"},
+    "scenario_name_default": {"zh": "自定义情景", "en": "Custom scenario"},
+    # ----------------------------------------------------------------- compare
+    "compare_intro": {
+        "zh": "保存当前情景（最多 {n} 个）并叠加比较；表格中与第一个情景不同的数值高亮显示。",
+        "en": "Save the current scenario (up to {n}) and overlay them; values differing from the first scenario are highlighted.",
+    },
+    "save_name": {"zh": "情景名称", "en": "Scenario name"},
+    "save": {"zh": "保存当前情景", "en": "Save current scenario"},
+    "saved_ok": {"zh": "已保存“{name}”。", "en": "Saved “{name}”."},
+    "save_full": {"zh": "最多可保存 {n} 个情景，请先删除一个。", "en": "At most {n} scenarios can be saved; remove one first."},
+    "save_dup": {"zh": "名称“{name}”已存在，已覆盖。", "en": "The name “{name}” existed and was replaced."},
+    "save_empty": {"zh": "请输入情景名称。", "en": "Please enter a scenario name."},
+    "saved_scenarios": {"zh": "已保存的情景", "en": "Saved scenarios"},
+    "remove": {"zh": "删除", "en": "Remove"},
+    "clear_all": {"zh": "全部清除", "en": "Clear all"},
+    "no_saved": {
+        "zh": "尚未保存情景。在侧栏调整杠杆，然后在此保存。",
+        "en": "No scenario saved yet. Adjust the levers in the sidebar, then save here.",
+    },
+    "overlay_variable": {"zh": "叠加变量", "en": "Variable to overlay"},
+    "compare_table": {"zh": "拐点年份与关键指标对比", "en": "Turning-point years and key indicators side by side"},
+    "compare_overlay": {"zh": "情景叠加", "en": "Scenario overlay"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    # ----------------------------------------------------------------- indicators
+    "ind_tp": {"zh": "{name}（年）", "en": "{name} (year)"},
+    "ind_gross_2030": {"zh": "2030 年碳排放总量（Mt CO2）", "en": "Gross emissions 2030 (Mt CO2)"},
+    "ind_net_2060": {"zh": "2060 年净排放（Mt CO2）", "en": "Net emissions 2060 (Mt CO2)"},
+    "ind_sink_2060": {"zh": "2060 年土地碳汇（Mt CO2）", "en": "Land sink 2060 (Mt CO2)"},
+    "ind_cum_net": {"zh": "2020–2060 累计净排放（Gt CO2）", "en": "Cumulative net emissions 2020–2060 (Gt CO2)"},
+    "ind_forest_2035": {"zh": "2035 年森林覆盖率（%）", "en": "Forest coverage 2035 (%)"},
+    "ind_cropland_2035": {"zh": "2035 年耕地（万公顷）", "en": "Cropland 2035 (10^4 ha)"},
+    "ind_constr_2035": {"zh": "2035 年建设用地（万公顷）", "en": "Construction land 2035 (10^4 ha)"},
+    "ind_urban_2035": {"zh": "2035 年城镇化率（%）", "en": "Urbanization rate 2035 (%)"},
+    "ind_nonfossil_2030": {"zh": "2030 年非化石能源比重（%）", "en": "Non-fossil share 2030 (%)"},
+    "ind_pop_2050": {"zh": "2050 年总人口（万人）", "en": "Population 2050 (10^4 persons)"},
+    # ----------------------------------------------------------------- history
+    "history_intro": {
+        "zh": "基准情景的历史拟合：历史数据（calibration/data/history_CHN.csv，主序列见 calibration.series）与模型输出对比。统计量仅使用独立观测值（不含插值）。",
+        "en": "Calibration fit of the baseline: history (calibration/data/history_CHN.csv, primary series of calibration.series) vs model output. Statistics use independent observations only (no interpolated points).",
+    },
+    "history_stats": {"zh": "拟合统计量", "en": "Fit statistics"},
+    "history_stats_help": {
+        "zh": "R² = 相关系数平方；MAPE、RMSPE 为百分比误差；Theil 不等系数 U 及其分解 U^M（均值偏差）、U^S（方差不等）、U^C（协方差，非系统误差），U^M+U^S+U^C = 1（Sterman 1984）。",
+        "en": "R² = squared correlation; MAPE and RMSPE in percent; Theil inequality U and its decomposition U^M (bias), U^S (unequal variation), U^C (unequal covariation, unsystematic), U^M+U^S+U^C = 1 (Sterman 1984).",
+    },
+    "history_choose": {"zh": "选择序列", "en": "Choose series"},
+    "history_obs": {"zh": "历史观测", "en": "History (observed)"},
+    "history_interp": {"zh": "历史（插值，不参与统计）", "en": "History (interpolated, not used)"},
+    "history_model": {"zh": "模型（基准情景）", "en": "Model (baseline)"},
+    "history_n": {"zh": "观测数", "en": "n obs."},
+    "history_error": {"zh": "无法读取历史数据：{msg}", "en": "History data could not be read: {msg}"},
+    "history_stats_source": {
+        "zh": "统计量由 {src} 计算。",
+        "en": "Statistics computed by {src}.",
+    },
+    # ----------------------------------------------------------------- sensitivity
+    "sens_intro": {
+        "zh": "全局敏感性分析（SALib，经 analysis.sensitivity）：参数在模型声明的范围内变化。当前使用 PySD 参考求解器（约 0.15 秒/次），因此样本量设有上限。",
+        "en": "Global sensitivity analysis (SALib via analysis.sensitivity): parameters vary over their declared model ranges. It uses the PySD reference runner (about 0.15 s per run), so the sample size is capped.",
+    },
+    "sens_params": {"zh": "参数", "en": "Parameters"},
+    "sens_metric": {"zh": "输出指标", "en": "Output metric"},
+    "sens_method": {"zh": "方法", "en": "Method"},
+    "sens_n_sobol": {"zh": "Sobol 基础样本量 N（运行次数 N·(k+2)）", "en": "Sobol base sample N (runs N·(k+2))"},
+    "sens_n_morris": {"zh": "Morris 轨迹数 r（运行次数 r·(k+1)）", "en": "Morris trajectories r (runs r·(k+1))"},
+    "sens_runs": {"zh": "将运行模型 {runs} 次（上限 {cap}），预计约 {sec:.0f} 秒。", "en": "{runs} model runs (cap {cap}), about {sec:.0f} s."},
+    "sens_too_many": {"zh": "运行次数 {runs} 超过上限 {cap}，请减少参数或样本量。", "en": "{runs} runs exceed the cap of {cap}; choose fewer parameters or a smaller sample."},
+    "sens_need_params": {"zh": "请至少选择 2 个参数。", "en": "Choose at least 2 parameters."},
+    "sens_run": {"zh": "运行分析", "en": "Run analysis"},
+    "sens_progress": {"zh": "模型运行 {done}/{total}", "en": "Model runs {done}/{total}"},
+    "sens_done": {"zh": "完成：{runs} 次运行，用时 {sec:.1f} 秒。", "en": "Done: {runs} runs in {sec:.1f} s."},
+    "sens_indices": {"zh": "敏感性指数（误差线为 95% 置信区间）", "en": "Sensitivity indices (error bars: 95 % confidence intervals)"},
+    "sens_time": {"zh": "随时间变化的敏感性（净排放）", "en": "Time-resolved sensitivity (net emissions)"},
+    "sens_undefined": {"zh": "未定义值（拐点未达到）处理", "en": "Undefined values (turning point not reached)"},
+    "sens_download": {"zh": "下载指数 CSV", "en": "Download indices CSV"},
+    "sens_download_time": {"zh": "下载时变指数 CSV", "en": "Download time-resolved indices CSV"},
+    "sens_index": {"zh": "指数", "en": "Index"},
+    "sens_parameter": {"zh": "参数", "en": "Parameter"},
+    "sens_censor_note": {
+        "zh": "拐点在研究期内未达到时取 {c} 年（删失值）。",
+        "en": "A turning point not reached within the horizon counts as {c} (censored).",
+    },
+    "metric_tp3": {"zh": "碳达峰年份", "en": "Emission peak year"},
+    "metric_neutrality": {"zh": "碳中和年份", "en": "Carbon neutrality year"},
+    "metric_tp5": {"zh": "净存量拐点年份", "en": "Net-stock turning point year"},
+    "metric_net_2060": {"zh": "2060 年净排放（Mt CO2）", "en": "Net emissions 2060 (Mt CO2)"},
+    "metric_cum_net": {"zh": "2020–2060 累计净排放（Mt CO2）", "en": "Cumulative net emissions 2020–2060 (Mt CO2)"},
+    "metric_peak": {"zh": "峰值排放（Mt CO2/年）", "en": "Peak gross emissions (Mt CO2/yr)"},
+    # ----------------------------------------------------------------- present
+    "present_intro": {
+        "zh": "工作坊模式：大字体、一次一张图。情景故事从基准情景出发，逐项加入政策，观察拐点如何移动。",
+        "en": "Workshop mode: large fonts, one chart at a time. The scenario story starts from the baseline and adds one policy at a time to show how the turning points move.",
+    },
+    "workshop_mode": {"zh": "工作坊模式（大字体）", "en": "Workshop mode (large fonts)"},
+    "present_view": {"zh": "显示内容", "en": "Show"},
+    "view_story": {"zh": "情景故事", "en": "Scenario story"},
+    "story_step": {"zh": "步骤", "en": "Step"},
+    "story_source_current": {
+        "zh": "故事由当前情景中与基准不同的政策逐项组成。",
+        "en": "The story adds, one at a time, the policies in which the current scenario differs from the baseline.",
+    },
+    "story_source_default": {
+        "zh": "当前情景与基准相同，因此使用示例政策组合。在“探索”页调整杠杆即可讲述自己的故事。",
+        "en": "The current scenario equals the baseline, so an example policy package is used. Move levers on the Explore page to tell your own story.",
+    },
+    "story_baseline": {"zh": "基准情景", "en": "Baseline"},
+    "story_table": {"zh": "拐点随政策移动", "en": "How the turning points move"},
+    "story_prev": {"zh": "◀ 上一步", "en": "◀ Previous"},
+    "story_next": {"zh": "下一步 ▶", "en": "Next ▶"},
+    # ----------------------------------------------------------------- model page
+    "model_intro": {
+        "zh": "模型结构（存量—流量概览，由模型文件自动生成）、全部变量及其单位与说明、数据来源和拐点定义。",
+        "en": "Model structure (stock-and-flow overview generated from the model file), every variable with units and comments, data sources and the turning-point definitions.",
+    },
+    "model_structure": {"zh": "存量—流量结构", "en": "Stock-and-flow structure"},
+    "model_structure_help": {
+        "zh": "方框为存量（INTEG），箭头为连接存量的流量，云形为模型边界外的源/汇；按模型模块分组。",
+        "en": "Boxes are stocks (INTEG), arrows are flows between them, clouds are sources/sinks outside the model boundary; grouped by model sector.",
+    },
+    "model_variables": {"zh": "全部变量", "en": "All variables"},
+    "model_filter": {"zh": "筛选（名称或说明）", "en": "Filter (name or comment)"},
+    "model_sources": {"zh": "数据来源", "en": "Data sources"},
+    "model_definitions": {"zh": "拐点的操作性定义", "en": "Operational definitions of the turning points"},
+    "model_sector_groups": {"zh": "模型模块与杠杆分组", "en": "Model sectors and lever groups"},
+    "kind_stock": {"zh": "存量", "en": "stock"},
+    "kind_constant": {"zh": "常数", "en": "constant"},
+    "kind_auxiliary": {"zh": "辅助/流量", "en": "auxiliary/flow"},
+    # ----------------------------------------------------------------- report
+    "report_title": {"zh": "情景报告", "en": "Scenario report"},
+    "report_assumptions": {"zh": "情景假设（与基准不同的参数）", "en": "Assumptions (parameters differing from the baseline)"},
+    "report_no_changes": {"zh": "（与基准情景相同）", "en": "(identical to the baseline)"},
+    "report_sources": {"zh": "数据来源", "en": "Data sources"},
+    "report_generated": {"zh": "生成时间", "en": "Generated"},
+}
+
+#: Model sectors (Vensim groups) in Chinese, for display.
+SECTOR_ZH: dict[str, str] = {
+    "Population and migration": "人口与迁移",
+    "Policy timing": "政策时间",
+    "Land use and land conversion": "土地利用与土地转换",
+    "Land use: ecological red line": "土地利用：生态保护红线",
+    "Land use: urban expansion (direct pathway)": "土地利用：城镇扩张（直接路径）",
+    "Land use: rural construction land (potential pathway)": "土地利用：农村建设用地（潜在路径）",
+    "Land use: cropland compensation (indirect pathway, cropland displacement)": "土地利用：耕地占补（间接路径，耕地位移）",
+    "Land use: forest and afforestation": "土地利用：森林与造林",
+    "Land carbon": "土地碳库",
+    "Economy and energy (Kaya)": "经济与能源（Kaya 恒等式）",
+    "Construction, agriculture and CCS emissions": "建设、农业排放与 CCS",
+    "Emissions, sink and turning-point quantities": "排放、碳汇与拐点相关量",
+    "Indicators": "指标",
+    "Control": "模拟控制",
+}
+
+
+def sector_label(sector: str, lang: str) -> str:
+    return SECTOR_ZH.get(sector, sector) if lang == "zh" else sector
+
+
+# Units of the model file in Chinese (display only; the model keeps its own units).
+_UNIT_ZH = [
+    ("10^4 person", "万人"),
+    ("10^4 ha", "万公顷"),
+    ("billion int$", "十亿国际元"),
+    ("Year", "年"),
+    ("Dmnl", "无量纲"),
+    ("person", "人"),
+]
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The string ``key`` in ``lang`` ('zh' or 'en'), formatted with ``fmt``."""
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry[DEFAULT_LANG]
+    return text.format(**fmt) if fmt else text
+
+
+def norm_lang(lang: object) -> str:
+    """Return a supported language code, falling back to the default."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def unit_label(units: str, lang: str) -> str:
+    """Model units for display: Chinese words for the common units when lang='zh'."""
+    if not units:
+        return ""
+    if lang != "zh":
+        return "–" if units == "Dmnl" else units
+    out = units
+    for en, zh in _UNIT_ZH:
+        out = re.sub(re.escape(en), zh, out)
+    return out
+
+
+def year_text(year: object, lang: str) -> str:
+    """A year for tables: '2030' or the word for 'not reached'."""
+    try:
+        y = float(year)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return t("not_reached", lang)
+    if y != y:  # NaN
+        return t("not_reached", lang)
+    return f"{y:.0f}"

@@ -1,0 +1,136 @@
+"""Page frame: sidebar (language, page, starting scenario, levers) and error guard."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import streamlit as st
+
+from webapp import cache, state, views
+from webapp.i18n import LANG_LABELS, LANGS, t
+from webapp.levers import GROUPS, specs_by_group
+
+log = logging.getLogger(__name__)
+SS = st.session_state
+
+LARGE_FONT_CSS = """
+<style>
+section.main .block-container, [data-testid="stMainBlockContainer"] {font-size: 1.35rem;}
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
+[data-testid="stMainBlockContainer"] td, [data-testid="stMainBlockContainer"] th {font-size: 1.35rem !important;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 3rem !important;}
+[data-testid="stMainBlockContainer"] h2 {font-size: 2.4rem !important;}
+[data-testid="stMainBlockContainer"] h3 {font-size: 2rem !important;}
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p {font-size: 3.2rem !important; line-height: 1.2;}
+[data-testid="stMainBlockContainer"] [data-testid="stMetricDelta"] p {font-size: 1.3rem !important;}
+[data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.3rem !important;}
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
+</style>
+"""
+
+
+def signature(key) -> str:
+    """Short id of a scenario (shown under charts and in their descriptions)."""
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:8]
+
+
+def main() -> None:
+    try:
+        state.init_session()
+        state.ensure_sliders()
+        lang = sidebar()
+        show_messages()
+        page = SS.get("page", state.DEFAULT_PAGE)
+        guard(lambda: views.PAGES[page](lang), lang)
+        state.sync_url()
+    except Exception as err:  # last line of defence: never a traceback for the user
+        log.exception("page failed")
+        st.error(t("error_generic", state.lang(), msg=_short(err)))
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = text[:300]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def guard(fn, lang: str) -> None:
+    try:
+        fn()
+    except Exception as err:
+        log.exception("page section failed")
+        st.error(t("error_generic", lang, msg=_short(err)))
+
+
+def show_messages() -> None:
+    for kind, text in SS.pop("messages", []):
+        getattr(st, kind if kind in ("error", "warning", "info", "success") else "info")(text)
+
+
+def sidebar() -> str:
+    sb = st.sidebar
+    sb.radio(t("language", SS.get("lang", "zh")), LANGS, key="lang", horizontal=True,
+             format_func=lambda code: LANG_LABELS[code])
+    lang = state.lang()
+    sb.title(t("app_title", lang))
+    page = sb.radio(t("page", lang), state.PAGES, key=state.lang_key("w::page", lang, "page"),
+                    format_func=lambda p: t(f"page_{p}", lang))
+    SS["page"] = page
+    if page in ("explore", "compare", "sensitivity", "present"):
+        start_selector(lang)
+    if page in ("explore", "compare"):
+        lever_panel(lang)
+    return lang
+
+
+def start_selector(lang: str) -> None:
+    docs = cache.start_scenarios()
+    ids = [d.id for d in docs]
+    titles = {d.id: (t("start_baseline_label", lang) if d.id == "baseline" and d.path is None else d.title(lang))
+              for d in docs}
+    current = SS.get("start", "baseline")
+    if current not in ids:
+        ids.append(current)
+        titles[current] = current
+    st.sidebar.selectbox(t("start_scenario", lang), ids, key=state.lang_key(state.START_WIDGET, lang, "start"), format_func=lambda i: titles.get(i, i),
+                         help=t("start_scenario_help", lang), on_change=state.on_start)
+    desc = next((d.text(lang) for d in docs if d.id == SS.get("start")), "")
+    if desc:
+        st.sidebar.caption(desc)
+    st.sidebar.button(t("reset", lang), help=t("reset_help", lang), on_click=state.on_reset, key="reset_btn",
+                      width="stretch")
+
+
+def lever_panel(lang: str) -> None:
+    sb = st.sidebar
+    sb.subheader(t("levers", lang), help=t("levers_help", lang))
+    vals = state.values()
+    changed_names = state.changed_from_baseline()
+    sb.caption(t("changed_count", lang, n=len(changed_names)))
+    groups = specs_by_group(cache.specs())
+    for spec in groups["timing"]:
+        _slider(sb, spec, lang)
+    for group in GROUPS[1:]:
+        specs = groups[group]
+        changed = sum(1 for s in specs if s.name in changed_names)
+        label = t(f"group_{group}", lang) + (f"  ·  {changed}" if changed else "")
+        with sb.expander(label, expanded=(group == "forest"), key=f"grp::{group}"):
+            for policy in (True, False):
+                part = [s for s in specs if s.policy == policy]
+                if not part:
+                    continue
+                st.caption(t("policy_levers" if policy else "key_assumptions", lang))
+                for spec in part:
+                    _slider(st, spec, lang)
+    others = [n for n in changed_names if n not in {s.name for s in cache.specs()}]
+    if others:
+        sb.caption(t("other_overrides", lang, n=len(others), names=", ".join(others[:6])))
+
+
+def _slider(container, spec, lang: str) -> None:
+    k = state.wkey(spec)
+    kwargs = dict(min_value=int(spec.minimum), max_value=int(spec.maximum), step=int(spec.step)) if spec.integer else \
+        dict(min_value=float(spec.minimum), max_value=float(spec.maximum), step=float(spec.step))
+    container.slider(spec.label(lang), key=k, help=spec.help(lang), format=spec.fmt(),
+                     on_change=state.on_lever, args=(spec.name, k), **kwargs)
