@@ -103,7 +103,7 @@ def run_scenarios(
     *,
     return_columns: Sequence[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Simulate scenarios; the single entry point for runs (PySD today, batch later).
+    """Simulate scenarios; the single entry point for scenario runs (batch runner).
 
     Args:
         scenarios: Scenario objects, scenario keys or file paths.
@@ -120,7 +120,7 @@ def run_scenarios(
             dict(sc.overrides),
             return_columns=return_columns,
             source=str(sc.path or key),
-        )
+        )  # the batch runner (equal to PySD to 1e-9, tests/models/batch)
         for key, sc in resolved.items()
     }
 
@@ -131,12 +131,7 @@ def scenario_turning_points(results: pd.DataFrame, **kwargs: float | None) -> Tu
     ``kwargs`` (thresholds) go to :func:`analysis.turning_points.turning_points`.
     Energy and GDP (for the TP2 intensity check) are passed when present.
     """
-    extra = {
-        arg: results[col]
-        for arg, col in TURNING_POINT_INPUTS.items()
-        if arg in ("energy", "gdp") and col in results.columns
-    }
-    return turning_points_from_results(results, **extra, **kwargs)
+    return turning_points_from_results(results, **kwargs)
 
 
 def turning_point_comparison(

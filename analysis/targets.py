@@ -495,8 +495,9 @@ def turning_points_from_results(results_df: pd.DataFrame, **kwargs: Any) -> Turn
     """Turning points from model output columns (see :data:`MODEL_VARIABLES`).
 
     Uses ``gross_emissions``, ``land_carbon_sink`` (or ``gross_emissions −
-    net_emissions`` if the sink column is absent), ``growth_attributable_emissions``
-    and ``total_construction_land``; absent columns give "input not given".
+    net_emissions`` if the sink column is absent), ``growth_attributable_emissions``,
+    ``total_construction_land``, and ``primary_energy_consumption`` and ``gdp`` for the
+    TP2 intensity companion; absent columns give "input not given".
     ``kwargs`` go to :func:`analysis.turning_points.turning_points`.
     """
     results_df = normalise_columns(results_df)
@@ -506,6 +507,9 @@ def turning_points_from_results(results_df: pd.DataFrame, **kwargs: Any) -> Turn
     sink = col("land_carbon_sink")
     if sink is None and "net_emissions" in results_df.columns:
         sink = results_df["gross_emissions"] - results_df["net_emissions"]
+    # Energy and GDP feed the TP2 companion (average vs marginal energy intensity).
+    kwargs.setdefault("energy", col("primary_energy_consumption"))
+    kwargs.setdefault("gdp", col("gdp"))
     return tpmod.turning_points(
         results_df["gross_emissions"],
         sink=sink,

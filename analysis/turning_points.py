@@ -86,6 +86,11 @@ __all__ = [
     "turning_points",
     "read_history_series",
     "from_history_csv",
+    "STATUS_CODES",
+    "KEY_INPUTS",
+    "TurningPointArrays",
+    "turning_points_batch",
+    "turning_point_years",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -998,7 +1003,7 @@ def turning_points(
     return TurningPointTable(
         points=tuple(res[k] for k in KEYS),
         diagnostics=diagnostics,
-        settings=MappingProxyType(settings),
+        settings=dict(settings),  # a plain dict: results are pickled by caches and Dask
     )
 
 
@@ -1083,3 +1088,498 @@ def from_history_csv(
     return turning_points(
         E, sink=S, energy=EN, gdp=Y, smoothing=smoothing, start=start, end=end, **kwargs
     )
+
+
+# --------------------------------------------------------------------------------------
+# Vectorized companion: the same definitions for N runs at once
+# --------------------------------------------------------------------------------------
+
+#: Status codes of :class:`TurningPointArrays` (``status[key]`` holds indices into this
+#: tuple, the keys of :data:`STATUSES` in their documented order).
+STATUS_CODES: tuple[str, ...] = tuple(STATUSES)
+_CODE: Mapping[str, int] = MappingProxyType({s: i for i, s in enumerate(STATUS_CODES)})
+
+#: Inputs each key needs besides the emissions (argument names of :func:`turning_points`).
+KEY_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "tp1": (),
+        "tp2": (),
+        "tp2_intensity": ("energy", "gdp"),
+        "tp3": (),
+        "tp4": ("sink",),
+        "tp4_sink_peak": ("sink",),
+        "tp5": ("growth_emissions", "construction_land"),
+        "neutrality": ("sink",),
+    }
+)
+
+
+@dataclass(frozen=True, eq=False)
+class TurningPointArrays:
+    """Turning points of N runs (the vectorized counterpart of :class:`TurningPointTable`).
+
+    Attributes:
+        keys: the keys computed (a subset of :data:`KEYS`, in that order).
+        times: the time grid of the horizon actually used, years, shape (T,).
+        years: key -> float array (N,): year of the turning point (a time of the grid)
+            where ``status`` is ``reached``, NaN elsewhere.
+        values: key -> float array (N,): the defining quantity at ``years`` (unit in
+            :data:`UNITS`), NaN where not reached.
+        status: key -> int8 array (N,) of indices into :data:`STATUS_CODES`.
+        bound_years: key -> float array (N,): first time of the horizon for
+            ``before_start``, last time for ``not_yet``/``not_sustained``, else NaN.
+        fallback_rows: indices of the runs with non-finite inputs, which were computed
+            one by one with the reference :func:`turning_points` (NaNs dropped per
+            series, exactly as it does).
+    """
+
+    keys: tuple[str, ...]
+    times: np.ndarray
+    years: Mapping[str, np.ndarray]
+    values: Mapping[str, np.ndarray]
+    status: Mapping[str, np.ndarray]
+    bound_years: Mapping[str, np.ndarray]
+    fallback_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs N."""
+        return int(next(iter(self.status.values())).shape[0]) if self.status else 0
+
+    def status_names(self, key: str) -> np.ndarray:
+        """Status strings (object array (N,)) of ``key``, values of :data:`STATUS_CODES`."""
+        return np.asarray(STATUS_CODES, dtype=object)[self.status[key]]
+
+    def reached(self, key: str) -> np.ndarray:
+        """Boolean (N,): the turning point ``key`` is identified within the horizon."""
+        return self.status[key] == _CODE["reached"]
+
+    def counts(self) -> pd.DataFrame:
+        """Number of runs per key (rows) and status (columns, all of :data:`STATUS_CODES`)."""
+        rows = {
+            key: np.bincount(self.status[key].astype(np.intp), minlength=len(STATUS_CODES))
+            for key in self.keys
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(STATUS_CODES))
+        frame.index.name = "key"
+        return frame
+
+
+def _check_options(smoothing: Smoothing | None, **thresholds: float) -> None:
+    """The argument checks of :func:`turning_points` (same errors)."""
+    if smoothing is not None and not isinstance(smoothing, Smoothing):
+        raise TypeError(f"smoothing must be a Smoothing or None, got {type(smoothing).__name__}")
+    for nm, v in thresholds.items():
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}")
+
+
+def _smooth_rows(smoothing: Smoothing | None, t: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """:meth:`Smoothing.apply` on every row of ``Y`` (M, T); identical results."""
+    if smoothing is None:
+        return Y
+    n = Y.shape[1]
+    if n < 2:
+        return Y.copy()
+    if smoothing.method == "moving_average":
+        half = smoothing.window_years / 2.0
+        out = np.empty_like(Y)
+        eps = 1e-9 * max(1.0, half)
+        for i in range(n):
+            h = min(half, t[i] - t[0], t[-1] - t[i])
+            sel = np.abs(t - t[i]) <= h + eps
+            out[:, i] = Y[:, sel].mean(axis=1)
+        return out
+    # Savitzky–Golay: the reference filter row by row (raises the same errors).
+    out = np.empty_like(Y)
+    for r in range(Y.shape[0]):
+        out[r] = smoothing.apply(t, np.ascontiguousarray(Y[r]))
+    if Y.shape[0] == 0:
+        smoothing.apply(t, np.zeros(n))  # same validation errors for an empty batch
+    return out
+
+
+def _first_last(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column index of the first and last True per row (0 / T-1 for rows with none)."""
+    T = ok.shape[1]
+    return np.argmax(ok, axis=1), T - 1 - np.argmax(ok[:, ::-1], axis=1)
+
+
+class _Out:
+    """Result arrays of one key for M runs."""
+
+    def __init__(self, m: int) -> None:
+        self.year = np.full(m, np.nan)
+        self.value = np.full(m, np.nan)
+        self.status = np.full(m, _CODE["no_input"], dtype=np.int8)
+        self.bound = np.full(m, np.nan)
+
+    @classmethod
+    def filled(cls, m: int, status: str) -> "_Out":
+        out = cls(m)
+        out.status[:] = _CODE[status]
+        return out
+
+
+def _v_global_max(t: np.ndarray, Y: np.ndarray) -> _Out:
+    """The global-maximum rule of :func:`_global_max` for every row (NaNs ignored)."""
+    m, T = Y.shape
+    out = _Out(m)
+    if T == 0:
+        out.status[:] = _CODE["too_short"]
+        return out
+    ok = np.isfinite(Y)
+    n = ok.sum(axis=1)
+    high = np.where(ok, Y, -np.inf)
+    ymax = high.max(axis=1)
+    ymin = np.where(ok, Y, np.inf).min(axis=1)
+    i = np.argmax(high, axis=1)
+    first, last = _first_last(ok)
+    rows = np.arange(m)
+    with np.errstate(invalid="ignore"):
+        const = ymax - ymin <= 1e-12 * np.maximum(1.0, np.abs(ymax))
+    short = n < MIN_POINTS
+    const &= ~short
+    before = ~short & ~const & (i == first)
+    not_yet = ~short & ~const & ~before & (i == last)
+    reached = ~short & ~const & ~before & ~not_yet
+    out.status[short] = _CODE["too_short"]
+    out.status[const] = _CODE["no_peak"]
+    out.status[before] = _CODE["before_start"]
+    out.status[not_yet] = _CODE["not_yet"]
+    out.status[reached] = _CODE["reached"]
+    out.bound[before] = t[first[before]]
+    out.bound[not_yet] = t[last[not_yet]]
+    out.year[reached] = t[i[reached]]
+    out.value[reached] = Y[rows[reached], i[reached]]
+    return out
+
+
+def _v_sustained(t: np.ndarray, cond: np.ndarray, values: np.ndarray, ok: np.ndarray | None = None) -> _Out:
+    """The sustained-threshold rule of :func:`_sustained` for every row.
+
+    ``ok`` marks the valid points of each row (the reference drops the others
+    before applying the rule); ``None`` means all points are valid.
+    """
+    m, T = cond.shape
+    out = _Out(m)
+    if ok is None:
+        ok = np.ones((m, T), dtype=bool)
+    n = ok.sum(axis=1)
+    short = n < 2
+    out.status[short] = _CODE["too_short"]
+    if T == 0:
+        return out
+    rows = np.arange(m)
+    first, last = _first_last(ok)
+    good = ok & cond
+    bad = ok & ~cond
+    end_ok = good[rows, last]
+    any_good = good.any(axis=1)
+    fails_end = ~short & ~end_ok
+    not_sust = fails_end & any_good
+    not_yet = fails_end & ~any_good
+    out.status[not_sust] = _CODE["not_sustained"]
+    out.status[not_yet] = _CODE["not_yet"]
+    out.bound[fails_end] = t[last[fails_end]]
+    holds = ~short & end_ok
+    any_bad = bad.any(axis=1)
+    before = holds & ~any_bad
+    out.status[before] = _CODE["before_start"]
+    out.bound[before] = t[first[before]]
+    reached = holds & any_bad
+    if reached.any():
+        # first valid point after the last failing one
+        last_bad = T - 1 - np.argmax(bad[:, ::-1], axis=1)
+        idx = np.where(ok, np.arange(T), T)
+        next_valid = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
+        r = rows[reached]
+        i = next_valid[r, last_bad[r] + 1]
+        out.status[reached] = _CODE["reached"]
+        out.year[reached] = t[i]
+        out.value[reached] = values[r, i]
+    return out
+
+
+def _forward_rel_growth_rows(t: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """:func:`_forward_rel_growth` for every row of ``Y`` (M, T)."""
+    g = np.full(Y.shape, np.nan)
+    if Y.shape[1] < 2:
+        return g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g[:, :-1] = np.diff(Y, axis=1) / np.diff(t) / Y[:, :-1]
+        g[:, -1] = (Y[:, -1] - Y[:, -2]) / (t[-1] - t[-2]) / Y[:, -1]
+    g[~np.isfinite(g)] = np.nan
+    return g
+
+
+def _as_runs(name: str, values: np.ndarray | None, T: int) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != T:
+        raise ValueError(f"{name}: expected an array of shape (N, {T}) (runs × times), got {np.shape(values)}")
+    return arr
+
+
+def turning_points_batch(
+    times: np.ndarray | pd.Index,
+    emissions: np.ndarray,
+    sink: np.ndarray | None = None,
+    growth_emissions: np.ndarray | None = None,
+    construction_land: np.ndarray | None = None,
+    energy: np.ndarray | None = None,
+    gdp: np.ndarray | None = None,
+    smoothing: Smoothing | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    tp5_growth_share: float = DEFAULT_TP5_GROWTH_SHARE,
+    tp5_growth_threshold: float | None = None,
+    tp5_land_growth_tol: float = DEFAULT_TP5_LAND_GROWTH_TOL,
+    neutrality_tol_share: float = DEFAULT_NEUTRALITY_TOL_SHARE,
+    neutrality_tol: float | None = None,
+    intensity_tol: float = DEFAULT_INTENSITY_TOL,
+    keys: tuple[str, ...] | list[str] | None = None,
+) -> TurningPointArrays:
+    """Turning points of N runs at once, exactly as :func:`turning_points` per run.
+
+    Same definitions, thresholds and options as :func:`turning_points` (see
+    :data:`DEFINITIONS`): global-maximum rule with the boundary rule, sustained
+    threshold rule for TP2-intensity, TP5 and neutrality, per-year derivatives by
+    ``numpy.gradient`` on the time axis, optional smoothing. Runs whose inputs contain
+    a non-finite value within the horizon are computed one by one by the reference
+    function (which drops those points per series), so the result equals
+    :func:`turning_points` for every run. Reason texts are not produced.
+
+    Args:
+        times: time grid in years, shape (T,), shared by all runs (any order, unique).
+        emissions: gross CO2 emissions E, Mt CO2/yr, shape (N, T) (or (T,) for one run).
+        sink: land carbon sink S, Mt CO2/yr (removals positive), (N, T).
+        growth_emissions: emissions attributable to growth G, Mt CO2/yr, (N, T).
+        construction_land: construction land L, 10^4 ha, (N, T).
+        energy, gdp: primary energy and GDP (any units) for the TP2 intensity check.
+        smoothing, start, end, tp5_growth_share, tp5_growth_threshold,
+        tp5_land_growth_tol, neutrality_tol_share, neutrality_tol, intensity_tol:
+            as in :func:`turning_points`.
+        keys: keys to compute (default all of :data:`KEYS`); fewer keys are faster.
+
+    Returns:
+        :class:`TurningPointArrays` with years (NaN unless reached), values, status
+        codes and bound years per key, each of shape (N,).
+    """
+    _check_options(
+        smoothing,
+        tp5_growth_share=tp5_growth_share,
+        tp5_land_growth_tol=tp5_land_growth_tol,
+        neutrality_tol_share=neutrality_tol_share,
+        intensity_tol=intensity_tol,
+    )
+    wanted = tuple(KEYS) if keys is None else tuple(dict.fromkeys(keys))
+    unknown = [k for k in wanted if k not in KEYS]
+    if unknown:
+        raise KeyError(f"unknown turning point(s) {unknown}; known: {', '.join(KEYS)}")
+    wanted = tuple(k for k in KEYS if k in wanted)
+
+    t_all = _to_years(times) if isinstance(times, pd.Index) else np.asarray(times, dtype=float)
+    if t_all.ndim != 1:
+        raise ValueError(f"times must be one-dimensional, got shape {t_all.shape}")
+    T_all = t_all.shape[0]
+    if emissions is None:
+        raise ValueError("emissions are required")
+    inputs = {
+        "emissions": _as_runs("emissions", emissions, T_all),
+        "sink": _as_runs("sink", sink, T_all),
+        "growth_emissions": _as_runs("growth_emissions", growth_emissions, T_all),
+        "construction_land": _as_runs("construction_land", construction_land, T_all),
+        "energy": _as_runs("energy", energy, T_all),
+        "gdp": _as_runs("gdp", gdp, T_all),
+    }
+    N = inputs["emissions"].shape[0]
+    for name, arr in inputs.items():
+        if arr is not None and arr.shape[0] != N:
+            raise ValueError(f"{name}: {arr.shape[0]} runs, but emissions have {N}")
+
+    # horizon and order of the time grid (as _prepare does for every series)
+    cols = np.isfinite(t_all)
+    if start is not None:
+        cols &= t_all >= start - 1e-9
+    if end is not None:
+        cols &= t_all <= end + 1e-9
+    sel = np.flatnonzero(cols)
+    sel = sel[np.argsort(t_all[sel], kind="stable")]
+    t = t_all[sel]
+    if len(t) > 1 and np.any(np.diff(t) <= 0):
+        dup = t[1:][np.diff(t) <= 0][0]
+        raise ValueError(f"emissions: duplicate time {_fy(dup)} in the index")
+    given = {name: arr[:, sel] for name, arr in inputs.items() if arr is not None}
+
+    finite = np.ones(N, dtype=bool)
+    for arr in given.values():
+        finite &= np.isfinite(arr).all(axis=1)
+    fast = np.flatnonzero(finite)
+    slow = np.flatnonzero(~finite)
+
+    options = dict(
+        start=start, end=end,
+        tp5_growth_share=tp5_growth_share, tp5_growth_threshold=tp5_growth_threshold,
+        tp5_land_growth_tol=tp5_land_growth_tol, neutrality_tol_share=neutrality_tol_share,
+        neutrality_tol=neutrality_tol, intensity_tol=intensity_tol,
+    )
+    res = _batch_core(t, {k: v[fast] for k, v in given.items()}, smoothing, wanted, options)
+    years = {k: np.full(N, np.nan) for k in wanted}
+    values = {k: np.full(N, np.nan) for k in wanted}
+    status = {k: np.full(N, _CODE["no_input"], dtype=np.int8) for k in wanted}
+    bounds = {k: np.full(N, np.nan) for k in wanted}
+    for k in wanted:
+        years[k][fast], values[k][fast] = res[k].year, res[k].value
+        status[k][fast], bounds[k][fast] = res[k].status, res[k].bound
+    if slow.size:
+        index = pd.Index(t_all)
+        for r in slow:
+            series = {
+                name: pd.Series(arr[r], index=index) for name, arr in inputs.items() if arr is not None
+            }
+            table = turning_points(series.pop("emissions"), **series, smoothing=smoothing, **options)
+            for k in wanted:
+                p = table[k]
+                status[k][r] = _CODE[p.status]
+                years[k][r] = np.nan if p.year is None else p.year
+                values[k][r] = np.nan if p.value is None else p.value
+                bounds[k][r] = np.nan if p.bound_year is None else p.bound_year
+    return TurningPointArrays(
+        keys=wanted,
+        times=t,
+        years=MappingProxyType(years),
+        values=MappingProxyType(values),
+        status=MappingProxyType(status),
+        bound_years=MappingProxyType(bounds),
+        fallback_rows=slow,
+    )
+
+
+def _batch_core(
+    t: np.ndarray,
+    X: Mapping[str, np.ndarray],
+    smoothing: Smoothing | None,
+    keys: tuple[str, ...],
+    options: Mapping[str, float | None],
+) -> dict[str, _Out]:
+    """All requested keys for M runs with finite inputs on the horizon grid ``t``."""
+    E = X["emissions"]
+    m, T = E.shape
+    S, G, L = X.get("sink"), X.get("growth_emissions"), X.get("construction_land")
+    EN, Y = X.get("energy"), X.get("gdp")
+    res: dict[str, _Out] = {}
+
+    if "tp1" in keys or "tp2" in keys:
+        if T < MIN_POINTS:
+            res["tp1"] = _Out.filled(m, "too_short")
+            res["tp2"] = _Out.filled(m, "too_short")
+        else:
+            try:
+                ys = _smooth_rows(smoothing, t, E)
+            except _TooShort:
+                res["tp1"] = _Out.filled(m, "too_short")
+                res["tp2"] = _Out.filled(m, "too_short")
+            else:
+                inc = np.gradient(ys, t, axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rate = np.where(ys > 0, inc / ys, np.nan)
+                res["tp1"] = _v_global_max(t, rate)
+                res["tp2"] = _v_global_max(t, inc)
+
+    if "tp2_intensity" in keys:
+        if EN is None or Y is None:
+            res["tp2_intensity"] = _Out.filled(m, "no_input")
+        elif T < MIN_POINTS:
+            res["tp2_intensity"] = _Out.filled(m, "too_short")
+        else:
+            try:
+                en_s, gd_s = _smooth_rows(smoothing, t, EN), _smooth_rows(smoothing, t, Y)
+            except _TooShort:
+                res["tp2_intensity"] = _Out.filled(m, "too_short")
+            else:
+                d_en, d_gd = np.gradient(en_s, t, axis=1), np.gradient(gd_s, t, axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    avg = np.where(gd_s > 0, en_s / gd_s, np.nan)
+                    marg = np.where(d_gd > 0, d_en / d_gd, np.nan)
+                    gap = np.abs(marg - avg) / np.where(avg > 0, avg, np.nan)
+                ok = np.isfinite(gap)
+                with np.errstate(invalid="ignore"):
+                    out = _v_sustained(t, gap <= options["intensity_tol"], gap, ok)
+                res["tp2_intensity"] = out  # fewer than 2 valid points: too_short, as the reference
+
+    if "tp3" in keys:
+        res["tp3"] = _v_global_max(t, E)
+
+    if "tp4" in keys or "tp4_sink_peak" in keys:
+        if S is None:
+            res["tp4"] = _Out.filled(m, "no_input")
+            res["tp4_sink_peak"] = _Out.filled(m, "no_input")
+        else:
+            if "tp4" in keys:
+                if T < MIN_POINTS:
+                    res["tp4"] = _Out.filled(m, "too_short")
+                else:
+                    try:
+                        ds = np.gradient(_smooth_rows(smoothing, t, S), t, axis=1)
+                    except _TooShort:
+                        res["tp4"] = _Out.filled(m, "too_short")
+                    else:
+                        res["tp4"] = _v_global_max(t, ds)
+            res["tp4_sink_peak"] = _v_global_max(t, S)
+
+    if "tp5" in keys:
+        if G is None or L is None:
+            res["tp5"] = _Out.filled(m, "no_input")
+        elif T < 2:
+            res["tp5"] = _Out.filled(m, "too_short")
+        else:
+            if options["tp5_growth_threshold"] is not None:
+                thr = np.full(m, float(options["tp5_growth_threshold"]))
+            else:
+                thr = options["tp5_growth_share"] * np.maximum(G.max(axis=1), 0.0)
+            lg = _forward_rel_growth_rows(t, L)
+            c_g = G <= thr[:, None]
+            c_l = np.nan_to_num(lg, nan=np.inf) <= options["tp5_land_growth_tol"]
+            res["tp5"] = _v_sustained(t, c_g & c_l, G)
+
+    if "neutrality" in keys:
+        if S is None:
+            res["neutrality"] = _Out.filled(m, "no_input")
+        elif T < 2:
+            res["neutrality"] = _Out.filled(m, "too_short")
+        else:
+            net = E - S
+            if options["neutrality_tol"] is not None:
+                tol = np.full(m, float(options["neutrality_tol"]))
+            else:
+                tol = options["neutrality_tol_share"] * np.maximum(E.max(axis=1), 0.0)
+            res["neutrality"] = _v_sustained(t, net <= tol[:, None], net)
+    return res
+
+
+def turning_point_years(
+    times: np.ndarray | pd.Index,
+    emissions: np.ndarray,
+    sink: np.ndarray | None = None,
+    growth_emissions: np.ndarray | None = None,
+    construction_land: np.ndarray | None = None,
+    energy: np.ndarray | None = None,
+    gdp: np.ndarray | None = None,
+    smoothing: Smoothing | None = None,
+    **options: float | None,
+) -> dict[str, np.ndarray]:
+    """Years (N,) of every turning point of N runs; NaN where not reached/identified.
+
+    A shortcut for ``turning_points_batch(...).years`` (same arguments, see
+    :func:`turning_points_batch`); use that function for values, status codes and
+    bound years.
+    """
+    batch = turning_points_batch(
+        times, emissions, sink, growth_emissions, construction_land, energy, gdp, smoothing, **options
+    )
+    return dict(batch.years)

@@ -122,7 +122,7 @@ def sectors_of(mdl_path: Path | str = MODEL_PATH) -> dict[str, str]:
         if match:
             sector = match.group(1).strip()
             block = block[match.end():]
-        head = block.strip().lstrip("{UTF-8}").strip()
+        head = block.strip().removeprefix("{UTF-8}").strip()
         if not head or "~" not in head:
             continue
         lhs = re.split(r"=|\(", head.split("~")[0], maxsplit=1)[0].strip()
@@ -363,12 +363,43 @@ def list_constants(mdl_path: str | Path = MODEL_PATH) -> pd.DataFrame:
     return load_model(mdl_path).constants_frame()
 
 
+@lru_cache(maxsize=4)
+def batch_model(mdl_path: str | Path = MODEL_PATH):
+    """The compiled vectorized simulator of the model file (cached per process).
+
+    It holds no run state: every call of ``run`` is a pure function of its parameters,
+    so sharing it between sessions is safe.
+    """
+    from models.batch import compile_model
+
+    return compile_model(str(mdl_path))
+
+
 def run_scenario(
     overrides: Mapping[str, object] | None = None,
     return_columns: Iterable[str] | None = None,
     mdl_path: str | Path = MODEL_PATH,
+    engine: str = "batch",
+    source: str = "overrides",
     **kwargs: float,
 ) -> pd.DataFrame:
-    """Run a scenario (mapping of constant overrides) and return results by year."""
+    """Run a scenario (mapping of constant overrides) and return results by year.
+
+    ``engine="batch"`` (default) uses the compiled simulator, equal to PySD to 1e-9
+    (tests/models/batch) and about 30 times faster for one run; ``engine="pysd"`` is
+    the reference runner, also used whenever time settings (``final_time``,
+    ``time_step``, ``saveper``) are overridden.
+    """
+    model = load_model(mdl_path)
     columns = list(return_columns) if return_columns is not None else None
-    return load_model(mdl_path).run(overrides, return_columns=columns, **kwargs)
+    if engine == "pysd" or kwargs:
+        return model.run(overrides, return_columns=columns, source=source, **kwargs)
+    if engine != "batch":
+        raise ValueError(f"unknown engine {engine!r}; use 'batch' or 'pysd'")
+    params = model.validate_overrides(overrides or {}, source=source)
+    outputs = [model.resolve(c) for c in columns] if columns is not None else None
+    result = batch_model(mdl_path).run(params, n_runs=1, outputs=outputs)
+    frame = result.to_dataframe(run=0)
+    frame.index = frame.index.astype(float)
+    frame.index.name = "year"
+    return frame

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import turning_points as tpmod
-from analysis.targets import evaluate_targets
-from models.model import load_model
+from analysis.targets import evaluate_targets, turning_points_from_results
+from models.model import load_model, run_scenario
 
 #: The five turning points marked on the charts, plus neutrality.
 TP_MARKED: tuple[str, ...] = ("tp1", "tp2", "tp3", "tp4", "tp5", "neutrality")
@@ -78,24 +78,13 @@ def var_label(name: str, lang: str) -> str:
 
 
 def simulate(overrides: Mapping[str, float]) -> pd.DataFrame:
-    """Run the model (PySD reference runner) for validated overrides; all variables by year."""
-    model = load_model()
-    df = model.run(dict(overrides))
-    df.index = df.index.astype(float)
-    return df
+    """Run the model for validated overrides (batch runner, N = 1); all variables by year."""
+    return run_scenario(dict(overrides))
 
 
 def compute_turning_points(results: pd.DataFrame) -> tpmod.TurningPointTable:
     """Turning points of one run, with energy and GDP for the TP2 intensity companion."""
-    col = results.get
-    return tpmod.turning_points(
-        results["gross emissions"],
-        sink=col("land carbon sink"),
-        growth_emissions=col("growth attributable emissions"),
-        construction_land=col("total construction land"),
-        energy=col("primary energy consumption"),
-        gdp=col("GDP"),
-    )
+    return turning_points_from_results(results)
 
 
 @dataclass(frozen=True)
@@ -110,18 +99,9 @@ class Outcome:
         return {p.key: (np.nan if p.year is None else float(p.year)) for p in self.turning_points}
 
 
-def picklable(tps: tpmod.TurningPointTable) -> tpmod.TurningPointTable:
-    """Copy of a turning-point table whose ``settings`` is a dict.
-
-    ``TurningPointTable.settings`` is a ``MappingProxyType``, which cannot be pickled
-    (needed by ``st.cache_data`` and by Dask); to be fixed in analysis/turning_points.py.
-    """
-    return tpmod.TurningPointTable(points=tps.points, diagnostics=tps.diagnostics, settings=dict(tps.settings))
-
-
 def outcome(overrides: Mapping[str, float]) -> Outcome:
     results = simulate(overrides)
-    tps = picklable(compute_turning_points(results))
+    tps = compute_turning_points(results)
     targets = {lang: evaluate_targets(results, turning_points=tps, lang=lang) for lang in ("zh", "en")}
     return Outcome(results=results, turning_points=tps, targets=targets)
 

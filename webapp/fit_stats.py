@@ -2,9 +2,8 @@
 
 The statistics come from ``calibration.statistics.fit_statistics(simulated, actual)``
 (Sterman 1984: R² as coefficient of determination, r, MAPE, RMSPE, Theil's U and its
-decomposition U^M/U^S/U^C). :func:`_fallback_statistics` is a minimal stand-in used
-only when that module cannot be imported (a checkout without it); it returns the same
-keys and should be deleted once ``calibration/statistics.py`` is merged.
+decomposition U^M/U^S/U^C). The same function
+produces the calibration report, so the page and the report always agree.
 """
 
 from __future__ import annotations
@@ -24,46 +23,10 @@ SOURCES_PATH = REPO_ROOT / "calibration" / "data" / "SOURCES.md"
 STAT_COLUMNS = ("n", "r2", "r", "mape", "rmspe", "theil_u", "um", "us", "uc")
 
 
-def _fallback_statistics(simulated, actual) -> dict[str, float]:
-    """Same definitions and keys as calibration.statistics.fit_statistics (subset)."""
-    s = np.asarray(simulated, dtype=float)
-    a = np.asarray(actual, dtype=float)
-    ok = np.isfinite(a) & np.isfinite(s)
-    a, s = a[ok], s[ok]
-    out = dict.fromkeys(STAT_COLUMNS, math.nan)
-    out["n"] = n = int(a.size)
-    if n == 0:
-        return out
-    err = s - a
-    mse = float(np.mean(err**2))
-    if (a != 0).all():
-        rel = err / a
-        out["mape"] = 100.0 * float(np.mean(np.abs(rel)))
-        out["rmspe"] = 100.0 * math.sqrt(float(np.mean(rel**2)))
-    sst = float(np.sum((a - a.mean()) ** 2))
-    if sst > 0:
-        out["r2"] = 1.0 - float(np.sum(err**2)) / sst
-    ss, sa = float(s.std()), float(a.std())
-    cov = 0.0
-    if ss > 0 and sa > 0:
-        out["r"] = max(-1.0, min(1.0, float(np.mean((s - s.mean()) * (a - a.mean())) / (ss * sa))))
-        cov = 2.0 * (1.0 - out["r"]) * ss * sa
-    denom = math.sqrt(float(np.mean(s**2))) + math.sqrt(float(np.mean(a**2)))
-    if denom > 0:
-        out["theil_u"] = math.sqrt(mse) / denom
-    if mse > 0:
-        out["um"] = (s.mean() - a.mean()) ** 2 / mse
-        out["us"] = (ss - sa) ** 2 / mse
-        out["uc"] = cov / mse
-    return out
-
-
 def statistics_function():
-    """``(f(simulated, actual) -> mapping, source label)``: the library's if importable."""
-    try:
-        from calibration.statistics import fit_statistics  # noqa: PLC0415
-    except Exception:
-        return _fallback_statistics, "webapp.fit_stats (fallback; calibration/statistics.py not importable)"
+    """``(f(simulated, actual) -> mapping, source label)``: the calibration's statistics."""
+    from calibration.statistics import fit_statistics
+
     return fit_statistics, "calibration.statistics.fit_statistics"
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from models.model import load_model
 from webapp import core, figures, i18n, levers, scenario_io, structure
-from webapp.fit_stats import _fallback_statistics, history_fit
+from webapp.fit_stats import history_fit
 
 
 @pytest.fixture(scope="module")
@@ -162,18 +162,6 @@ def test_stock_flow_structure_from_model_file():
     dot = structure.to_dot(sf)
     assert dot.startswith("digraph") and dot.count("->") == len(sf.edges)
     assert structure.sectors()["Urban Population"] == "Population and migration"
-
-
-def test_fallback_statistics_match_the_library():
-    from calibration.statistics import fit_statistics
-
-    rng = np.random.default_rng(1)
-    a = rng.uniform(1, 2, 30)
-    s = a + rng.normal(0, 0.1, 30)
-    ours, lib = _fallback_statistics(s, a), fit_statistics(s, a)
-    for k in ours:
-        assert math.isclose(ours[k], lib[k], rel_tol=1e-9), k
-    assert math.isclose(ours["um"] + ours["us"] + ours["uc"], 1.0, rel_tol=1e-9)
 
 
 def test_history_fit(base, model):
