@@ -28,6 +28,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from analysis.labels import LAND_USE_STOCKS, VARIABLE_LABELS
 from analysis.scenario_runs import scenario_turning_points
 from analysis.turning_points import TurningPointTable
 
@@ -158,31 +159,10 @@ def _bilingual(fn: F) -> F:
 # Labels (English / Chinese)
 # --------------------------------------------------------------------------------------
 
-#: Display names of model variables (Vensim names) and axis texts, per language.
+#: Display names of model variables (Vensim names, from :mod:`analysis.labels`) and axis
+#: texts, per language.
 LABELS: Mapping[str, Mapping[str, str]] = {
-    "gross emissions": {"en": "Gross emissions E", "zh": "碳排放总量 E"},
-    "land carbon sink": {"en": "Land carbon sink S", "zh": "土地碳汇 S"},
-    "net emissions": {"en": "Net emissions N = E − S", "zh": "净排放 N = E − S"},
-    "total construction land": {"en": "Construction land", "zh": "建设用地"},
-    "Urban Construction Land": {"en": "Urban construction land", "zh": "城镇建设用地"},
-    "Rural Construction Land": {"en": "Rural construction land", "zh": "农村建设用地"},
-    "Cropland": {"en": "Cropland", "zh": "耕地"},
-    "Young Forest": {"en": "Young forest", "zh": "幼龄林"},
-    "Middle Aged Forest": {"en": "Middle-aged forest", "zh": "中龄林"},
-    "Mature Forest": {"en": "Mature forest", "zh": "近成过熟林"},
-    "total forest area": {"en": "Forest", "zh": "森林"},
-    "Grassland": {"en": "Grassland", "zh": "草地"},
-    "Wetland and Water": {"en": "Wetland and water", "zh": "湿地与水域"},
-    "Other Land Suitable for Forest": {"en": "Other land, suitable for forest", "zh": "宜林其他土地"},
-    "Other Land Unsuitable": {"en": "Other land, unsuitable", "zh": "不宜林其他土地"},
-    "Urban Population": {"en": "Urban population", "zh": "城镇人口"},
-    "Rural Population": {"en": "Rural population", "zh": "乡村人口"},
-    "urbanization rate": {"en": "Urbanization rate", "zh": "城镇化率"},
-    "forest carbon sink": {"en": "Forest vegetation sink", "zh": "森林植被碳汇"},
-    "forest sink per area": {"en": "Forest sink per hectare", "zh": "单位面积森林碳汇"},
-    "primary energy consumption": {"en": "Primary energy", "zh": "一次能源消费"},
-    "GDP": {"en": "GDP", "zh": "国内生产总值"},
-    "growth attributable emissions": {"en": "Growth-attributable emissions", "zh": "增长引起的排放"},
+    **VARIABLE_LABELS,
     "year": {"en": "Year", "zh": "年份"},
     "unit_mt": {"en": "Mt CO2/yr", "zh": "百万吨CO2/年"},
     "unit_area": {"en": "10^4 ha", "zh": "万公顷"},
@@ -231,20 +211,6 @@ _STATUS_SHORT: Mapping[str, Mapping[str, str]] = {
     "too_short": {"en": "series too short", "zh": "序列过短"},
     "no_input": {"en": "input not given", "zh": "缺少输入"},
 }
-
-#: Land stocks of the land-use figure, bottom to top (Vensim names), with colours.
-LAND_USE_STOCKS: tuple[tuple[str, str], ...] = (
-    ("Urban Construction Land", "#d62728"),
-    ("Rural Construction Land", "#ff9896"),
-    ("Cropland", "#e7ba52"),
-    ("Young Forest", "#98df8a"),
-    ("Middle Aged Forest", "#2ca02c"),
-    ("Mature Forest", "#165a16"),
-    ("Grassland", "#bcbd22"),
-    ("Wetland and Water", "#1f77b4"),
-    ("Other Land Suitable for Forest", "#c49c94"),
-    ("Other Land Unsuitable", "#c7c7c7"),
-)
 
 #: Default variables of :func:`plot_comparison`.
 COMPARISON_VARIABLES: tuple[str, ...] = (

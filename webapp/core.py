@@ -17,52 +17,17 @@ import numpy as np
 import pandas as pd
 
 from analysis import turning_points as tpmod
+from analysis.labels import FOREST_STOCKS, LAND_STOCKS, VARIABLE_LABELS, variable_label  # noqa: F401
 from analysis.targets import evaluate_targets, turning_points_from_results
 from models.model import load_model, run_scenario
 
 #: The five turning points marked on the charts, plus neutrality.
 TP_MARKED: tuple[str, ...] = ("tp1", "tp2", "tp3", "tp4", "tp5", "neutrality")
 
-LAND_STOCKS: tuple[str, ...] = (
-    "Urban Construction Land",
-    "Rural Construction Land",
-    "Cropland",
-    "Young Forest",
-    "Middle Aged Forest",
-    "Mature Forest",
-    "Grassland",
-    "Wetland and Water",
-    "Other Land Suitable for Forest",
-    "Other Land Unsuitable",
-)
-FOREST_STOCKS: tuple[str, ...] = ("Young Forest", "Middle Aged Forest", "Mature Forest")
-
-#: Display names of the variables the charts use (zh, en).
-VAR_LABELS: Mapping[str, Mapping[str, str]] = {
-    "gross emissions": {"zh": "碳排放总量 E", "en": "Gross emissions E"},
-    "land carbon sink": {"zh": "土地碳汇 S", "en": "Land sink S"},
-    "net emissions": {"zh": "净排放 N", "en": "Net emissions N"},
-    "forest carbon sink": {"zh": "森林植被碳汇", "en": "Forest vegetation sink"},
-    "Urban Construction Land": {"zh": "城镇建设用地", "en": "Urban construction land"},
-    "Rural Construction Land": {"zh": "农村建设用地", "en": "Rural construction land"},
-    "Cropland": {"zh": "耕地", "en": "Cropland"},
-    "Young Forest": {"zh": "幼龄林", "en": "Young forest"},
-    "Middle Aged Forest": {"zh": "中龄林", "en": "Middle-aged forest"},
-    "Mature Forest": {"zh": "近成过熟林", "en": "Mature forest"},
-    "Grassland": {"zh": "草地", "en": "Grassland"},
-    "Wetland and Water": {"zh": "湿地与水域", "en": "Wetland and water"},
-    "Other Land Suitable for Forest": {"zh": "宜林地", "en": "Other land suitable for forest"},
-    "Other Land Unsuitable": {"zh": "其他土地", "en": "Other land (unsuitable)"},
-    "Urban Population": {"zh": "城镇人口", "en": "Urban population"},
-    "Rural Population": {"zh": "乡村人口", "en": "Rural population"},
-    "urbanization rate": {"zh": "城镇化率", "en": "Urbanization rate"},
-    "total population": {"zh": "总人口", "en": "Total population"},
-    "forest coverage": {"zh": "森林覆盖率", "en": "Forest coverage"},
-    "total construction land": {"zh": "建设用地", "en": "Construction land"},
-    "non fossil share of primary energy": {"zh": "非化石能源比重", "en": "Non-fossil share"},
-    "Cumulative Net Emissions": {"zh": "累计净排放", "en": "Cumulative net emissions"},
-    "growth attributable emissions": {"zh": "增长引起的排放", "en": "Growth-attributable emissions"},
-}
+#: Display names of the variables (zh, en); with ``LAND_STOCKS``, ``FOREST_STOCKS`` and
+#: ``var_label`` they come from :mod:`analysis.labels` (one table for figures and app).
+VAR_LABELS: Mapping[str, Mapping[str, str]] = VARIABLE_LABELS
+var_label = variable_label
 
 #: Variables a user can overlay on the Compare page.
 OVERLAY_VARIABLES: tuple[str, ...] = (
@@ -70,11 +35,6 @@ OVERLAY_VARIABLES: tuple[str, ...] = (
     "forest coverage", "urbanization rate", "total population", "non fossil share of primary energy",
     "Cumulative Net Emissions",
 )
-
-
-def var_label(name: str, lang: str) -> str:
-    entry = VAR_LABELS.get(name)
-    return entry[lang] if entry else name
 
 
 def simulate(overrides: Mapping[str, float]) -> pd.DataFrame:

@@ -9,10 +9,8 @@ Scenario YAML format (``scenarios/*.yaml``)::
       additional afforestation rate: 300
 
 The ``scenarios`` package (``scenarios.loader``: ``list_scenarios``, ``load_scenario``,
-``scenario_from_mapping``, ``scenario_to_yaml``) reads and validates these files; it is
-used whenever it can be imported. The minimal reader here (``parse_scenario``,
-``read_scenario_file``) is only a fallback for a checkout without it and should be
-deleted once the loader is merged.
+``scenario_from_mapping``, ``scenario_to_yaml``) reads and validates these files; this
+module only adapts its results for the app (uploads, URL, starting scenarios).
 
 Every error is a :class:`ScenarioInputError` whose message names the source (file or
 "link"), the key and, for numbers, the allowed range (from ``validate_overrides``).
@@ -30,6 +28,7 @@ from typing import Any, Mapping
 import yaml
 
 from models.model import ModelInputError
+from scenarios import loader
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Reserved URL query keys; every other key is a model constant (python or Vensim name).
 URL_RESERVED = ("lang", "page", "start")
 MAX_FILE_BYTES = 200_000
-_ALLOWED_TOP = {"name", "description", "base", "overrides", "region", "notes", "version", "targets"}
 
 
 class ScenarioInputError(ValueError):
@@ -70,64 +68,9 @@ def scenarios_dir() -> Path:
     return Path(env) if env else REPO_ROOT / "scenarios"
 
 
-# ---------------------------------------------------------------------- parsing
-def _bilingual(value: Any, source: str, key: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"en": value, "zh": value}
-    if isinstance(value, Mapping):
-        bad = [k for k in value if k not in ("en", "zh")]
-        if bad:
-            raise ScenarioInputError(f"{source}: '{key}' may only have the keys en and zh, got '{bad[0]}'.")
-        out = {}
-        for k, v in value.items():
-            if not isinstance(v, str):
-                raise ScenarioInputError(f"{source}: '{key}.{k}' must be text, got {type(v).__name__}.")
-            out[str(k)] = v
-        return out
-    raise ScenarioInputError(f"{source}: '{key}' must be a mapping {{en: ..., zh: ...}}, got {type(value).__name__}.")
-
-
-def parse_scenario(
-    data: Any, source: str, model, scenario_id: str | None = None
-) -> ScenarioDoc:
-    """Validate a parsed YAML mapping as a scenario (names, types and ranges)."""
-    if not isinstance(data, Mapping):
-        raise ScenarioInputError(
-            f"{source}: the file must be a YAML mapping with 'name', 'description' and 'overrides', "
-            f"got {type(data).__name__}."
-        )
-    unknown = [str(k) for k in data if str(k) not in _ALLOWED_TOP]
-    if unknown:
-        raise ScenarioInputError(
-            f"{source}: unknown top-level key '{unknown[0]}' (allowed: name, description, base, overrides)."
-        )
-    overrides = data.get("overrides") or {}
-    if not isinstance(overrides, Mapping):
-        raise ScenarioInputError(
-            f"{source}: 'overrides' must be a mapping of model constant names to numbers, "
-            f"got {type(overrides).__name__}."
-        )
-    try:
-        clean = model.validate_overrides(dict(overrides), source=source)
-    except ModelInputError as err:
-        raise ScenarioInputError(str(err)) from None
-    base = data.get("base")
-    if base is not None and not isinstance(base, str):
-        raise ScenarioInputError(f"{source}: 'base' must be a scenario name, got {type(base).__name__}.")
-    sid = scenario_id or Path(source).stem
-    return ScenarioDoc(
-        id=sid,
-        name=_bilingual(data.get("name"), source, "name") or {"en": sid, "zh": sid},
-        description=_bilingual(data.get("description"), source, "description"),
-        base=base or None,
-        overrides=clean,
-    )
-
-
+# ------------------------------------------------------------------ scenario files
 def _load_yaml_bytes(content: bytes | str, source: str) -> Any:
-    """YAML text -> data; errors name the line and column."""
+    """Uploaded YAML text -> data; errors name the size limit, encoding or line and column."""
     if isinstance(content, bytes):
         if len(content) > MAX_FILE_BYTES:
             raise ScenarioInputError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1000} kB.")
@@ -147,87 +90,49 @@ def _load_yaml_bytes(content: bytes | str, source: str) -> Any:
     return data
 
 
-def parse_scenario_yaml(content: bytes | str, source: str, model) -> ScenarioDoc:
-    """Minimal reader: parse YAML bytes as a scenario (no base merging)."""
-    return parse_scenario(_load_yaml_bytes(content, source), source, model)
-
-
-def read_scenario_file(path: Path, model) -> ScenarioDoc:
-    """Minimal reader of one ``scenarios/*.yaml`` file (to be replaced by the library)."""
-    doc = parse_scenario_yaml(path.read_bytes(), path.name, model)
-    return ScenarioDoc(doc.id, doc.name, doc.description, doc.base, doc.overrides, str(path))
-
-
-def scenario_to_yaml(name: Mapping[str, str], description: Mapping[str, str], base: str | None,
-                     overrides: Mapping[str, float]) -> str:
-    """Serialise a scenario in the file format (overrides sorted by name)."""
-    doc: dict[str, Any] = {"name": dict(name), "description": dict(description)}
-    if base and base != BASELINE_ID:
-        doc["base"] = base
-    doc["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
-
-
 def _plain(v: float) -> float | int:
     v = float(v)
     return int(v) if v.is_integer() and abs(v) < 1e15 else v
 
 
-# ------------------------------------------------------------ starting scenarios
-def _library():
-    """The ``scenarios.loader`` module (list/load/validate scenario files), if present."""
-    try:
-        from scenarios import loader  # noqa: PLC0415
-    except Exception:  # not written yet in this checkout: use the minimal reader below
-        return None
-    needed = ("list_scenarios", "load_scenario", "scenario_from_mapping", "ScenarioError")
-    return loader if all(hasattr(loader, n) for n in needed) else None
-
-
-def _doc_from_library(sc) -> ScenarioDoc:
+def _doc_from_library(sc: loader.Scenario) -> ScenarioDoc:
     """A ``scenarios.Scenario`` as a ScenarioDoc (``resolved`` = overrides merged along ``base``)."""
     return ScenarioDoc(
         id=sc.key,
         name=dict(sc.name),
         description=dict(sc.description),
         base=sc.base,
-        overrides=dict(getattr(sc, "own_overrides", sc.overrides)),
+        overrides=dict(sc.own_overrides),
         path=str(sc.path) if sc.path is not None else None,
         resolved=dict(sc.overrides),
     )
 
 
-def _files() -> dict[str, Path]:
-    folder = scenarios_dir()
-    if not folder.is_dir():
-        return {}
-    paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
-    return {p.stem: p for p in paths}
+def _scenario_ids() -> list[str]:
+    """Ids (file stems) of the scenario files in :func:`scenarios_dir`."""
+    return loader.list_scenarios(scenarios_dir())
 
 
 def load_doc(sid: str, model) -> ScenarioDoc:
-    """One scenario by id (file stem): ``scenarios.load_scenario`` if present, else the minimal reader."""
-    files = _files()
-    if sid not in files:
+    """One scenario by id (file stem), read by ``scenarios.load_scenario``."""
+    ids = _scenario_ids()
+    if sid not in ids:
         if sid == BASELINE_ID:
             return ScenarioDoc(BASELINE_ID, {"en": "Baseline (model defaults)", "zh": "基准情景（模型默认值）"},
                                resolved={})
         raise ScenarioInputError(
-            f"unknown starting scenario '{sid}' (available: {', '.join([BASELINE_ID, *files])})."
+            f"unknown starting scenario '{sid}' (available: {', '.join([BASELINE_ID, *ids])})."
         )
-    lib = _library()
-    if lib is not None:
-        try:
-            return _doc_from_library(lib.load_scenario(sid, directory=scenarios_dir()))
-        except (lib.ScenarioError, ModelInputError) as err:
-            raise ScenarioInputError(str(err)) from None
-    return read_scenario_file(files[sid], model)
+    try:
+        return _doc_from_library(loader.load_scenario(sid, directory=scenarios_dir()))
+    except (loader.ScenarioError, ModelInputError) as err:
+        raise ScenarioInputError(str(err)) from None
 
 
 def list_start_scenarios(model) -> list[ScenarioDoc]:
     """The baseline first, then every readable scenario file (broken files are skipped)."""
     docs = [load_doc(BASELINE_ID, model)]
-    for sid in _files():
+    for sid in _scenario_ids():
         if sid == BASELINE_ID:
             continue
         try:
@@ -237,34 +142,17 @@ def list_start_scenarios(model) -> list[ScenarioDoc]:
     return docs
 
 
-def resolve_start(sid: str, model, _seen: tuple[str, ...] = ()) -> dict[str, float]:
-    """Full overrides of a starting scenario, following ``base:`` (cycles are errors)."""
-    if sid in _seen:
-        raise ScenarioInputError(f"scenario '{sid}': circular 'base' chain {' -> '.join((*_seen, sid))}.")
-    doc = load_doc(sid, model)
-    if doc.resolved is not None:
-        return dict(doc.resolved)
-    merged: dict[str, float] = {}
-    if doc.base and doc.base != sid:
-        merged.update(resolve_start(doc.base, model, (*_seen, sid)))
-    elif sid != BASELINE_ID and BASELINE_ID in _files():
-        merged.update(resolve_start(BASELINE_ID, model, (*_seen, sid)))
-    merged.update(doc.overrides)
-    return merged
+def resolve_start(sid: str, model) -> dict[str, float]:
+    """Full overrides of a starting scenario, merged along ``base:`` by the library."""
+    return dict(load_doc(sid, model).resolved or {})
 
 
 def parse_upload(content: bytes, filename: str, model) -> ScenarioDoc:
-    """An uploaded scenario file, validated by the library (or the minimal reader)."""
-    lib = _library()
-    if lib is None:
-        doc = parse_scenario_yaml(content, filename, model)
-        base = resolve_start(doc.base, model) if doc.base else resolve_start(BASELINE_ID, model)
-        return ScenarioDoc(doc.id, doc.name, doc.description, doc.base, doc.overrides, None,
-                           {**base, **doc.overrides})
+    """An uploaded scenario file, validated by ``scenarios.scenario_from_mapping``."""
     data = _load_yaml_bytes(content, filename)
     try:
-        sc = lib.scenario_from_mapping(data, source=filename, base_dir=scenarios_dir(), require_rationale=False)
-    except (lib.ScenarioError, ModelInputError) as err:
+        sc = loader.scenario_from_mapping(data, source=filename, base_dir=scenarios_dir(), require_rationale=False)
+    except (loader.ScenarioError, ModelInputError) as err:
         raise ScenarioInputError(str(err)) from None
     return _doc_from_library(sc)
 
@@ -272,16 +160,13 @@ def parse_upload(content: bytes, filename: str, model) -> ScenarioDoc:
 def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start: str,
                   own_overrides: Mapping[str, float], model) -> str:
     """YAML text of the current scenario: ``base`` = the starting scenario, own overrides."""
-    lib = _library()
-    if lib is None or not hasattr(lib, "scenario_to_yaml"):
-        return scenario_to_yaml(name, description, start, own_overrides)
     data: dict[str, Any] = {"name": dict(name), "description": dict(description)}
-    if start != BASELINE_ID or BASELINE_ID in _files():
+    if start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
     data["overrides"] = {k: _plain(v) for k, v in sorted(own_overrides.items())}
-    sc = lib.scenario_from_mapping(data, source="app", key="app_scenario", base_dir=scenarios_dir(),
-                                   require_rationale=False)
-    return lib.scenario_to_yaml(sc, flatten=False)
+    sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", base_dir=scenarios_dir(),
+                                      require_rationale=False)
+    return loader.scenario_to_yaml(sc, flatten=False)
 
 
 # --------------------------------------------------------------------- overrides

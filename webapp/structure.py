@@ -7,10 +7,7 @@ sums (``urban construction land expansion = urban expansion from cropland + ...`
 expanded so that the arrows show the individual land conversions. Flows with only one
 end are drawn from or to a cloud (the model boundary).
 
-It also re-reads the sector (Vensim group) of each variable: ``models.model.sectors_of``
-strips the characters of ``{UTF-8}`` with ``str.lstrip`` and so loses the sector of
-names starting with U, T, F or 8 (e.g. 'Urban Population'); :func:`sectors` here does
-the same parse without that defect (to move into models/model.py).
+The sector (Vensim group) of each variable comes from ``models.model.sectors_of``.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from models.model import MODEL_PATH
+from models.model import MODEL_PATH, sectors_of
 
 _GROUP_RE = re.compile(r"\*{10,}\s*\n\s*\.(.+?)\n\s*\*{10,}", re.S)
 
@@ -64,8 +61,8 @@ def equations(mdl_path: Path | str = MODEL_PATH) -> dict[str, Equation]:
 
 
 def sectors(mdl_path: Path | str = MODEL_PATH) -> dict[str, str]:
-    """Vensim name -> sector, for every variable (see module docstring)."""
-    return {n: e.sector for n, e in equations(mdl_path).items()}
+    """Vensim name -> sector, for every variable (``models.model.sectors_of``)."""
+    return sectors_of(mdl_path)
 
 
 def _split_terms(expr: str) -> list[tuple[int, str]]:

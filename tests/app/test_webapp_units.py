@@ -99,12 +99,12 @@ def test_scenario_yaml_round_trip(model):
     assert doc.resolved["additional non fossil share"] == 0.2
 
 
-def test_minimal_reader_validates(model):
-    doc = scenario_io.parse_scenario_yaml(b"name: {en: a, zh: b}\noverrides: {fertiliser reduction: 0.4}\n",
-                                          "x.yaml", model)
+def test_upload_is_validated_by_the_library(model):
+    head = b"name: {en: a, zh: b}\ndescription: {en: d, zh: d}\n"
+    doc = scenario_io.parse_upload(head + b"overrides: {fertiliser reduction: 0.4}\n", "x.yaml", model)
     assert doc.overrides == {"fertiliser reduction": 0.4}
     with pytest.raises(scenario_io.ScenarioInputError, match="fertiliser reduction"):
-        scenario_io.parse_scenario_yaml(b"overrides: {fertiliser reduction: 4}\n", "x.yaml", model)
+        scenario_io.parse_upload(head + b"overrides: {fertiliser reduction: 4}\n", "x.yaml", model)
 
 
 def test_starting_scenarios_from_a_folder(tmp_path, monkeypatch, model):

@@ -1,0 +1,69 @@
+"""Display names of model variables and the land stocks (显示名称与土地存量), zh/en.
+
+One table shared by the matplotlib figures (:mod:`analysis.plots`) and the web app
+(``webapp``). Keys are Vensim variable names; values ``{'en': ..., 'zh': ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+__all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label"]
+
+#: Display names of model variables (Vensim names), per language.
+VARIABLE_LABELS: Mapping[str, Mapping[str, str]] = {
+    "gross emissions": {"en": "Gross emissions E", "zh": "碳排放总量 E"},
+    "land carbon sink": {"en": "Land carbon sink S", "zh": "土地碳汇 S"},
+    "net emissions": {"en": "Net emissions N = E − S", "zh": "净排放 N = E − S"},
+    "total construction land": {"en": "Construction land", "zh": "建设用地"},
+    "Urban Construction Land": {"en": "Urban construction land", "zh": "城镇建设用地"},
+    "Rural Construction Land": {"en": "Rural construction land", "zh": "农村建设用地"},
+    "Cropland": {"en": "Cropland", "zh": "耕地"},
+    "Young Forest": {"en": "Young forest", "zh": "幼龄林"},
+    "Middle Aged Forest": {"en": "Middle-aged forest", "zh": "中龄林"},
+    "Mature Forest": {"en": "Mature forest", "zh": "近成过熟林"},
+    "total forest area": {"en": "Forest", "zh": "森林"},
+    "Grassland": {"en": "Grassland", "zh": "草地"},
+    "Wetland and Water": {"en": "Wetland and water", "zh": "湿地与水域"},
+    "Other Land Suitable for Forest": {"en": "Other land, suitable for forest", "zh": "宜林其他土地"},
+    "Other Land Unsuitable": {"en": "Other land, unsuitable", "zh": "不宜林其他土地"},
+    "Urban Population": {"en": "Urban population", "zh": "城镇人口"},
+    "Rural Population": {"en": "Rural population", "zh": "乡村人口"},
+    "urbanization rate": {"en": "Urbanization rate", "zh": "城镇化率"},
+    "total population": {"en": "Total population", "zh": "总人口"},
+    "forest coverage": {"en": "Forest coverage", "zh": "森林覆盖率"},
+    "forest carbon sink": {"en": "Forest vegetation sink", "zh": "森林植被碳汇"},
+    "forest sink per area": {"en": "Forest sink per hectare", "zh": "单位面积森林碳汇"},
+    "primary energy consumption": {"en": "Primary energy", "zh": "一次能源消费"},
+    "non fossil share of primary energy": {"en": "Non-fossil share", "zh": "非化石能源比重"},
+    "GDP": {"en": "GDP", "zh": "国内生产总值"},
+    "growth attributable emissions": {"en": "Growth-attributable emissions", "zh": "增长引起的排放"},
+    "Cumulative Net Emissions": {"en": "Cumulative net emissions", "zh": "累计净排放"},
+}
+
+#: Land stocks of the model, bottom to top of a land-use stack (Vensim names), with the
+#: colours of the matplotlib land-use figure.
+LAND_USE_STOCKS: tuple[tuple[str, str], ...] = (
+    ("Urban Construction Land", "#d62728"),
+    ("Rural Construction Land", "#ff9896"),
+    ("Cropland", "#e7ba52"),
+    ("Young Forest", "#98df8a"),
+    ("Middle Aged Forest", "#2ca02c"),
+    ("Mature Forest", "#165a16"),
+    ("Grassland", "#bcbd22"),
+    ("Wetland and Water", "#1f77b4"),
+    ("Other Land Suitable for Forest", "#c49c94"),
+    ("Other Land Unsuitable", "#c7c7c7"),
+)
+
+#: The land stocks' names only, in the order of :data:`LAND_USE_STOCKS`.
+LAND_STOCKS: tuple[str, ...] = tuple(name for name, _ in LAND_USE_STOCKS)
+
+#: The forest age-class stocks, young to mature.
+FOREST_STOCKS: tuple[str, ...] = ("Young Forest", "Middle Aged Forest", "Mature Forest")
+
+
+def variable_label(name: str, lang: str) -> str:
+    """Display name of a variable in ``lang`` ('en' or 'zh'); the name itself if unknown."""
+    entry = VARIABLE_LABELS.get(name)
+    return entry[lang] if entry else name
