@@ -7,7 +7,8 @@ A :class:`Metric` reduces one run to a number:
                    :func:`analysis.turning_points.turning_points_batch` on all runs
                    at once (the vectorized companion of the single definition of
                    the turning points, :func:`analysis.turning_points.turning_points`,
-                   with identical results; E = ``gross emissions``, S = ``land carbon sink``, G = ``growth attributable emissions``,
+                   with identical results; E = ``gross emissions``, S = ``land
+                   carbon sink``, G = ``growth attributable emissions``,
                    L = ``total construction land``, energy = ``primary energy
                    consumption``, GDP = ``GDP``). Unit: year.
 ``level``          ``<variable>@<year>`` — the variable at that year (linear

@@ -1,0 +1,779 @@
+"""Global sensitivity analysis of the product model (territorial_carbon.mdl).
+
+The generic pipeline of :mod:`analysis.sensitivity` needs an *evaluator*
+``evaluate(X, names) -> {metric: (n,) or (n, T)}``; this module provides the one for
+the product model, running it with the vectorized batch runner (:mod:`models.batch`),
+plus the metric catalogue, the problem builder and one call doing it all::
+
+    from analysis.sensitivity.model import model_problem, run_model_analysis
+
+    problem = model_problem(["additional non fossil share", "CCS capacity growth"])
+    result = run_model_analysis(problem, metrics=["tp3", "Cropland@2035"],
+                                time_variables=["gross emissions"], n=1024, seed=1)
+
+Metrics (:data:`CATALOGUE`, or a spec parsed by :func:`parse_metric`)
+--------------------------------------------------------------------
+* ``tp1`` ``tp2`` ``tp2_intensity`` ``tp3`` ``tp4`` ``tp4_sink_peak`` ``tp5``
+  ``neutrality`` — year of the turning point (definitions of
+  :mod:`analysis.turning_points`, computed for all runs of a chunk at once by
+  :func:`analysis.turning_points.turning_points_batch`, identical to the reference
+  :func:`analysis.turning_points.turning_points` run by run). Unit: year.
+* ``peak_emissions`` — gross emissions E at TP3 (Mt CO2/yr): the maximum of E over
+  the horizon, which *is* E at TP3 whenever TP3 is reached; for runs whose TP3 is not
+  identified it is the boundary maximum (E in 2100 when still rising, a lower bound
+  of the true peak; E in 1990 when falling from the start). Always defined.
+* ``cum_net_2020_2060`` — cumulative net emissions 2020–2060 (Mt CO2), from the
+  model's stock ``Cumulative Net Emissions`` (its Euler integral), as
+  ``cum:net@2020-2060`` in :mod:`analysis.policy.metrics`. Also any
+  ``cum:gross|net|sink@<from>-<to>``.
+* ``net_2060`` (``net emissions@2060``, Mt CO2/yr), ``sink_2060``
+  (``land carbon sink@2060``, Mt CO2/yr), ``cropland_2035`` (``Cropland@2035``,
+  10^4 ha) and any ``<model variable>@<year>`` — the variable at that year (linear
+  interpolation between saved times), in the variable's model unit.
+
+Time-resolved outputs: any model variable (``time_variables``), shape (n, T) at the
+saved years (or the subset ``time_years``); :func:`.api.run_analysis` computes indices
+per year.
+
+Undefined turning points (censoring)
+------------------------------------
+A turning-point year may not exist within the horizon 1990–2100. The evaluator
+returns, per run:
+
+* the year, when the turning point is reached;
+* NaN when it is not reached by the end of the horizon (``not_yet``, or reached but
+  not sustained: ``not_sustained``; also the practically impossible ``no_peak`` and
+  ``too_short``). These are counted by :func:`.api.run_analysis` (``result.undefined``)
+  and *censored* at ``FINAL TIME + SAVEPER`` = **2101** ("after 2100") for Sobol and
+  eFAST (:attr:`ModelEvaluator.censor`; status ``censored``); the binary
+  ``<metric>__defined`` indicator is analysed too. Morris drops trajectories with NaN.
+* ``INITIAL TIME − SAVEPER`` = **1989** ("at or before 1990") when the turning point is
+  a boundary at the first time step (``before_start``): a censored bound returned
+  directly, because one metric has a single censoring value; these runs are counted
+  in ``result.settings["turning_point_status"]`` (also in ``metadata.json``).
+
+Both values are the ones of :func:`analysis.policy.metrics.censor_year`.
+
+Runs and reproducibility
+------------------------
+:class:`ModelEvaluator` is picklable (it holds the model path, the base scenario's
+overrides and the metric specs); it compiles the batch model lazily on first call
+and caches it per process (the compiled model is not pickled), so on Dask every
+worker compiles once. Parameters not in the problem keep the base scenario's values
+(default ``baseline``, the calibrated scenario). Results depend only on the sample
+(``seed``), never on the scheduler or chunking. Every chunk is validated (declared
+ranges, initial land shares ≤ 1); a run giving non-finite values is an error
+(:class:`ModelRunError`) naming the run's parameters: narrow the bounds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import turning_points as tpmod
+from models.model import MODEL_PATH, ModelInputError, load_model
+
+from .api import run_analysis
+from .backends import Scheduler
+from .problem import ProblemDefinitionError, SensitivityProblem
+from .result import SensitivityResult
+
+__all__ = [
+    "CATALOGUE",
+    "DEFAULT_METRICS",
+    "DEFAULT_SCENARIO",
+    "DEFAULT_CHUNK_SIZE",
+    "MetricSpec",
+    "MetricSpecError",
+    "ModelEvaluator",
+    "ModelRunError",
+    "default_parameters",
+    "model_problem",
+    "parse_metric",
+    "run_model_analysis",
+    "turning_point_status",
+]
+
+DEFAULT_SCENARIO = "baseline"
+#: Runs per chunk of :func:`run_model_analysis`: large enough for the batch runner's
+#: throughput, small enough for a progress bar and for spreading chunks over workers.
+DEFAULT_CHUNK_SIZE = 4096
+
+TP_KIND = "turning_point"
+PEAK_KIND = "peak"
+LEVEL_KIND = "level"
+CUMULATIVE_KIND = "cumulative"
+
+#: Model variables feeding the turning points (argument of turning_points → variable).
+TP_VARIABLES: Mapping[str, str] = {
+    "emissions": "gross emissions",
+    "sink": "land carbon sink",
+    "growth_emissions": "growth attributable emissions",
+    "construction_land": "total construction land",
+    "energy": "primary energy consumption",
+    "gdp": "GDP",
+}
+#: Stocks read by cumulative metrics: kind → (added, subtracted).
+CUMULATIVE_STOCKS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gross": (("Cumulative Gross Emissions",), ()),
+    "net": (("Cumulative Net Emissions",), ()),
+    "sink": (("Cumulative Gross Emissions",), ("Cumulative Net Emissions",)),
+}
+_CUM_NAMES = {
+    "gross": ("Cumulative gross emissions", "累计碳排放总量"),
+    "net": ("Cumulative net emissions", "累计净排放"),
+    "sink": ("Cumulative land sink", "累计碳汇"),
+}
+
+#: Constants whose sums are constrained (same rules as TerritorialModel.validate_overrides).
+LAND_SHARES: tuple[str, ...] = (
+    "initial urban construction land share",
+    "initial rural construction land share",
+    "initial cropland share",
+    "initial forest share",
+    "initial grassland share",
+    "initial wetland and water share",
+    "initial suitable other land share",
+)
+FOREST_FRACTIONS: tuple[str, ...] = ("initial young forest fraction", "initial middle aged forest fraction")
+
+
+class MetricSpecError(ValueError):
+    """An unknown or malformed metric specification (the message names it)."""
+
+
+class ModelRunError(RuntimeError):
+    """Model runs of the sample gave non-finite values (bounds too wide)."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One scalar metric of a model run.
+
+    Attributes:
+        name: output name in the results (catalogue key or the spec text).
+        kind: ``"turning_point"``, ``"peak"``, ``"level"`` or ``"cumulative"``.
+        key: turning-point key (``tp3`` ...), Vensim variable (level) or
+            ``gross``/``net``/``sink`` (cumulative); ``"tp3"`` for the peak.
+        year: evaluation year of a level metric.
+        start, end: years of a cumulative metric.
+        unit: unit of the metric's values.
+        name_en, name_zh: display names.
+    """
+
+    name: str
+    kind: str
+    key: str
+    year: float | None = None
+    start: float | None = None
+    end: float | None = None
+    unit: str = ""
+    name_en: str = ""
+    name_zh: str = ""
+
+    def variables(self) -> list[str]:
+        """Model variables (Vensim names) this metric reads."""
+        if self.kind == TP_KIND:
+            return [TP_VARIABLES["emissions"], *(TP_VARIABLES[a] for a in tpmod.KEY_INPUTS[self.key])]
+        if self.kind == PEAK_KIND:
+            return [TP_VARIABLES["emissions"]]
+        if self.kind == LEVEL_KIND:
+            return [self.key]
+        plus, minus = CUMULATIVE_STOCKS[self.key]
+        return [*plus, *minus]
+
+    def describe(self) -> dict[str, Any]:
+        """Plain description (for metadata and the app)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "key": self.key,
+            "year": self.year,
+            "start": self.start,
+            "end": self.end,
+            "unit": self.unit,
+            "name_en": self.name_en,
+            "name_zh": self.name_zh,
+        }
+
+
+def _fy(year: float) -> str:
+    return f"{year:g}"
+
+
+def _tp_spec(key: str) -> MetricSpec:
+    names = tpmod.NAMES[key]
+    return MetricSpec(key, TP_KIND, key, unit="year", name_en=f"{names['en']} year", name_zh=f"{names['zh']}年份")
+
+
+#: Named metrics (see the module docstring).
+CATALOGUE: Mapping[str, MetricSpec] = {
+    **{key: _tp_spec(key) for key in tpmod.KEYS},
+    "peak_emissions": MetricSpec(
+        "peak_emissions", PEAK_KIND, "tp3", unit="Mt CO2/yr",
+        name_en="Peak gross emissions (E at TP3)", name_zh="碳达峰峰值排放",
+    ),
+    "cum_net_2020_2060": MetricSpec(
+        "cum_net_2020_2060", CUMULATIVE_KIND, "net", start=2020.0, end=2060.0, unit="Mt CO2",
+        name_en="Cumulative net emissions 2020–2060", name_zh="2020–2060年累计净排放",
+    ),
+    "net_2060": MetricSpec(
+        "net_2060", LEVEL_KIND, "net emissions", year=2060.0, unit="Mt CO2/yr",
+        name_en="Net emissions in 2060", name_zh="2060年净排放",
+    ),
+    "sink_2060": MetricSpec(
+        "sink_2060", LEVEL_KIND, "land carbon sink", year=2060.0, unit="Mt CO2/yr",
+        name_en="Land carbon sink in 2060", name_zh="2060年国土碳汇",
+    ),
+    "cropland_2035": MetricSpec(
+        "cropland_2035", LEVEL_KIND, "Cropland", year=2035.0, unit="10^4 ha",
+        name_en="Cropland in 2035", name_zh="2035年耕地面积",
+    ),
+}
+
+#: Metrics analysed when none are named: the five turning points, neutrality and the
+#: emission, sink and land indicators of the catalogue.
+DEFAULT_METRICS: tuple[str, ...] = (
+    "tp1", "tp2", "tp3", "tp4", "tp5", "neutrality",
+    "peak_emissions", "cum_net_2020_2060", "net_2060", "sink_2060", "cropland_2035",
+)
+
+
+def _horizon(mdl_path: str | Path) -> tuple[float, float, float]:
+    ts = load_model(mdl_path).time_settings
+    return ts["INITIAL TIME"], ts["FINAL TIME"], ts["SAVEPER"]
+
+
+def parse_metric(text: str | MetricSpec, mdl_path: str | Path = MODEL_PATH) -> MetricSpec:
+    """A :class:`MetricSpec` from a catalogue name or a spec text.
+
+    Accepted: a key of :data:`CATALOGUE` (case-insensitive), ``<variable>@<year>``
+    (Vensim or python spelling, year inside the horizon) and
+    ``cum:gross|net|sink@<from>-<to>``.
+
+    Raises:
+        MetricSpecError: naming the spec and what is wrong.
+    """
+    if isinstance(text, MetricSpec):
+        return text
+    raw = " ".join(str(text).split())
+    low = raw.lower()
+    if low in CATALOGUE:
+        return CATALOGUE[low]
+    t0, t1, _ = _horizon(mdl_path)
+    if low.startswith("cum:"):
+        m = re.fullmatch(r"cum:\s*(gross|net|sink)\s*@\s*([0-9.]+)\s*-\s*([0-9.]+)", low)
+        if not m:
+            raise MetricSpecError(f"metric '{raw}': a cumulative metric looks like cum:gross|net|sink@2020-2060")
+        start, end = float(m.group(2)), float(m.group(3))
+        if not (t0 <= start < end <= t1):
+            raise MetricSpecError(f"metric '{raw}': need {_fy(t0)} <= from < to <= {_fy(t1)}")
+        en, zh = _CUM_NAMES[m.group(1)]
+        return MetricSpec(
+            raw, CUMULATIVE_KIND, m.group(1), start=start, end=end, unit="Mt CO2",
+            name_en=f"{en} {_fy(start)}–{_fy(end)}", name_zh=f"{_fy(start)}–{_fy(end)}年{zh}",
+        )
+    if "@" not in raw:
+        raise MetricSpecError(
+            f"unknown metric '{raw}': use one of {', '.join(CATALOGUE)}, "
+            "'<model variable>@<year>' (e.g. 'Cropland@2035') or 'cum:net@2020-2060'"
+        )
+    var, _, yr = raw.rpartition("@")
+    try:
+        year = float(yr)
+    except ValueError:
+        raise MetricSpecError(f"metric '{raw}': '{yr.strip()}' is not a year") from None
+    if not (t0 <= year <= t1):
+        raise MetricSpecError(f"metric '{raw}': year {_fy(year)} outside the horizon {_fy(t0)}–{_fy(t1)}")
+    model = load_model(mdl_path)
+    try:
+        name = model.resolve(var.strip())
+    except ModelInputError as exc:
+        raise MetricSpecError(f"metric '{raw}': {exc}") from None
+    return MetricSpec(
+        raw, LEVEL_KIND, name, year=year, unit=model.variables[name].units,
+        name_en=f"{name} in {_fy(year)}", name_zh=f"{_fy(year)}年{name}",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Problem
+# --------------------------------------------------------------------------------------
+
+
+def default_parameters() -> list[str]:
+    """The model's policy levers (:data:`analysis.policy.levers.LEVER_NAMES`), the
+    parameters varied when none are named."""
+    from analysis.policy.levers import LEVER_NAMES
+
+    return list(LEVER_NAMES)
+
+
+def _scenario_overrides(scenario: Any) -> tuple[str | None, dict[str, float]]:
+    """(label, overrides) of a scenario key/path, a Scenario, a mapping or None (defaults)."""
+    if scenario is None:
+        return None, {}
+    if isinstance(scenario, Mapping):
+        return "<overrides>", {str(k): float(v) for k, v in scenario.items()}
+    if hasattr(scenario, "overrides") and hasattr(scenario, "key"):
+        return str(scenario.key), {str(k): float(v) for k, v in scenario.overrides.items()}
+    from scenarios import load_scenario
+
+    loaded = load_scenario(scenario)
+    return loaded.key, {str(k): float(v) for k, v in loaded.overrides.items()}
+
+
+def model_problem(
+    names: Sequence[str] | None = None,
+    *,
+    problem: str | Path | SensitivityProblem | None = None,
+    scenario: str | None = None,
+    mdl_path: str | Path = MODEL_PATH,
+) -> SensitivityProblem:
+    """The sensitivity problem: model constants and their bounds, around a base scenario.
+
+    Args:
+        names: constants to vary (Vensim or python spelling), bounds = their declared
+            Vensim ranges ``[min, max]``; default :func:`default_parameters`.
+            Ignored when ``problem`` is given.
+        problem: a problem YAML file (see :mod:`.problem`) or object instead.
+        scenario: base scenario (key or path); default: the problem's ``base``, else
+            ``'baseline'``.
+        mdl_path: the Vensim model.
+
+    Returns:
+        The problem with canonical Vensim names and ``base`` set.
+
+    Raises:
+        ProblemDefinitionError: a name is not an adjustable constant, uniform bounds
+            leave the declared range, or the bounds allow initial land shares
+            summing to more than 1 (naming the parameters).
+    """
+    model = load_model(mdl_path)
+    if problem is not None:
+        prob = problem if isinstance(problem, SensitivityProblem) else SensitivityProblem.from_yaml(problem)
+        source = "problem" if isinstance(problem, SensitivityProblem) else str(problem)
+    else:
+        source = "model constant ranges"
+        prob = None
+    selected = list(prob.names) if prob is not None else list(names or default_parameters())
+    canonical = []
+    for name in selected:
+        try:
+            vensim = model.resolve(str(name))
+        except ModelInputError as exc:
+            raise ProblemDefinitionError(source, str(name), str(exc)) from None
+        const = model.constants.get(vensim)
+        if const is None:
+            raise ProblemDefinitionError(source, str(name), "not a model constant (a computed variable)")
+        if not const.adjustable:
+            raise ProblemDefinitionError(source, str(name), f"fixed constant ({const.default:g} {const.units})")
+        canonical.append(vensim)
+    base = scenario or (prob.base if prob is not None else None) or DEFAULT_SCENARIO
+    ranges = {c.name: (c.minimum, c.maximum) for c in model.constants.values() if c.adjustable}
+    if prob is None:
+        prob = SensitivityProblem.from_constant_ranges(ranges, names=canonical, base=base)
+    else:
+        prob = dataclasses.replace(prob, names=tuple(canonical), base=base)
+        for i, (name, bounds) in enumerate(zip(prob.names, prob.bounds, strict=True)):
+            if prob.dists is None or prob.dists[i] == "unif":
+                lo, hi = ranges[name]
+                tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+                if bounds[0] < lo - tol or bounds[1] > hi + tol:
+                    raise ProblemDefinitionError(
+                        source, f"bounds[{i}] ({name})",
+                        f"[{bounds[0]:g}, {bounds[1]:g}] leaves the declared range {model.constants[name].range_text()}",
+                    )
+    _check_joint_bounds(prob, base, source, mdl_path)
+    return prob
+
+
+def _check_joint_bounds(prob: SensitivityProblem, base: str, source: str, mdl_path: str | Path) -> None:
+    """Worst case of the sum constraints over uniform bounds (varied upper bounds + base values)."""
+    model = load_model(mdl_path)
+    _, overrides = _scenario_overrides(base)
+    upper = {
+        name: b[1] for i, (name, b) in enumerate(zip(prob.names, prob.bounds, strict=True))
+        if prob.dists is None or prob.dists[i] in ("unif", "logunif")
+    }
+    for group in (LAND_SHARES, FOREST_FRACTIONS):
+        varied = [n for n in group if n in upper]
+        if not varied:
+            continue
+        worst = sum(upper.get(n, overrides.get(n, model.constants[n].default)) for n in group)
+        if worst > 1 + 1e-12:
+            raise ProblemDefinitionError(
+                source, ", ".join(varied),
+                f"with these upper bounds {' + '.join(group)} can reach {worst:.4f} > 1; narrow the bounds",
+            )
+
+
+# --------------------------------------------------------------------------------------
+# Evaluator
+# --------------------------------------------------------------------------------------
+
+_COMPILE_LOCK = threading.Lock()
+_COMPILED: dict[str, Any] = {}
+
+
+def _compiled(mdl_path: str) -> Any:
+    """The batch model of ``mdl_path``, compiled once per process.
+
+    Shares the compiled model of :mod:`analysis.policy.evaluate` when that module is
+    already loaded (e.g. in the app); otherwise compiles directly, so Dask workers do
+    not import the policy package.
+    """
+    with _COMPILE_LOCK:
+        model = _COMPILED.get(mdl_path)
+        if model is None:
+            policy = sys.modules.get("analysis.policy.evaluate")
+            if policy is not None:
+                model = policy.batch_model(mdl_path)
+            else:
+                from models.batch import compile_model
+
+                model = compile_model(mdl_path)
+            _COMPILED[mdl_path] = model
+        return model
+
+
+class ModelEvaluator:
+    """Evaluator of the product model for :func:`.api.run_analysis` (picklable).
+
+    ``evaluator(X, names)`` sets the constants ``names`` (columns of ``X``, model
+    units) on top of the base scenario's overrides, runs the rows with the batch
+    runner and returns ``{metric: (n,)}`` plus ``{variable: (n, T)}`` for the
+    time-resolved variables (at :attr:`times`). See the module docstring for the
+    metrics and the undefined values.
+
+    Attributes:
+        mdl_path: the Vensim model file (str).
+        scenario: label of the base scenario (``None``: model defaults).
+        base_overrides: the base scenario's constants, Vensim name → value.
+        metrics: the metric specs, in output order.
+        time_variables: Vensim names of the time-resolved outputs.
+        times: years of the time-resolved outputs (saved times or ``time_years``).
+        censor: metric → censoring value for not-reached turning points (years).
+        before_start_year: value returned for turning points at or before the start.
+        tp_options: thresholds passed to :func:`analysis.turning_points.turning_points_batch`.
+        batch_chunk_size: runs per NumPy call of the batch runner.
+    """
+
+    def __init__(
+        self,
+        metrics: Sequence[str | MetricSpec] = DEFAULT_METRICS,
+        *,
+        scenario: Any = DEFAULT_SCENARIO,
+        overrides: Mapping[str, float] | None = None,
+        time_variables: Sequence[str] = (),
+        time_years: Sequence[float] | None = None,
+        tp_options: Mapping[str, Any] | None = None,
+        mdl_path: str | Path = MODEL_PATH,
+        batch_chunk_size: int = 8192,
+    ) -> None:
+        model = load_model(mdl_path)
+        self.mdl_path = str(mdl_path)
+        self.scenario, base = _scenario_overrides(scenario)
+        if overrides:
+            base = {**base, **{str(k): float(v) for k, v in overrides.items()}}
+        self.base_overrides = model.validate_overrides(base, source=f"scenario {self.scenario}")
+        specs = [parse_metric(m, mdl_path) for m in metrics]
+        self.time_variables = [self._resolve_variable(model, v) for v in dict.fromkeys(time_variables)]
+        names = [s.name for s in specs] + self.time_variables
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise MetricSpecError(f"metric(s) given twice: {', '.join(dup)}")
+        if not names:
+            raise MetricSpecError("no metric and no time-resolved variable given")
+        self.metrics = specs
+        t0, t1, step = _horizon(mdl_path)
+        self.saved_times = t0 + step * np.arange(int(round((t1 - t0) / step)) + 1)
+        if time_years is None:
+            self.time_columns = np.arange(len(self.saved_times))
+        else:
+            years = np.asarray(list(time_years), dtype=float)
+            cols = np.searchsorted(self.saved_times, years - 1e-9)
+            bad = [y for y, c in zip(years, cols) if c >= len(self.saved_times) or abs(self.saved_times[c] - y) > 1e-9]
+            if bad or len(years) == 0:
+                raise MetricSpecError(
+                    f"time years {[_fy(y) for y in bad] or '[]'} are not saved times of the model "
+                    f"({_fy(t0)}–{_fy(t1)} every {_fy(step)})"
+                )
+            self.time_columns = cols
+        self.times = self.saved_times[self.time_columns]
+        self.censor = {s.name: float(t1 + step) for s in specs if s.kind == TP_KIND}
+        self.before_start_year = float(t0 - step)
+        self.tp_options = dict(tp_options or {})
+        self.batch_chunk_size = int(batch_chunk_size)
+        self._ranges = {c.name: (c.minimum, c.maximum) for c in model.constants.values() if c.adjustable}
+        self._joint_defaults = {n: model.constants[n].default for n in (*LAND_SHARES, *FOREST_FRACTIONS)}
+        self._model: Any = None
+
+    @staticmethod
+    def _resolve_variable(model: Any, name: str) -> str:
+        try:
+            return model.resolve(str(name))
+        except ModelInputError as exc:
+            raise MetricSpecError(f"time-resolved variable '{name}': {exc}") from None
+
+    # ---------------------------------------------------------------- pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the compiled model (recompiled lazily where unpickled)."""
+        return {**self.__dict__, "_model": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    @property
+    def model(self) -> Any:
+        """The compiled batch model (compiled on first use, cached per process)."""
+        if self._model is None:
+            bm = _compiled(self.mdl_path)
+            if not np.array_equal(np.asarray(bm.times, dtype=float), self.saved_times):
+                raise RuntimeError("batch runner and PySD disagree on the saved times of the model")
+            self._model = bm
+        return self._model
+
+    @property
+    def outputs(self) -> list[str]:
+        """Model variables the runs must save."""
+        variables = [v for s in self.metrics for v in s.variables()] + self.time_variables
+        return list(dict.fromkeys(variables))
+
+    def describe(self) -> dict[str, Any]:
+        """Settings for the metadata: model, scenario, metrics, censoring rule."""
+        return {
+            "model": self.mdl_path,
+            "scenario": self.scenario,
+            "metrics": [s.describe() for s in self.metrics],
+            "time_variables": list(self.time_variables),
+            "censor_not_reached": dict(self.censor),
+            "before_start_year": self.before_start_year,
+            "tp_options": {k: str(v) if isinstance(v, tpmod.Smoothing) else v for k, v in self.tp_options.items()},
+        }
+
+    # --------------------------------------------------------------------- run
+    def __call__(self, X: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+        """Run every row of ``X`` (n, k) and return the metrics (n,) and series (n, T)."""
+        X = np.asarray(X, dtype=float)
+        bm = self.model
+        columns = self._validate(X, names)
+        n = X.shape[0]
+        params: dict[str, Any] = dict(self.base_overrides)
+        for j, name in enumerate(columns):
+            params[name] = np.ascontiguousarray(X[:, j])
+        run = bm.run(params, n_runs=n, outputs=self.outputs, chunk_size=self.batch_chunk_size)
+        arrays = {v: np.asarray(run[v], dtype=float) for v in self.outputs}
+        self._check_finite(arrays, X, columns)
+        return self.metrics_of(arrays)
+
+    def metrics_of(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Metrics and time-resolved outputs from saved series ``arrays`` (variable →
+        (n, T) at the model's saved times), e.g. of a batch or PySD run."""
+        times = self.saved_times
+        out: dict[str, np.ndarray] = {}
+        tp_specs = [s for s in self.metrics if s.kind == TP_KIND]
+        batch = None
+        if tp_specs:
+            keys = tuple(dict.fromkeys(s.key for s in tp_specs))
+            needed = dict.fromkeys(a for k in keys for a in tpmod.KEY_INPUTS[k])
+            kwargs = {arg: arrays[TP_VARIABLES[arg]] for arg in needed}
+            batch = tpmod.turning_points_batch(
+                times, arrays[TP_VARIABLES["emissions"]], **kwargs, **self.tp_options, keys=keys
+            )
+        for spec in self.metrics:
+            if spec.kind == TP_KIND:
+                years = batch.years[spec.key].copy()
+                years[batch.status[spec.key] == tpmod.STATUS_CODES.index("before_start")] = self.before_start_year
+                out[spec.name] = years
+            elif spec.kind == PEAK_KIND:
+                out[spec.name] = self._horizon_max(times, arrays[TP_VARIABLES["emissions"]])
+            elif spec.kind == LEVEL_KIND:
+                out[spec.name] = _at(times, arrays[spec.key], spec.year)
+            else:
+                plus, minus = CUMULATIVE_STOCKS[spec.key]
+                acc = np.zeros(next(iter(arrays.values())).shape[0])
+                for sign, stocks in ((1.0, plus), (-1.0, minus)):
+                    for stock in stocks:
+                        acc += sign * (_at(times, arrays[stock], spec.end) - _at(times, arrays[stock], spec.start))
+                out[spec.name] = acc
+        for variable in self.time_variables:
+            out[variable] = np.ascontiguousarray(arrays[variable][:, self.time_columns])
+        return out
+
+    def _horizon_max(self, times: np.ndarray, E: np.ndarray) -> np.ndarray:
+        start, end = self.tp_options.get("start"), self.tp_options.get("end")
+        cols = np.ones(len(times), dtype=bool)
+        if start is not None:
+            cols &= times >= start - 1e-9
+        if end is not None:
+            cols &= times <= end + 1e-9
+        return E[:, cols].max(axis=1)
+
+    def _validate(self, X: np.ndarray, names: Sequence[str]) -> list[str]:
+        """Vensim names of the columns; checks ranges and the sum constraints per row."""
+        if X.ndim != 2 or X.shape[1] != len(names):
+            raise ValueError(f"X must have shape (n, {len(names)}), got {X.shape}")
+        bm = self.model
+        columns = []
+        for j, name in enumerate(names):
+            try:
+                vensim = bm.vensim_name(name)
+            except KeyError:
+                raise ModelInputError(f"'{name}' is not a model variable") from None
+            if vensim not in self._ranges:
+                raise ModelInputError(f"'{name}' is not an adjustable constant of the model")
+            lo, hi = self._ranges[vensim]
+            col = X[:, j]
+            tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+            bad = ~np.isfinite(col) | (col < lo - tol) | (col > hi + tol)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ModelInputError(
+                    f"'{vensim}' = {col[i]:g} (sample row {i}) is outside the declared range [{lo:g}, {hi:g}]"
+                )
+            columns.append(vensim)
+        for group in (LAND_SHARES, FOREST_FRACTIONS):
+            if not set(group) & set(columns):
+                continue
+            total = np.zeros(X.shape[0])
+            for name in group:
+                total = total + (
+                    X[:, columns.index(name)] if name in columns
+                    else self.base_overrides.get(name, self._joint_defaults[name])
+                )
+            if (total > 1 + 1e-12).any():
+                i = int(np.argmax(total > 1 + 1e-12))
+                raise ModelInputError(
+                    f"sample row {i}: {' + '.join(group)} = {total[i]:.4f} > 1; narrow the bounds"
+                )
+        return columns
+
+    @staticmethod
+    def _check_finite(arrays: Mapping[str, np.ndarray], X: np.ndarray, columns: Sequence[str]) -> None:
+        bad = np.zeros(X.shape[0], dtype=bool)
+        for values in arrays.values():
+            bad |= ~np.isfinite(values).all(axis=1)
+        if bad.any():
+            i = int(np.argmax(bad))
+            row = ", ".join(f"{name}={X[i, j]:g}" for j, name in enumerate(columns))
+            raise ModelRunError(
+                f"{int(bad.sum())} of {X.shape[0]} model runs gave non-finite values "
+                f"(first: {row}); narrow the parameter bounds"
+            )
+
+
+def _at(times: np.ndarray, values: np.ndarray, year: float) -> np.ndarray:
+    """Column of ``values`` (n, T) at ``year`` (linear interpolation between saved times)."""
+    j = int(np.searchsorted(times, year - 1e-9))
+    if j < len(times) and abs(times[j] - year) <= 1e-9:
+        return values[:, j].copy()
+    if j == 0 or j >= len(times):
+        raise MetricSpecError(f"year {_fy(year)} outside the run ({_fy(times[0])}–{_fy(times[-1])})")
+    w = (year - times[j - 1]) / (times[j] - times[j - 1])
+    return (1 - w) * values[:, j - 1] + w * values[:, j]
+
+
+# --------------------------------------------------------------------------------------
+# One call
+# --------------------------------------------------------------------------------------
+
+
+def turning_point_status(
+    result: SensitivityResult, evaluator: ModelEvaluator, censor: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """Per turning-point metric: runs reached, not reached (NaN, censored at
+    ``censor`` or :attr:`ModelEvaluator.censor`) and at or before the start (returned
+    as :attr:`ModelEvaluator.before_start_year`)."""
+    censor = {**evaluator.censor, **dict(censor or {})}
+    rows = []
+    for spec in evaluator.metrics:
+        if spec.kind != TP_KIND:
+            continue
+        y = result.outputs[spec.name]
+        nan = np.isnan(y)
+        before = y == evaluator.before_start_year
+        rows.append(
+            {
+                "metric": spec.name,
+                "n_runs": int(y.shape[0]),
+                "reached": int((~nan & ~before).sum()),
+                "not_reached": int(nan.sum()),
+                "before_start": int(before.sum()),
+                "censor_not_reached": censor[spec.name],
+                "before_start_year": evaluator.before_start_year,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["metric", "n_runs", "reached", "not_reached", "before_start", "censor_not_reached",
+                 "before_start_year"],
+    )
+
+
+def run_model_analysis(
+    problem: SensitivityProblem,
+    metrics: Sequence[str | MetricSpec] = DEFAULT_METRICS,
+    *,
+    time_variables: Sequence[str] = (),
+    time_years: Sequence[float] | None = None,
+    scenario: Any = None,
+    method: str = "sobol",
+    n: int = 1024,
+    seed: int | None = None,
+    scheduler: Scheduler = None,
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    censor: Mapping[str, float] | None = None,
+    tp_options: Mapping[str, Any] | None = None,
+    mdl_path: str | Path = MODEL_PATH,
+    **options: Any,
+) -> SensitivityResult:
+    """Sobol/Morris/eFAST analysis of the product model in one call.
+
+    Args:
+        problem: parameters and bounds (:func:`model_problem`).
+        metrics: metric names/specs (see the module docstring).
+        time_variables: model variables analysed per year, (n, T) outputs.
+        time_years: years of the time-resolved outputs (default every saved year).
+        scenario: base scenario (key, path, Scenario or mapping); default
+            ``problem.base``, else ``'baseline'``.
+        method, n, seed, scheduler, chunk_size, progress: see :func:`.api.run_analysis`
+            (``progress(done_runs, total_runs)`` after each chunk).
+        censor: censoring values overriding :attr:`ModelEvaluator.censor` per metric.
+        tp_options: thresholds of :func:`analysis.turning_points.turning_points`.
+        mdl_path: the Vensim model.
+        **options: further options of :func:`.api.run_analysis` (``num_resamples``,
+            ``conf_level``, ``calc_second_order``, ``convergence``, ...).
+
+    Returns:
+        The :class:`SensitivityResult`; ``settings["model"]`` describes the model
+        setup and ``settings["turning_point_status"]`` counts the turning-point
+        outcomes per metric (:func:`turning_point_status`).
+    """
+    base = scenario if scenario is not None else (problem.base or DEFAULT_SCENARIO)
+    evaluator = ModelEvaluator(
+        metrics, scenario=base, time_variables=time_variables, time_years=time_years,
+        tp_options=tp_options, mdl_path=mdl_path,
+    )
+    if isinstance(base, str) and problem.base != base:
+        problem = dataclasses.replace(problem, base=base)
+    censor = {**evaluator.censor, **dict(censor or {})}
+    result = run_analysis(
+        problem, evaluator, method=method, n=n, seed=seed, chunk_size=chunk_size, scheduler=scheduler,
+        progress=progress, censor=censor, **options,
+    )
+    status = turning_point_status(result, evaluator, censor)
+    result.settings["model"] = evaluator.describe()
+    result.settings["turning_point_status"] = status.to_dict(orient="records")
+    return result
