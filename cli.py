@@ -276,24 +276,11 @@ def cmd_list_scenarios(args: argparse.Namespace) -> int:
 # Parser and entry point
 # --------------------------------------------------------------------------------------
 
-def _delegate(name: str, module: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:
-    """A subcommand that hands its arguments to another package's command line.
-
-    Calibration, sensitivity analysis and policy analysis have their own parsers
-    (``python -m calibration``, ``python -m analysis.sensitivity``,
-    ``python -m analysis.policy``); here they are reachable from one entry point.
-    """
+def _delegate(name: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:
+    """List a delegated subcommand (see :data:`DELEGATES`) in ``--help``."""
 
     def register(subparsers: argparse._SubParsersAction) -> None:
-        sub = subparsers.add_parser(name, help=help_text, add_help=False)
-        sub.add_argument("args", nargs=argparse.REMAINDER)
-
-        def handler(args: argparse.Namespace) -> int:
-            import importlib
-
-            return int(importlib.import_module(module).main(args.args) or 0)
-
-        sub.set_defaults(handler=handler)
+        subparsers.add_parser(name, help=help_text, add_help=False)
 
     return register
 
@@ -304,9 +291,9 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     register_turning_points,
     register_export_spatial,
     register_list_scenarios,
-    _delegate("calibrate", "calibration.cli", "fit constants to history, fit reports (python -m calibration)"),
-    _delegate("sensitivity", "analysis.sensitivity.cli", "Sobol, Morris, eFAST sweeps (python -m analysis.sensitivity)"),
-    _delegate("policy", "analysis.policy.cli", "wedges, scenario discovery, target seeking (python -m analysis.policy)"),
+    _delegate("calibrate", "fit constants to history, fit reports (python -m calibration)"),
+    _delegate("sensitivity", "Sobol, Morris, eFAST sweeps (python -m analysis.sensitivity)"),
+    _delegate("policy", "wedges, scenario discovery, target seeking (python -m analysis.policy)"),
 ]
 
 
@@ -327,8 +314,22 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+#: Subcommands handed whole to another package's command line (argparse's REMAINDER
+#: cannot pass on options such as ``--model`` that follow the subcommand name).
+DELEGATES: dict[str, str] = {
+    "calibrate": "calibration.cli",
+    "sensitivity": "analysis.sensitivity.cli",
+    "policy": "analysis.policy.cli",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand; user errors give one stderr line and exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATES:
+        import importlib
+
+        return int(importlib.import_module(DELEGATES[argv[0]]).main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)

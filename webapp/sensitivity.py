@@ -1,79 +1,39 @@
-"""Model evaluator for ``analysis.sensitivity.run_analysis`` (PySD reference runner).
+"""Sensitivity page back end: the product model's evaluator on the batch runner.
 
-One PySD run per parameter set (about 0.15 s), so the app keeps samples small and
-capped (:data:`MAX_RUNS`); the vectorized batch runner (``models/batch``) will replace
-:class:`PySDEvaluator` with a compiled evaluator of the same contract. The evaluator is
-a top-level class holding only plain data, so it pickles for Dask as the contract asks.
+The app names a few metrics (:data:`METRICS`) and one time-resolved output (net
+emissions); they map onto the metric catalogue of :mod:`analysis.sensitivity.model`,
+which runs samples in chunks on the compiled batch runner (about 10,000 runs/s), so the
+same analysis the command line runs is run here, with the page's progress bar.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from analysis.sensitivity import SensitivityProblem, run_analysis
+from analysis.sensitivity import SensitivityProblem
+from analysis.sensitivity.model import run_model_analysis
 from analysis.sensitivity.result import SensitivityResult
 
-#: Metrics a user can analyse: key -> i18n label key. Turning-point years are NaN when
-#: not reached; Sobol censors them at the horizon end + 1 (:data:`CENSOR_YEAR`).
-METRICS: tuple[str, ...] = ("tp3", "neutrality", "tp5", "net_2060", "cum_net", "peak")
+#: Metrics a user can analyse (app key -> metric of analysis.sensitivity.model).
+#: Turning-point years not reached by the horizon are censored at its end + 1.
+METRIC_SPECS: Mapping[str, str] = {
+    "tp3": "tp3",
+    "neutrality": "neutrality",
+    "tp5": "tp5",
+    "net_2060": "net_2060",
+    "cum_net": "cum_net_2020_2060",
+    "peak": "peak_emissions",
+}
+METRICS: tuple[str, ...] = tuple(METRIC_SPECS)
 YEAR_METRICS = {"tp3", "neutrality", "tp5"}
-SERIES_METRIC = "net_emissions"  # the time-resolved output
+SERIES_METRIC = "net emissions"  # the time-resolved output (a model variable)
 SERIES_TIMES = np.arange(2020.0, 2101.0, 5.0)
-HORIZON_END = 2100.0
-CENSOR_YEAR = HORIZON_END + 1
-MAX_RUNS = 400
-SECONDS_PER_RUN = 0.16
-SOBOL_N = (4, 8, 16, 32, 64)
-MORRIS_R = (2, 4, 6, 8, 10, 20)
-_COLUMNS = ("gross emissions", "land carbon sink", "net emissions", "growth attributable emissions",
-            "total construction land")
-
-
-def _metrics_of(results) -> dict[str, float]:
-    from webapp.core import compute_turning_points, cumulative, value_at
-
-    tps = compute_turning_points(results)
-    year = {k: (math.nan if tps[k].year is None or not tps[k].reached else float(tps[k].year)) for k in YEAR_METRICS}
-    return {
-        **year,
-        "net_2060": value_at(results, "net emissions", 2060),
-        "cum_net": cumulative(results, "net emissions", 2020, 2060),
-        "peak": float(results["gross emissions"].max()),
-    }
-
-
-class PySDEvaluator:
-    """``evaluate(X, names) -> {metric: (n,), net_emissions: (n, T)}`` around a scenario."""
-
-    def __init__(self, metrics: Sequence[str], base_overrides: Mapping[str, float] | None = None) -> None:
-        unknown = [m for m in metrics if m not in METRICS]
-        if unknown:
-            raise ValueError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
-        self.metrics = tuple(metrics)
-        self.base_overrides = dict(base_overrides or {})
-        self.times = SERIES_TIMES
-
-    def __call__(self, X: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
-        from models.model import load_model
-
-        model = load_model()
-        n = X.shape[0]
-        out = {m: np.full(n, np.nan) for m in self.metrics}
-        series = np.full((n, len(self.times)), np.nan)
-        for i in range(n):
-            overrides = {**self.base_overrides, **{name: float(v) for name, v in zip(names, X[i])}}
-            res = model.run(overrides, return_columns=list(_COLUMNS), source="sensitivity sample")
-            res.index = res.index.astype(float)
-            values = _metrics_of(res)
-            for m in self.metrics:
-                out[m][i] = values[m]
-            s = res["net emissions"]
-            series[i] = np.interp(self.times, s.index.to_numpy(float), s.to_numpy(float))
-        out[SERIES_METRIC] = series
-        return out
+MAX_RUNS = 50_000
+SECONDS_PER_RUN = 0.0002
+SOBOL_N = (8, 16, 32, 64, 128, 256, 512, 1024)
+MORRIS_R = (2, 4, 6, 8, 10, 20, 50, 100)
 
 
 def planned_runs(method: str, n: int, k: int) -> int:
@@ -83,17 +43,21 @@ def planned_runs(method: str, n: int, k: int) -> int:
 def run(names: Sequence[str], bounds: Sequence[tuple[float, float]], metric: str, method: str, n: int,
         base_overrides: Mapping[str, float], progress: Callable[[int, int], None] | None = None,
         seed: int = 12345) -> SensitivityResult:
-    """Run one analysis (capped at :data:`MAX_RUNS`); chunks of 4 runs for a live progress bar."""
+    """Run one analysis (capped at :data:`MAX_RUNS`) around the given base overrides."""
+    if metric not in METRIC_SPECS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
     runs = planned_runs(method, n, len(names))
     if runs > MAX_RUNS:
         raise ValueError(f"{runs} runs exceed the cap of {MAX_RUNS}")
     problem = SensitivityProblem.from_mapping({"names": list(names), "bounds": [list(b) for b in bounds]},
                                               source="app")
     base = {k: v for k, v in base_overrides.items() if k not in names}
-    evaluator = PySDEvaluator([metric], base)
-    censor = {metric: CENSOR_YEAR} if metric in YEAR_METRICS else None
-    return run_analysis(problem, evaluator, method=method, n=n, seed=seed, chunk_size=4, progress=progress,
-                        censor=censor, num_resamples=100)
+    result = run_model_analysis(
+        problem, [METRIC_SPECS[metric]], time_variables=[SERIES_METRIC], time_years=SERIES_TIMES,
+        scenario=base, method=method, n=n, seed=seed, chunk_size=max(64, runs // 20), progress=progress,
+        num_resamples=100,
+    )
+    return result
 
 
 def time_frame(result: SensitivityResult, index: str):

@@ -197,16 +197,17 @@ def test_cjk_font_for_chinese_figures():
         assert figures.export_lang("zh") == "zh"
 
 
-def test_sensitivity_evaluator_contract():
+def test_sensitivity_runs_on_the_batch_runner():
     from webapp import sensitivity as sens
 
-    ev = sens.PySDEvaluator(["net_2060", "tp3"])
-    out = ev(np.array([[0.0], [0.3]]), ["additional non fossil share"])
-    assert out["net_2060"].shape == (2,) and out["net_2060"][1] < out["net_2060"][0]
-    assert out[sens.SERIES_METRIC].shape == (2, len(sens.SERIES_TIMES))
+    res = sens.run(["additional non fossil share"], [(0.0, 0.3)], "net_2060", "sobol", 8, {})
+    y = res.outputs[sens.METRIC_SPECS["net_2060"]]
+    x = res.samples[:, 0]
+    # more non-fossil energy, lower net emissions in 2060 (monotone in this one lever)
+    assert np.all(np.diff(y[np.argsort(x)]) <= 1e-9)
     assert sens.planned_runs("sobol", 8, 3) == 40 and sens.planned_runs("morris", 4, 3) == 16
     with pytest.raises(ValueError, match="cap"):
-        sens.run(["a", "b"], [(0, 1), (0, 1)], "net_2060", "sobol", 256, {})
+        sens.run(["a", "b"], [(0, 1), (0, 1)], "net_2060", "sobol", 2**15, {})
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
