@@ -28,7 +28,8 @@ from analysis.turning_points import (
     turning_points,
 )
 
-OWID = Path("/work/shared/data/owid_co2_energy_gdp_pop.csv")
+# The shared OWID/GCB file as shipped with its source in calibration/data/raw/.
+OWID = Path(__file__).resolve().parents[2] / "calibration" / "data" / "raw" / "owid_co2_energy_gdp_pop.csv"
 STEPS = [1.0, 0.25]
 
 
