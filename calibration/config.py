@@ -67,6 +67,7 @@ import yaml
 
 from calibration.history import DEFAULT_MIN_POINTS
 from calibration.series import SERIES
+from models.model import INITIAL_LAND_SHARES
 
 TOP_KEYS = (
     "region", "data", "window", "evaluation_start", "series", "parameters", "fixed",
@@ -78,15 +79,7 @@ REGION_KEYS = (
     "evaluation_start",
 )
 TIMINGS = ("start", "mid", "end")
-LAND_SHARES = (
-    "initial urban construction land share",
-    "initial rural construction land share",
-    "initial cropland share",
-    "initial forest share",
-    "initial grassland share",
-    "initial wetland and water share",
-    "initial suitable other land share",
-)
+LAND_SHARES = INITIAL_LAND_SHARES
 _REGION_RE = re.compile(r"^\w[\w-]*$")
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")

@@ -29,6 +29,20 @@ import pandas as pd
 
 MODEL_PATH = Path(__file__).with_name("territorial_carbon.mdl")
 
+#: Initial land shares of the region's area; they must add up to at most 1 (the rest is
+#: unsuitable other land).
+INITIAL_LAND_SHARES: tuple[str, ...] = (
+    "initial urban construction land share",
+    "initial rural construction land share",
+    "initial cropland share",
+    "initial forest share",
+    "initial grassland share",
+    "initial wetland and water share",
+    "initial suitable other land share",
+)
+#: Initial forest age fractions; young + middle-aged must not exceed 1.
+INITIAL_FOREST_FRACTIONS: tuple[str, ...] = ("initial young forest fraction", "initial middle aged forest fraction")
+
 #: Vensim control variables; they are set through the run API, not as overrides.
 CONTROL_NAMES = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
@@ -243,15 +257,7 @@ class TerritorialModel:
         return clean
 
     def _check_initial_land(self, clean: Mapping[str, float], source: str) -> None:
-        share_names = [
-            "initial urban construction land share",
-            "initial rural construction land share",
-            "initial cropland share",
-            "initial forest share",
-            "initial grassland share",
-            "initial wetland and water share",
-            "initial suitable other land share",
-        ]
+        share_names = INITIAL_LAND_SHARES
         total = sum(clean.get(n, self.constants[n].default) for n in share_names)
         if total > 1 + 1e-12:
             raise ModelInputError(

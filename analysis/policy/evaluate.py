@@ -31,7 +31,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from models.model import MODEL_PATH, ModelInputError, load_model
+from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, MODEL_PATH, ModelInputError, load_model
 
 __all__ = [
     "ENGINE_ENV",
@@ -51,17 +51,7 @@ ENGINE_ENV = "POLICY_ENGINE"
 ENGINES = ("auto", "batch", "pysd")
 
 #: Constants whose consistency is checked jointly (row by row) by the model API.
-_JOINT_CHECK = {
-    "initial urban construction land share",
-    "initial rural construction land share",
-    "initial cropland share",
-    "initial forest share",
-    "initial grassland share",
-    "initial wetland and water share",
-    "initial suitable other land share",
-    "initial young forest fraction",
-    "initial middle aged forest fraction",
-}
+_JOINT_CHECK = set(INITIAL_LAND_SHARES) | set(INITIAL_FOREST_FRACTIONS)
 
 ParamSets = Mapping[str, float | int | np.ndarray | Sequence[float]]
 

@@ -101,7 +101,7 @@ CUMULATIVE_KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "net": (("Cumulative Net Emissions",), ()),
     "sink": (("Cumulative Gross Emissions",), ("Cumulative Net Emissions",)),
 }
-_CUM_NAMES = {
+CUMULATIVE_NAMES = {
     "gross": ("Cumulative gross emissions", "累计碳排放总量"),
     "net": ("Cumulative net emissions", "累计净排放"),
     "sink": ("Cumulative land sink", "累计碳汇"),
@@ -167,7 +167,7 @@ class Metric:
             if zh:
                 return f"{_fmt_year(self.year)}年{VARIABLE_NAMES_ZH.get(self.name, self.name)}"
             return f"{self.name} in {_fmt_year(self.year)}"
-        en, zhn = _CUM_NAMES[self.name]
+        en, zhn = CUMULATIVE_NAMES[self.name]
         span = f"{_fmt_year(self.start)}–{_fmt_year(self.end)}"
         return f"{zhn}（{span}）" if zh else f"{en} {span}"
 

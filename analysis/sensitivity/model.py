@@ -81,7 +81,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import turning_points as tpmod
-from models.model import MODEL_PATH, ModelInputError, load_model
+from analysis.policy.metrics import CUMULATIVE_KINDS, CUMULATIVE_NAMES
+from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, MODEL_PATH, ModelInputError, load_model
 
 from .api import run_analysis
 from .backends import Scheduler
@@ -124,28 +125,11 @@ TP_VARIABLES: Mapping[str, str] = {
     "gdp": "GDP",
 }
 #: Stocks read by cumulative metrics: kind → (added, subtracted).
-CUMULATIVE_STOCKS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "gross": (("Cumulative Gross Emissions",), ()),
-    "net": (("Cumulative Net Emissions",), ()),
-    "sink": (("Cumulative Gross Emissions",), ("Cumulative Net Emissions",)),
-}
-_CUM_NAMES = {
-    "gross": ("Cumulative gross emissions", "累计碳排放总量"),
-    "net": ("Cumulative net emissions", "累计净排放"),
-    "sink": ("Cumulative land sink", "累计碳汇"),
-}
+CUMULATIVE_STOCKS = CUMULATIVE_KINDS
 
 #: Constants whose sums are constrained (same rules as TerritorialModel.validate_overrides).
-LAND_SHARES: tuple[str, ...] = (
-    "initial urban construction land share",
-    "initial rural construction land share",
-    "initial cropland share",
-    "initial forest share",
-    "initial grassland share",
-    "initial wetland and water share",
-    "initial suitable other land share",
-)
-FOREST_FRACTIONS: tuple[str, ...] = ("initial young forest fraction", "initial middle aged forest fraction")
+LAND_SHARES: tuple[str, ...] = INITIAL_LAND_SHARES
+FOREST_FRACTIONS: tuple[str, ...] = INITIAL_FOREST_FRACTIONS
 
 
 class MetricSpecError(ValueError):
@@ -278,7 +262,7 @@ def parse_metric(text: str | MetricSpec, mdl_path: str | Path = MODEL_PATH) -> M
         start, end = float(m.group(2)), float(m.group(3))
         if not (t0 <= start < end <= t1):
             raise MetricSpecError(f"metric '{raw}': need {_fy(t0)} <= from < to <= {_fy(t1)}")
-        en, zh = _CUM_NAMES[m.group(1)]
+        en, zh = CUMULATIVE_NAMES[m.group(1)]
         return MetricSpec(
             raw, CUMULATIVE_KIND, m.group(1), start=start, end=end, unit="Mt CO2",
             name_en=f"{en} {_fy(start)}–{_fy(end)}", name_zh=f"{_fy(start)}–{_fy(end)}年{zh}",
