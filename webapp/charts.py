@@ -1,15 +1,25 @@
-"""Interactive Altair charts of the pages, with titles and axes in the chosen language.
+"""Charts of the pages, with titles and axes in the chosen language.
 
-Each builder takes plain data (DataFrames of model results, turning-point tables) and
-returns an ``alt.Chart``; nothing here reads Streamlit state. ``signature`` strings are
-put into the chart's description (rendered as the ``aria-label`` of the chart in the
-browser) so that tests and the latency benchmark can see which run a chart shows.
+The charts that follow a run (emissions, land use, population, forest, overlays) are
+Vega-Lite specifications (dicts for ``st.vega_lite_chart``). Each is declared once per
+language and size with Altair on *named* datasets (``_template``, validated and cached);
+a run only fills the datasets (``_spec``). Because a chart's specification then stays the
+same while the levers move, Streamlit's frontend swaps the data of the existing Vega view
+instead of compiling and embedding a new chart, and the server builds no Altair objects
+per run. Axis ranges that depend on the data are set by data too (an invisible
+``headroom`` layer), not by the specification.
+
+Every run chart carries the run's signature as the ARIA description of an invisible
+mark (``aria-label`` in the SVG the browser draws), so tests and the latency benchmark
+can see which run a chart shows; the chart's own description is its title.
+
+The one-off charts (history fit, sensitivity indices) are plain Altair charts.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -24,43 +34,72 @@ LAND_COLORS = ["#c92a2a", "#f08c00", "#fab005", "#8ce99a", "#40c057", "#2b8a3e",
 SCENARIO_COLORS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f59f00", "#495057"]
 TP_SHORT = {"tp1": "①", "tp2": "②", "tp3": "③", "tp4": "④", "tp5": "⑤", "neutrality": "N=0"}
 HEIGHT = 380
+#: Rows of turning-point labels at the top of the emissions chart.
+TP_LABEL_ROWS = 3
+#: Name of the one-row dataset holding the run's signature.
+RUN_DATASET = "run"
+POPULATION = ["Urban Population", "Rural Population"]
+SINKS = ["forest carbon sink", "land carbon sink"]
+
+Spec = dict[str, Any]
 
 
 def _font(big: bool) -> dict:
     return {"title": 22 if big else 15, "axis": 16 if big else 12, "label": 15 if big else 11}
 
 
-def fast(chart):
-    """Skip Altair's JSON-schema validation when Streamlit serialises the chart.
-
-    The specs are fixed by this module and covered by tests (which validate them), and
-    Streamlit serialises Altair charts under a process-wide lock, so validation (about
-    40 ms for the Explore page) would be paid on every rerun by every user in turn.
-    """
-    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
-    return chart
+def _data(name: str) -> alt.Chart:
+    return alt.Chart(alt.Data(name=name))
 
 
-def _style(chart: alt.Chart, title: str, big: bool, signature: str = "", height: int = HEIGHT) -> alt.Chart:
+def _run_mark() -> alt.Chart:
+    """Invisible mark whose ARIA description is the run's signature."""
+    return _data(RUN_DATASET).mark_point(opacity=0, size=1).encode(description="run:N").properties(name=RUN_DATASET)
+
+
+def _style(chart: alt.TopLevelMixin, title: str, big: bool, height: int = HEIGHT) -> alt.TopLevelMixin:
     f = _font(big)
-    return fast(
-        chart.properties(title=alt.TitleParams(title, fontSize=f["title"], anchor="start"),
-                         description=f"{title} {signature}".strip(), height=height + (160 if big else 0))
+    return (
+        chart.properties(title=alt.TitleParams(title, fontSize=f["title"], anchor="start"), description=title,
+                         height=height + (160 if big else 0))
         .configure_axis(titleFontSize=f["axis"], labelFontSize=f["label"])
         .configure_legend(titleFontSize=f["axis"], labelFontSize=f["label"], orient="bottom", columns=4,
                           labelLimit=260)
     )
 
 
-def _long(results: pd.DataFrame, names: Sequence[str], lang: str, start: float | None = None) -> pd.DataFrame:
-    df = results[list(names)].copy()
-    if start is not None:
-        df = df[df.index >= start]
-    df.index.name = "year"
-    out = df.reset_index().melt(id_vars="year", var_name="var", value_name="value")
-    out["series"] = [var_label(v, lang) for v in out["var"]]
-    out["value"] = out["value"].round(2)  # display precision; keeps the page payload small
-    return out
+def _template(declare: Callable[..., alt.TopLevelMixin]) -> Callable[..., Spec]:
+    """Cache the validated Vega-Lite dict of a chart declared on named datasets.
+
+    ``declare`` takes only hashable display settings (language, size, names); it must not
+    see run data, so the same specification serves every run.
+    """
+    @functools.lru_cache(maxsize=128)
+    def template(*args) -> Spec:
+        return declare(*args).to_dict(validate=True)
+
+    return template
+
+
+def _spec(template: Spec, datasets: Mapping[str, pd.DataFrame], signature: str) -> Spec:
+    """A chart for one run: the cached specification with this run's datasets."""
+    spec = dict(template)  # shallow: the template itself is never changed
+    spec["datasets"] = {**datasets, RUN_DATASET: pd.DataFrame({"run": [signature or "-"]})}
+    return spec
+
+
+def _long(results: pd.DataFrame, names: Sequence[str], lang: str, order: bool = False) -> pd.DataFrame:
+    """Year, series label, value (rounded for display; keeps the page payload small)
+    and optionally the stacking order of ``names``, one row per year and variable."""
+    values = results[list(names)].to_numpy(float)
+    years = results.index.to_numpy(float)
+    n = len(years)
+    frame = {"year": np.tile(years, len(names)),
+             "series": np.repeat([var_label(v, lang) for v in names], n),
+             "value": values.T.ravel().round(2)}
+    if order:
+        frame["order"] = np.repeat(np.arange(len(names)), n)
+    return pd.DataFrame(frame)
 
 
 def tp_frame(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
@@ -73,145 +112,173 @@ def tp_frame(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
         rows.append({"key": key, "year": float(p.year), "label": f"{TP_SHORT[key]} {p.name(lang)} {p.year:.0f}"})
     df = pd.DataFrame(rows, columns=["key", "year", "label"])
     df = df.sort_values("year").reset_index(drop=True)
-    df["row"] = np.arange(len(df)) % 3
+    df["row"] = np.arange(len(df)) % TP_LABEL_ROWS
     return df
 
 
-def emissions_chart(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str, baseline: pd.DataFrame | None = None,
-                    signature: str = "", big: bool = False) -> alt.Chart:
-    """E, S and N with the turning points marked and labelled; baseline dashed."""
-    names = list(PALETTE_EMISSIONS)
-    data = _long(res, names, lang)
-    labels = [var_label(n, lang) for n in names]
+def _year_axis(lang: str, domain: Sequence[float] | None = None) -> alt.X:
+    scale = alt.Scale(domain=list(domain), nice=False) if domain else alt.Scale(nice=False, zero=False)
+    return alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=scale)
+
+
+def _tooltip(lang: str, value_title: str, value_format: str = ",.0f", series: bool = True) -> list:
+    tips = [alt.Tooltip("year:Q", title=t("year", lang), format="d")]
+    if series:
+        tips.append(alt.Tooltip("series:N", title=t("series", lang)))
+    return tips + [alt.Tooltip("value:Q", title=value_title, format=value_format)]
+
+
+# ------------------------------------------------------------------------------ emissions
+@_template
+def _emissions_template(lang: str, big: bool, with_baseline: bool) -> alt.TopLevelMixin:
+    labels = [var_label(n, lang) for n in PALETTE_EMISSIONS]
     color = alt.Color("series:N", title=t("series", lang),
                       scale=alt.Scale(domain=labels, range=list(PALETTE_EMISSIONS.values())), sort=labels)
-    x = alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(domain=[1990, 2100], nice=False))
+    x = _year_axis(lang, (1990, 2100))
+    y = alt.Y("value:Q", title=t("axis_emissions", lang), scale=alt.Scale(nice=False))
+    layers = [_data("headroom").mark_point(opacity=0, size=1, aria=False).encode(y=y)]  # y range incl. label space
+    if with_baseline:
+        layers.append(_data("baseline").mark_line(strokeDash=[5, 4], opacity=0.45).encode(
+            x=x, y=y, color=color, detail="series:N"))
+    layers.append(_data("lines").mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=color, tooltip=_tooltip(lang, t("axis_emissions", lang))))
+    layers.append(_data("zero").mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q"))
+    layers.append(_data("tp").mark_rule(color="#495057", strokeDash=[2, 2]).encode(
+        x="year:Q", tooltip=[alt.Tooltip("label:N", title=t("turning_points", lang))]))
+    step = 22 if big else 15
+    for row in range(TP_LABEL_ROWS):  # labels on rows at the top of the plot, in pixels
+        layers.append(_data(f"tp_row{row}").mark_text(
+            align="left", dx=3, baseline="top", fontSize=_font(big)["label"], color="#212529").encode(
+            x="year:Q", y=alt.value(4 + step * row), text="label:N"))
+    layers.append(_run_mark())
+    return _style(alt.layer(*layers), t("chart_emissions", lang), big, height=HEIGHT + 90)
+
+
+def emissions_chart(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str, baseline: pd.DataFrame | None = None,
+                    signature: str = "", big: bool = False) -> Spec:
+    """E, S and N (Mt CO2/yr) with the turning points marked and labelled; baseline dashed."""
+    names = list(PALETTE_EMISSIONS)
     values = res[names].to_numpy(float)
+    datasets = {"lines": _long(res, names, lang), "zero": pd.DataFrame({"y": [0.0]})}
     if baseline is not None:
         values = np.concatenate([values, baseline[names].to_numpy(float)])
+        datasets["baseline"] = _long(baseline, names, lang)
     ymax, ymin = float(np.nanmax(values)), float(min(0.0, np.nanmin(values)))
-    y = alt.Y("value:Q", title=t("axis_emissions", lang),
-              scale=alt.Scale(domain=[ymin, ymax + 0.3 * (ymax - ymin)], nice=False))
-    layers = []
-    if baseline is not None:
-        base = _long(baseline, names, lang)
-        layers.append(alt.Chart(base).mark_line(strokeDash=[5, 4], opacity=0.45).encode(x=x, y=y, color=color,
-                      detail="series:N"))
-    lines = alt.Chart(data).mark_line(strokeWidth=2.5).encode(
-        x=x, y=y, color=color,
-        tooltip=[alt.Tooltip("year:Q", title=t("year", lang), format="d"), alt.Tooltip("series:N", title=t("series", lang)),
-                 alt.Tooltip("value:Q", title=t("axis_emissions", lang), format=",.0f")],
-    )
-    layers.append(lines)
-    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q")
-    layers.append(zero)
+    datasets["headroom"] = pd.DataFrame({"value": [ymin, ymax + 0.3 * (ymax - ymin)]})
     tpf = tp_frame(tps, lang)
-    if not tpf.empty:
-        rules = alt.Chart(tpf).mark_rule(color="#495057", strokeDash=[2, 2]).encode(
-            x="year:Q", tooltip=[alt.Tooltip("label:N", title=t("turning_points", lang))])
-        layers.append(rules)
-        step = 22 if big else 15
-        for row in range(3):  # labels on three rows at the top of the plot, in pixels
-            part = tpf[tpf["row"] == row]
-            if len(part):
-                layers.append(alt.Chart(part).mark_text(align="left", dx=3, baseline="top", fontSize=_font(big)["label"],
-                                                        color="#212529").encode(
-                    x="year:Q", y=alt.value(4 + step * row), text="label:N"))
-    return _style(alt.layer(*layers), t("chart_emissions", lang), big, signature, height=HEIGHT + 90)
+    datasets["tp"] = tpf[["year", "label"]]
+    for row in range(TP_LABEL_ROWS):
+        datasets[f"tp_row{row}"] = tpf.loc[tpf["row"] == row, ["year", "label"]]
+    return _spec(_emissions_template(lang, big, baseline is not None), datasets, signature)
 
 
-def land_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> alt.Chart:
-    data = _long(res, LAND_STOCKS, lang)
+# ------------------------------------------------------------------------------ land use
+@_template
+def _land_template(lang: str, big: bool) -> alt.TopLevelMixin:
     order = [var_label(n, lang) for n in LAND_STOCKS]
-    data["order"] = data["var"].map({n: i for i, n in enumerate(LAND_STOCKS)})
-    data = data.drop(columns="var")
-    chart = alt.Chart(data).mark_area().encode(
-        x=alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False)),
+    area = _data("land").mark_area().encode(
+        x=_year_axis(lang),
         y=alt.Y("value:Q", stack="zero", title=t("axis_area", lang)),
         color=alt.Color("series:N", title=t("series", lang), scale=alt.Scale(domain=order, range=LAND_COLORS), sort=order),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("series:N", title=t("series", lang)),
-                 alt.Tooltip("value:Q", format=",.0f", title=t("axis_area", lang))],
+        tooltip=_tooltip(lang, t("axis_area", lang)),
     )
-    return _style(chart, t("chart_land", lang), big, signature)
+    return _style(alt.layer(area, _run_mark()), t("chart_land", lang), big)
 
 
-def population_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> alt.Chart:
-    names = ["Urban Population", "Rural Population"]
-    data = _long(res, names, lang)
-    order = [var_label(n, lang) for n in names]
-    data["order"] = data["var"].map({n: i for i, n in enumerate(names)})
-    data = data.drop(columns="var")
-    x = alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False))
-    area = alt.Chart(data).mark_area(opacity=0.75).encode(
+def land_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> Spec:
+    """Land-use classes (10^4 ha), stacked."""
+    return _spec(_land_template(lang, big), {"land": _long(res, LAND_STOCKS, lang, order=True)}, signature)
+
+
+# ------------------------------------------------------------------------------ population
+@_template
+def _population_template(lang: str, big: bool) -> alt.TopLevelMixin:
+    order = [var_label(n, lang) for n in POPULATION]
+    x = _year_axis(lang)
+    area = _data("population").mark_area(opacity=0.75).encode(
         x=x, y=alt.Y("value:Q", stack="zero", title=t("axis_population", lang)),
-        color=alt.Color("series:N", title=t("series", lang), scale=alt.Scale(domain=order + [var_label("urbanization rate", lang)],
-                        range=["#4dabf7", "#ffd43b", "#c92a2a"])),
+        color=alt.Color("series:N", title=t("series", lang),
+                        scale=alt.Scale(domain=order + [var_label("urbanization rate", lang)],
+                                        range=["#4dabf7", "#ffd43b", "#c92a2a"])),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("series:N", title=t("series", lang)),
-                 alt.Tooltip("value:Q", format=",.0f", title=t("axis_population", lang))],
+        tooltip=_tooltip(lang, t("axis_population", lang)),
     )
-    rate = _long(res, ["urbanization rate"], lang)
-    line = alt.Chart(rate).mark_line(strokeWidth=2.5).encode(
+    line = _data("urbanization").mark_line(strokeWidth=2.5).encode(
         x=x, y=alt.Y("value:Q", title=f"{t('chart_urbanization', lang)} (%)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("series:N"),
-        tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("value:Q", format=".1f", title="%")],
+        color=alt.Color("series:N"), tooltip=_tooltip(lang, "%", ".1f", series=False),
     )
-    chart = alt.layer(area, line).resolve_scale(y="independent")
-    return _style(chart, t("chart_population", lang), big, signature)
+    chart = alt.layer(area, line, _run_mark()).resolve_scale(y="independent")
+    return _style(chart, t("chart_population", lang), big)
 
 
-def forest_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> alt.Chart:
-    data = _long(res, FOREST_STOCKS, lang)
+def population_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> Spec:
+    """Urban and rural population (10^4 persons), stacked, and the urbanization rate (%)."""
+    datasets = {"population": _long(res, POPULATION, lang, order=True),
+                "urbanization": _long(res, ["urbanization rate"], lang)}
+    return _spec(_population_template(lang, big), datasets, signature)
+
+
+# ------------------------------------------------------------------------------ forest
+@_template
+def _forest_template(lang: str, big: bool) -> alt.TopLevelMixin:
     order = [var_label(n, lang) for n in FOREST_STOCKS]
-    sink_names = ["forest carbon sink", "land carbon sink"]
-    sink_labels = [var_label(n, lang) for n in sink_names]
-    data["order"] = data["var"].map({n: i for i, n in enumerate(FOREST_STOCKS)})
-    data = data.drop(columns="var")
-    x = alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False))
+    sink_labels = [var_label(n, lang) for n in SINKS]
+    x = _year_axis(lang)
     color = alt.Color("series:N", title=t("series", lang),
                       scale=alt.Scale(domain=order + sink_labels, range=["#b2f2bb", "#51cf66", "#2b8a3e", "#e67700", "#1c7ed6"]),
                       sort=order + sink_labels)
-    area = alt.Chart(data).mark_area(opacity=0.85).encode(
+    area = _data("forest").mark_area(opacity=0.85).encode(
         x=x, y=alt.Y("value:Q", stack="zero", title=t("axis_area", lang)), color=color, order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("series:N", title=t("series", lang)),
-                 alt.Tooltip("value:Q", format=",.0f", title=t("axis_area", lang))],
+        tooltip=_tooltip(lang, t("axis_area", lang)),
     )
-    sink = _long(res, sink_names, lang)
-    line = alt.Chart(sink).mark_line(strokeWidth=2.5).encode(
+    line = _data("sink").mark_line(strokeWidth=2.5).encode(
         x=x, y=alt.Y("value:Q", title=t("axis_emissions", lang)), color=color,
-        tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("series:N", title=t("series", lang)),
-                 alt.Tooltip("value:Q", format=",.0f", title=t("axis_emissions", lang))],
+        tooltip=_tooltip(lang, t("axis_emissions", lang)),
     )
-    chart = alt.layer(area, line).resolve_scale(y="independent")
-    return _style(chart, f"{t('chart_forest', lang)} / {t('chart_sink', lang)}", big, signature)
+    chart = alt.layer(area, line, _run_mark()).resolve_scale(y="independent")
+    return _style(chart, f"{t('chart_forest', lang)} / {t('chart_sink', lang)}", big)
 
 
-def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit: str, lang: str,
-                  signature: str = "", big: bool = False, title: str | None = None,
-                  highlight: str | None = None) -> alt.Chart:
-    """One variable of several scenarios (first = reference)."""
-    frames = []
-    names = []
-    for name, res in runs:
-        s = res[variable]
-        frames.append(pd.DataFrame({"year": s.index.to_numpy(float), "value": s.to_numpy(float), "scenario": name}))
-        names.append(name)
-    data = pd.concat(frames, ignore_index=True)
+def forest_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = False) -> Spec:
+    """Forest area by age class (10^4 ha), stacked, and the forest and land sinks (Mt CO2/yr)."""
+    datasets = {"forest": _long(res, FOREST_STOCKS, lang, order=True), "sink": _long(res, SINKS, lang)}
+    return _spec(_forest_template(lang, big), datasets, signature)
+
+
+# ------------------------------------------------------------------------------ overlay
+@_template
+def _overlay_template(names: tuple[str, ...], variable: str, unit: str, lang: str, big: bool, title: str,
+                      highlight: str | None) -> alt.TopLevelMixin:
     colors = (SCENARIO_COLORS * 3)[: len(names)]
     enc = dict(
-        x=alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False)),
+        x=_year_axis(lang),
         y=alt.Y("value:Q", title=f"{var_label(variable, lang)} ({unit})"),
-        color=alt.Color("scenario:N", title=t("scenario", lang), scale=alt.Scale(domain=names, range=colors), sort=names),
+        color=alt.Color("scenario:N", title=t("scenario", lang), scale=alt.Scale(domain=list(names), range=colors),
+                        sort=list(names)),
         tooltip=[alt.Tooltip("year:Q", format="d", title=t("year", lang)), alt.Tooltip("scenario:N", title=t("scenario", lang)),
                  alt.Tooltip("value:Q", format=",.2f", title=var_label(variable, lang))],
     )
     if highlight is not None:
         enc["opacity"] = alt.condition(alt.datum.scenario == highlight, alt.value(1.0), alt.value(0.35))
         enc["strokeWidth"] = alt.condition(alt.datum.scenario == highlight, alt.value(4), alt.value(2))
-    chart = alt.Chart(data).mark_line(strokeWidth=2.5).encode(**enc)
-    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q")
-    return _style(alt.layer(chart, zero), title or t("compare_overlay", lang), big, signature)
+    lines = _data("runs").mark_line(strokeWidth=2.5).encode(**enc)
+    zero = _data("zero").mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q")
+    return _style(alt.layer(lines, zero, _run_mark()), title, big)
+
+
+def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit: str, lang: str,
+                  signature: str = "", big: bool = False, title: str | None = None,
+                  highlight: str | None = None) -> Spec:
+    """One variable (in ``unit``) of several scenarios (first = reference)."""
+    names = tuple(name for name, _ in runs)
+    data = pd.DataFrame({
+        "year": np.concatenate([res.index.to_numpy(float) for _, res in runs]),
+        "value": np.concatenate([res[variable].to_numpy(float) for _, res in runs]),
+        "scenario": np.repeat(names, [len(res) for _, res in runs]),
+    })
+    template = _overlay_template(names, variable, unit, lang, big, title or t("compare_overlay", lang), highlight)
+    return _spec(template, {"runs": data, "zero": pd.DataFrame({"y": [0.0]})}, signature)
 
 
 def history_chart(frame: pd.DataFrame, title: str, unit: str, lang: str) -> alt.Chart:

@@ -10,6 +10,7 @@ never reused here).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from analysis import turning_points as tpmod
 from analysis.labels import FOREST_STOCKS, LAND_STOCKS, VARIABLE_LABELS, variable_label  # noqa: F401
-from analysis.targets import evaluate_targets, turning_points_from_results
+from analysis.targets import TargetSet, evaluate_targets, load_targets, turning_points_from_results
 from models.model import load_model, run_scenario
 
 #: The five turning points marked on the charts, plus neutrality.
@@ -59,10 +60,17 @@ class Outcome:
         return {p.key: (np.nan if p.year is None else float(p.year)) for p in self.turning_points}
 
 
+@functools.lru_cache(maxsize=1)
+def national_targets() -> TargetSet:
+    """The national target set (``analysis/targets.yaml``), read once per process."""
+    return load_targets()
+
+
 def outcome(overrides: Mapping[str, float]) -> Outcome:
     results = simulate(overrides)
     tps = compute_turning_points(results)
-    targets = {lang: evaluate_targets(results, turning_points=tps, lang=lang) for lang in ("zh", "en")}
+    targets = {lang: evaluate_targets(results, turning_points=tps, targets=national_targets(), lang=lang)
+               for lang in ("zh", "en")}
     return Outcome(results=results, turning_points=tps, targets=targets)
 
 

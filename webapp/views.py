@@ -59,13 +59,13 @@ def explore(lang: str) -> None:
     base = _reference_outcome()
     headline(out, base, lang)
     st.caption(t("explore_intro", lang))
-    st.altair_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, signature=sig),
+    st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, signature=sig),
                     width="stretch", key="chart_emissions")
     c1, c2 = st.columns(2)
-    c1.altair_chart(charts.land_chart(out.results, lang, signature=sig), width="stretch")
-    c2.altair_chart(charts.population_chart(out.results, lang, signature=sig), width="stretch")
+    c1.vega_lite_chart(charts.land_chart(out.results, lang, signature=sig), width="stretch")
+    c2.vega_lite_chart(charts.population_chart(out.results, lang, signature=sig), width="stretch")
     c3, c4 = st.columns(2)
-    c3.altair_chart(charts.forest_chart(out.results, lang, signature=sig), width="stretch")
+    c3.vega_lite_chart(charts.forest_chart(out.results, lang, signature=sig), width="stretch")
     with c4:
         st.subheader(t("turning_points", lang), help=t("tp_table_help", lang))
         st.dataframe(figures.tp_table(out.turning_points, lang).drop(columns=[t("col_key", lang)]),
@@ -192,7 +192,7 @@ def compare(lang: str) -> None:
     state.remember("overlay_var", variable)
     unit = unit_label(model.variables[variable].units, lang)
     sig = "|".join(_sig(overrides_key(s["values"])) for s in saved)
-    st.altair_chart(charts.overlay_chart([(n, o.results) for n, o in outcomes], variable, unit, lang, signature=sig),
+    st.vega_lite_chart(charts.overlay_chart([(n, o.results) for n, o in outcomes], variable, unit, lang, signature=sig),
                     width="stretch", key="chart_overlay")
     st.subheader(t("compare_table", lang))
     table = core.comparison_table(outcomes, lang)
@@ -331,14 +331,14 @@ def present(lang: str) -> None:
     out = cache.outcome(key)
     base = _reference_outcome()
     if view == "emissions":
-        st.altair_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, sig, big=big),
+        st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, sig, big=big),
                         width="stretch")
     elif view == "land":
-        st.altair_chart(charts.land_chart(out.results, lang, sig, big=big), width="stretch")
+        st.vega_lite_chart(charts.land_chart(out.results, lang, sig, big=big), width="stretch")
     elif view == "population":
-        st.altair_chart(charts.population_chart(out.results, lang, sig, big=big), width="stretch")
+        st.vega_lite_chart(charts.population_chart(out.results, lang, sig, big=big), width="stretch")
     elif view == "forest":
-        st.altair_chart(charts.forest_chart(out.results, lang, sig, big=big), width="stretch")
+        st.vega_lite_chart(charts.forest_chart(out.results, lang, sig, big=big), width="stretch")
     else:
         story(lang, big)
 
@@ -375,7 +375,7 @@ def story(lang: str, big: bool) -> None:
         delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
         col.metric(tpmod.NAMES[k][lang], year_text(y, lang), delta=delta, delta_color="inverse")
     runs = [(f"{i}. {steps[i][0][lang]}"[:60], o.results) for i, o in enumerate(outcomes)]
-    st.altair_chart(
+    st.vega_lite_chart(
         charts.overlay_chart(runs, "net emissions", t("axis_emissions", lang), lang, signature=f"step{step}", big=big,
                              title=t("chart_story", lang), highlight=runs[-1][0]),
         width="stretch", key="story_chart")

@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-CHART = "[role='graphics-document']"  # vega-embed root of each chart (aria-label = description)
+CHART = "[role='graphics-document']"  # vega-embed root of each chart (aria-label = its title)
+#: Invisible mark of a run chart whose aria-label is the run's signature (webapp.charts).
+RUN_MARK = "g.run_marks [aria-label]"
 #: Console messages that are not errors of the app (printed by bundled libraries).
 IGNORED_CONSOLE = (re.compile(r"useWorker"),)
 
@@ -84,17 +86,28 @@ class ConsoleLog:
             self.errors.append(f"console.error: {msg.text}")
 
 
-def chart_label(page, index: int = 0) -> str:
+def chart_title(page, index: int = 0) -> str:
+    """Description (= title) of chart ``index``."""
     return page.locator(CHART).nth(index).get_attribute("aria-label") or ""
 
 
+def chart_run(page, index: int = 0) -> str:
+    """Signature of the run chart ``index`` shows ("" before it is drawn)."""
+    return page.evaluate(
+        "([sel, mark, i]) => { const e = document.querySelectorAll(sel)[i];"
+        " const m = e && e.querySelector(mark); return m ? m.getAttribute('aria-label') : ''; }",
+        [CHART, RUN_MARK, index])
+
+
+#: JavaScript predicate: chart ``i`` has drawn a run other than ``old``.
+CHART_CHANGED_JS = """([sel, mark, i, old]) => { const e = document.querySelectorAll(sel)[i];
+    const m = e && e.querySelector(mark); return !!m && m.getAttribute('aria-label') !== old; }"""
+
+
 def wait_chart_change(page, old: str, timeout: float = 60_000, index: int = 0) -> str:
-    """Wait until chart ``index`` shows another run than ``old`` (its aria-label changes)."""
-    page.wait_for_function(
-        """([sel, i, old]) => { const e = document.querySelectorAll(sel)[i];
-             return !!e && e.getAttribute('aria-label') !== old; }""",
-        arg=[CHART, index, old], timeout=timeout, polling=20)
-    return chart_label(page, index)
+    """Wait until chart ``index`` has drawn another run than ``old``; return its signature."""
+    page.wait_for_function(CHART_CHANGED_JS, arg=[CHART, RUN_MARK, index, old], timeout=timeout, polling=20)
+    return chart_run(page, index)
 
 
 def wait_app_idle(page, timeout: float = 60_000) -> None:

@@ -87,7 +87,7 @@ def test_user_journey(server, browser, shots, tmp_path):
     u.open_app(page, server)
     assert page.locator(u.CHART).count() == 4
     assert "国土空间碳中和情景模拟器" in page.locator("h1").first.inner_text()
-    first = u.chart_label(page)
+    first = u.chart_run(page)
     neutrality = page.locator("[data-testid='stMetric']").nth(1)
     assert expected_year("neutrality") in neutrality.inner_text()
     target_year = expected_year("neutrality", NONFOSSIL)
@@ -103,15 +103,15 @@ def test_user_journey(server, browser, shots, tmp_path):
         u.nudge_slider(page, "非化石能源比重额外提高", 1)
     page.wait_for_function("() => location.search.includes('additional_non_fossil_share=0.3')", timeout=60_000)
     u.wait_app_idle(page)
-    assert u.chart_label(page) not in (first, second)
-    assert all(u.chart_label(page, i).split()[-1] == u.chart_label(page).split()[-1] for i in range(4))
+    assert u.chart_run(page) not in (first, second)
+    assert all(u.chart_run(page, i) == u.chart_run(page) for i in range(4))
     page.wait_for_function("y => document.querySelectorAll('[data-testid=stMetric]')[1].innerText.includes(y)",
                            arg=target_year, timeout=60_000)
     assert page.locator("[data-testid='stMetric']").nth(2).inner_text() != net_before
     assert _table_image(page) != table_before
     shots(page, "02_lever_moved")
     shared_url = page.url
-    shared_signature = u.chart_label(page).split()[-1]
+    shared_signature = u.chart_run(page)
 
     # 3. switch the language: every label, help and chart title in English
     page.locator("[data-testid='stSidebar'] label", has_text="English").click()
@@ -121,7 +121,7 @@ def test_user_journey(server, browser, shots, tmp_path):
     page.wait_for_function("() => [...document.querySelectorAll(\"[role='graphics-document']\")].some("
                            "e => (e.getAttribute('aria-label') || '').startsWith('Emissions, sink'))", timeout=60_000)
     u.wait_app_idle(page)
-    assert "Emissions, sink and net emissions" in u.chart_label(page)
+    assert "Emissions, sink and net emissions" in u.chart_title(page)
     assert "Carbon neutrality" in page.locator("[data-testid='stMetric']").nth(1).inner_text()
     assert "lang=en" in page.url
     shots(page, "03_english")
@@ -149,7 +149,7 @@ def test_user_journey(server, browser, shots, tmp_path):
         page.get_by_role("button", name="Save current scenario").click()
         page.get_by_text(f"{i + 1}. {name}").wait_for(timeout=60_000)
         u.settle(page)
-    assert "Non-fossil +30" in u.chart_label(page) or page.locator(u.CHART).count() == 1
+    page.locator(f"{u.CHART} [aria-label*='Non-fossil +30']").first.wait_for(state="attached", timeout=60_000)
     assert page.get_by_text("Turning-point years and key indicators side by side").count() == 1
     shots(page, "05_compare")
 
@@ -159,7 +159,7 @@ def test_user_journey(server, browser, shots, tmp_path):
     u.open_app(other, shared_url)
     assert other.locator("input[type='range'][aria-label='非化石能源比重额外提高']").get_attribute("value") == "0.3"
     assert target_year in other.locator("[data-testid='stMetric']").nth(1).inner_text()
-    assert u.chart_label(other).split()[-1] == shared_signature  # the very same run
+    assert u.chart_run(other) == shared_signature  # the very same run
     shots(other, "06_shared_url")
 
     # 7. a bad link: a clear message, no traceback, baseline intact

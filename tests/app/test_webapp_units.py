@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -212,26 +214,53 @@ def test_sensitivity_runs_on_the_batch_runner():
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_chart_specs_are_valid_vega_lite(base, lang):
-    """The app skips Altair's validation at render time (charts.fast), so validate here."""
+    """Run charts are cached templates filled with a run's datasets: the filled
+    specification must be valid Vega-Lite, every named dataset it uses must be given,
+    and the template must not depend on the run (so the browser only swaps data)."""
+    import json
+
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
     from webapp import charts
 
     other = core.outcome({"additional non fossil share": 0.3})
-    built = [
-        charts.emissions_chart(other.results, other.turning_points, lang, base.results, "sig"),
-        charts.emissions_chart(base.results, base.turning_points, lang, None, "sig", big=True),
-        charts.land_chart(base.results, lang),
-        charts.population_chart(base.results, lang),
-        charts.forest_chart(base.results, lang),
-        charts.overlay_chart([("a", base.results), ("b", other.results)], "net emissions", "Mt", lang, highlight="b"),
+    pairs = [
+        (charts.emissions_chart(other.results, other.turning_points, lang, base.results, "sig1"),
+         charts.emissions_chart(base.results, base.turning_points, lang, base.results, "sig2")),
+        (charts.emissions_chart(base.results, base.turning_points, lang, None, "sig1", big=True),
+         charts.emissions_chart(other.results, other.turning_points, lang, None, "sig2", big=True)),
+        (charts.land_chart(base.results, lang, "sig1"), charts.land_chart(other.results, lang, "sig2")),
+        (charts.population_chart(base.results, lang, "sig1"), charts.population_chart(other.results, lang, "sig2")),
+        (charts.forest_chart(base.results, lang, "sig1"), charts.forest_chart(other.results, lang, "sig2")),
+        (charts.overlay_chart([("a", base.results), ("b", other.results)], "net emissions", "Mt", lang, "sig1",
+                              highlight="b"),
+         charts.overlay_chart([("a", other.results), ("b", base.results)], "net emissions", "Mt", lang, "sig2",
+                              highlight="b")),
     ]
-    for chart in built:
-        spec = type(chart).to_dict(chart, validate=True)
-        assert spec["description"]
-    title = built[0].to_dict()["title"]["text"]
-    assert title == i18n.t("chart_emissions", lang)
+    schema = load_schema()
+    for spec, spec_other_run in pairs:
+        datasets = {k: v.to_dict("records") for k, v in spec["datasets"].items()}
+        assert datasets[charts.RUN_DATASET] == [{"run": "sig1"}]
+        text = json.dumps({**spec, "datasets": datasets})
+        validate_jsonschema(json.loads(text), schema)
+        used = set(re.findall(r'"data": \{"name": "([^"]+)"\}', text))
+        assert used and used <= set(datasets)
+        assert spec["description"] == spec["title"]["text"]
+        strip = lambda s: {k: v for k, v in s.items() if k != "datasets"}  # noqa: E731
+        assert strip(spec) == strip(spec_other_run)
+        assert list(spec["datasets"]) == list(spec_other_run["datasets"])
+    emissions = pairs[0][0]
+    assert emissions["title"]["text"] == i18n.t("chart_emissions", lang)
+    # the y range leaves room above the highest line for the turning-point labels
+    top = max(emissions["datasets"]["headroom"]["value"])
+    highest = max(other.results[n].max() for n in charts.PALETTE_EMISSIONS)
+    assert top > highest * 1.2
     # the turning points are marked and labelled on the emissions chart
     labels = charts.tp_frame(other.turning_points, lang)["label"].tolist()
     reached = [p for p in other.turning_points if p.key in core.TP_MARKED and p.reached]
     assert len(labels) == len(reached) >= 3
+    rows = pd.concat([emissions["datasets"][f"tp_row{r}"] for r in range(charts.TP_LABEL_ROWS)])
+    assert sorted(rows["label"]) == sorted(labels)
     for p in reached:
         assert any(p.name(lang) in x and f"{p.year:.0f}" in x for x in labels)
