@@ -42,6 +42,7 @@ int$), ``non_fossil_share_of_primary_energy`` (fraction 0–1), ``total_construc
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -471,9 +472,10 @@ def load_targets(
 # --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _py_name(name: str) -> str:
     """PySD-style python name of a Vensim name: 'co2 per unit GDP' -> 'co2_per_unit_gdp'."""
-    return re.sub(r"\W+", "_", str(name).strip().lower()).strip("_")
+    return re.sub(r"\W+", "_", name.strip().lower()).strip("_")
 
 
 def normalise_columns(results_df: pd.DataFrame) -> pd.DataFrame:
@@ -483,11 +485,12 @@ def normalise_columns(results_df: pd.DataFrame) -> pd.DataFrame:
     'Cropland') is renamed only when its python name is not a column already.
     """
     rename: dict[str, str] = {}
-    existing = set(map(str, results_df.columns))
+    taken = set(map(str, results_df.columns))
     for c in results_df.columns:
-        py = _py_name(c)
-        if py != c and py not in existing and py not in rename.values():
+        py = _py_name(str(c))
+        if py != c and py not in taken:
             rename[c] = py
+            taken.add(py)
     return results_df.rename(columns=rename) if rename else results_df
 
 

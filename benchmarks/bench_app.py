@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -42,6 +43,24 @@ TIMEOUT_MS = 120_000
 #: Poll the page every 20 ms (not on every animation frame, which would keep 20 headless
 #: renderers and the Playwright driver busy and slow down what is being measured).
 POLL_MS = 20
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by process ``pid`` and by the whole machine (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    process = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    machine = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(machine[:8]) - machine[3] - machine[4]  # all but idle and iowait
+    return process, busy / tick
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of process ``pid`` in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -86,7 +105,7 @@ async def _timed_change(page) -> float:
     return time.perf_counter() - t0
 
 
-async def session(browser, url: str, index: int, changes: int, out: dict, barrier=None) -> None:
+async def session(browser, url: str, index: int, changes: int, out: dict, barrier=None, on_start=None) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     errors: list[str] = []
@@ -101,7 +120,8 @@ async def session(browser, url: str, index: int, changes: int, out: dict, barrie
             await _press(page, OFFSET_LEVER)
             await _wait_new_run(page, old)
         if barrier is not None:  # everyone loaded: now all move levers at the same time
-            await barrier.wait()
+            if await barrier.wait() == 0 and on_start is not None:
+                on_start()
         for _ in range(changes):
             try:
                 out["latency"].append(await _timed_change(page))
@@ -120,7 +140,8 @@ async def main_async(args) -> dict:
     from playwright.async_api import async_playwright
 
     results: dict = {}
-    with u.streamlit_server() as url:
+    with u.streamlit_server() as app:
+        url = app.url
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=u.CHROMIUM, args=u.CHROMIUM_ARGS)
             single = {"load": [], "latency": [], "errors": []}
@@ -129,9 +150,19 @@ async def main_async(args) -> dict:
             many = {"load": [], "latency": [], "errors": []}
             barrier = asyncio.Barrier(args.sessions)
             t0 = time.perf_counter()
-            await asyncio.gather(*(session(browser, url, i + 1, args.changes_per_session, many, barrier)
+            start: dict = {}
+
+            def changes_start() -> None:  # everyone has loaded the page
+                start["t"], start["cpu"] = time.perf_counter(), cpu_seconds(app.pid)
+
+            await asyncio.gather(*(session(browser, url, i + 1, args.changes_per_session, many, barrier, changes_start)
                                    for i in range(args.sessions)))
             many["wall"] = time.perf_counter() - t0
+            if start:
+                server_cpu, machine_cpu = (b - a for a, b in zip(start["cpu"], cpu_seconds(app.pid)))
+                many["changes_phase"] = {"wall": time.perf_counter() - start["t"], "server_cpu": server_cpu,
+                                         "machine_cpu": machine_cpu, "cores": os.cpu_count(),
+                                         "server_rss_mib": rss_mib(app.pid)}
             results["concurrent"] = many
             await browser.close()
     return results
@@ -147,6 +178,11 @@ def report(results: dict, args) -> None:
         print(f"{args.sessions} concurrent sessions x {args.changes_per_session} changes ({len(lat)} timed): "
               f"median {statistics.median(lat):.2f} s, p95 {pct(lat, 95):.2f} s, max {max(lat):.2f} s; "
               f"errors {len(c['errors'])}; page load p95 {pct(c['load'], 95):.1f} s; wall {c['wall']:.0f} s")
+        phase = c.get("changes_phase")
+        if phase:
+            print(f"  lever-change phase: {phase['wall']:.1f} s wall; CPU used: server {phase['server_cpu']:.1f} s, "
+                  f"whole machine {phase['machine_cpu']:.1f} s of {phase['wall'] * phase['cores']:.1f} s "
+                  f"available on {phase['cores']} cores; server memory {phase['server_rss_mib']:.0f} MiB")
     else:
         print(f"{args.sessions} concurrent sessions: no change timed; errors {len(c['errors'])}")
     for e in (s["errors"] + c["errors"])[:20]:

@@ -130,7 +130,11 @@ def lever_panel(lang: str) -> None:
 
 def _slider(container, spec, lang: str) -> None:
     k = state.wkey(spec)
-    kwargs = dict(min_value=int(spec.minimum), max_value=int(spec.maximum), step=int(spec.step)) if spec.integer else \
-        dict(min_value=float(spec.minimum), max_value=float(spec.maximum), step=float(spec.step))
-    container.slider(spec.label(lang), key=k, help=spec.help(lang), format=spec.fmt(),
+    cast = int if spec.integer else float
+    kwargs = dict(min_value=cast(spec.minimum), max_value=cast(spec.maximum), step=cast(spec.step))
+    # The value is always in session state (state.ensure_sliders); passing it explicitly
+    # saves Streamlit from rebuilding the whole session state for every slider to find
+    # out whether it is a range slider (quadratic in the number of sliders). The value is
+    # not part of a keyed slider's identity, so this does not reset the widget.
+    container.slider(spec.label(lang), value=cast(SS[k]), key=k, help=spec.help(lang), format=spec.fmt(),
                      on_change=state.on_lever, args=(spec.name, k), **kwargs)

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -34,9 +35,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class AppServer(NamedTuple):
+    url: str  # base URL, ending in "/"
+    pid: int  # process id of the Streamlit server
+
+
 @contextlib.contextmanager
 def streamlit_server(port: int | None = None, timeout: float = 60.0):
-    """Start the app on 127.0.0.1:<port>; yield its base URL; stop it (by its pid)."""
+    """Start the app on 127.0.0.1:<port>; yield an :class:`AppServer`; stop it (by its pid)."""
     port = port or free_port()
     log = open(os.devnull, "wb")
     proc = subprocess.Popen(
@@ -57,7 +63,7 @@ def streamlit_server(port: int | None = None, timeout: float = 60.0):
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("streamlit server did not start")
             time.sleep(0.3)
-        yield url
+        yield AppServer(url, proc.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

@@ -25,8 +25,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server():
-    with u.streamlit_server() as url:
-        yield url
+    with u.streamlit_server() as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
