@@ -361,7 +361,7 @@ def story(lang: str, big: bool) -> None:
     st.caption(t("story_source_current" if from_current else "story_source_default", lang))
     last = len(steps) - 1
     SS["story_step"] = int(min(max(int(SS.get("story_step", 0)), 0), last))
-    c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="center")
+    c1, c2, c3 = st.columns([1.7, 6, 1.3], vertical_alignment="center")  # room for "◄ Previous" in large fonts
     c1.button(t("story_prev", lang), on_click=_step_delta, args=(-1,), disabled=SS["story_step"] <= 0, key="story_prev")
     c3.button(t("story_next", lang), on_click=_step_delta, args=(1,), disabled=SS["story_step"] >= last, key="story_next")
     step = c2.slider(t("story_step", lang), 0, last, key="story_step")
