@@ -132,7 +132,9 @@ def _tooltip(lang: str, value_title: str, value_format: str = ",.0f", series: bo
 @_template
 def _emissions_template(lang: str, big: bool, with_baseline: bool) -> alt.TopLevelMixin:
     labels = [var_label(n, lang) for n in PALETTE_EMISSIONS]
+    # the dashed baseline layer comes first and would lend the legend its faint look
     color = alt.Color("series:N", title=t("series", lang),
+                      legend=alt.Legend(symbolOpacity=1, symbolStrokeWidth=2.5, symbolDash=[]),
                       scale=alt.Scale(domain=labels, range=list(PALETTE_EMISSIONS.values())), sort=labels)
     x = _year_axis(lang, (1990, 2100))
     y = alt.Y("value:Q", title=t("axis_emissions", lang), scale=alt.Scale(nice=False))
