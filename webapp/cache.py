@@ -1,7 +1,8 @@
 """Caches of the app: only immutable things and pure results keyed by their inputs.
 
-* the model documentation/runner (``models.model.load_model``, an ``lru_cache`` of an
-  object that is never mutated; every run loads a fresh PySD model);
+* the model documentation (``models.model.load_model``, an ``lru_cache`` of an object
+  that is never mutated) and, inside ``models.model``, the compiled batch runner
+  (immutable; overrides are arguments of each run);
 * scenario outcomes keyed by the sorted tuple of overrides (``st.cache_data`` pickles
   the value, so every caller gets its own copy and cannot change what others see);
 * static derived data (lever specs, history fit, stock-and-flow DOT).

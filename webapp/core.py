@@ -2,10 +2,10 @@
 
 No Streamlit here: everything takes plain inputs and returns new objects, so results
 can be cached by their inputs (``webapp.cache``) and produced from the command line.
-The model object of ``models.model.load_model()`` is immutable documentation plus a
-runner that loads a fresh PySD model for every run, so no state is shared between
-users (PySD's ``run(params=...)`` persists overrides on *its* model object, which is
-never reused here).
+Runs go through ``models.model.run_scenario`` on the compiled batch runner, whose
+compiled model is immutable (overrides are arguments of each run), so no state is
+shared between users; PySD, whose ``run(params=...)`` persists overrides on its model
+object, is only used on a fresh model per run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from analysis import turning_points as tpmod
 from analysis.labels import FOREST_STOCKS, LAND_STOCKS, VARIABLE_LABELS, variable_label  # noqa: F401
 from analysis.targets import TargetSet, evaluate_targets, load_targets, turning_points_from_results
-from models.model import load_model, run_scenario
+from models.model import run_scenario
 
 #: The five turning points marked on the charts, plus neutrality.
 TP_MARKED: tuple[str, ...] = ("tp1", "tp2", "tp3", "tp4", "tp5", "neutrality")

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from analysis import turning_points as tpmod
-from webapp.charts import LAND_COLORS, PALETTE_EMISSIONS, SCENARIO_COLORS, TP_SHORT, tp_frame
+from webapp.charts import LAND_COLORS, PALETTE_EMISSIONS, SCENARIO_COLORS, tp_frame
 from webapp.core import FOREST_STOCKS, LAND_STOCKS, var_label
 from webapp.i18n import t, unit_label, year_text
 

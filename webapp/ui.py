@@ -105,7 +105,6 @@ def start_selector(lang: str) -> None:
 def lever_panel(lang: str) -> None:
     sb = st.sidebar
     sb.subheader(t("levers", lang), help=t("levers_help", lang))
-    vals = state.values()
     changed_names = state.changed_from_baseline()
     sb.caption(t("changed_count", lang, n=len(changed_names)))
     groups = specs_by_group(cache.specs())

@@ -13,7 +13,7 @@ from analysis import turning_points as tpmod
 from webapp import cache, charts, core, figures, state
 from webapp import sensitivity as sens
 from webapp.i18n import t, unit_label, year_text
-from webapp.levers import GROUPS, LEVERS, SECTOR_GROUPS
+from webapp.levers import LEVERS, SECTOR_GROUPS
 from webapp.scenario_io import BASELINE_ID, diff_from, overrides_key, scenario_yaml
 
 SS = st.session_state
@@ -60,7 +60,7 @@ def explore(lang: str) -> None:
     headline(out, base, lang)
     st.caption(t("explore_intro", lang))
     st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, signature=sig),
-                    width="stretch", key="chart_emissions")
+                       width="stretch", key="chart_emissions")
     c1, c2 = st.columns(2)
     c1.vega_lite_chart(charts.land_chart(out.results, lang, signature=sig), width="stretch")
     c2.vega_lite_chart(charts.population_chart(out.results, lang, signature=sig), width="stretch")
@@ -193,7 +193,7 @@ def compare(lang: str) -> None:
     unit = unit_label(model.variables[variable].units, lang)
     sig = "|".join(_sig(overrides_key(s["values"])) for s in saved)
     st.vega_lite_chart(charts.overlay_chart([(n, o.results) for n, o in outcomes], variable, unit, lang, signature=sig),
-                    width="stretch", key="chart_overlay")
+                       width="stretch", key="chart_overlay")
     st.subheader(t("compare_table", lang))
     table = core.comparison_table(outcomes, lang)
     diff = core.differs_from_first(table)
@@ -332,7 +332,7 @@ def present(lang: str) -> None:
     base = _reference_outcome()
     if view == "emissions":
         st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, sig, big=big),
-                        width="stretch")
+                           width="stretch")
     elif view == "land":
         st.vega_lite_chart(charts.land_chart(out.results, lang, sig, big=big), width="stretch")
     elif view == "population":
