@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import turning_points as tpmod
+from analysis.labels import LAND_STOCKS
 from models.model import load_model
 from scenarios import list_scenarios, load_scenario
 
@@ -22,18 +23,6 @@ EXPECTED = {
     "archetype_agricultural",
     "archetype_ecological",
 }
-LAND_STOCKS = (
-    "Urban Construction Land",
-    "Rural Construction Land",
-    "Cropland",
-    "Young Forest",
-    "Middle Aged Forest",
-    "Mature Forest",
-    "Grassland",
-    "Wetland and Water",
-    "Other Land Suitable for Forest",
-    "Other Land Unsuitable",
-)
 
 
 def at(df: pd.DataFrame, var: str, year: int) -> float:
