@@ -20,8 +20,10 @@ Rules (every violation is a :class:`ScenarioError` naming the file and the key):
 * ``overrides`` is a mapping of model constants to numbers inside the ranges declared
   in the model file (checked by :meth:`models.model.TerritorialModel.validate_overrides`,
   which also checks that the initial land shares add up to at most 1);
-* ``base`` names another scenario file in the same folder; its (merged) overrides are
-  applied first, then this file's; cycles and missing bases are errors;
+* ``base`` names another scenario file, looked up in the same folder first and then
+  among the bundled scenarios (so a user's file anywhere can say ``base: baseline``);
+  its (merged) overrides are applied first, then this file's; cycles and missing bases
+  are errors;
 * ``rationale`` has one ``{en, zh}`` entry per override of *this* file.  A file with a
   ``calibration`` block may omit rationale for its (calibrated) constants: they get a
   standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
@@ -235,7 +237,7 @@ def write_scenario(scenario: Scenario, path: str | Path, *, flatten: bool = True
     """Write ``scenario`` as YAML to ``path`` after re-validating the text.
 
     The text is validated first (with ``flatten=False`` the base must exist next to
-    ``path``), then written to a temporary file in the same folder and moved into
+    ``path`` or among the bundled scenarios), then written to a temporary file in the same folder and moved into
     place, so an existing file is never overwritten by an invalid or partial scenario.
     Overrides without a rationale get "No rationale given".
 
@@ -244,7 +246,7 @@ def write_scenario(scenario: Scenario, path: str | Path, *, flatten: bool = True
     """
     path = Path(path)
     text = scenario_to_yaml(scenario, flatten=flatten)
-    # validate exactly what will be read back: this text, bases looked up next to ``path``
+    # validate exactly what will be read back: this text, bases looked up as when read from ``path``
     _build(yaml.safe_load(text), str(path), path.stem, path, path.parent.resolve(), (), True)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".yaml.tmp", dir=path.parent)
@@ -338,7 +340,7 @@ def _build(
     own_names: dict[str, str] = {}  # Vensim name -> key as written
     for raw_key in own_raw:
         try:
-            vensim = model.resolve(str(raw_key))
+            vensim = model.resolve_constant(str(raw_key))
         except ModelInputError as err:
             raise ScenarioError(f"{source}: overrides: {err}") from None
         if vensim in own_names:
@@ -506,13 +508,15 @@ def _load_base(
         return None
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(f"{source}: 'base' must be the key of another scenario file, got {value!r}")
-    path = (base_dir / f"{value.strip()}.yaml").resolve()
-    if not path.is_file():
-        known = list_scenarios(base_dir)
+    folders = list(dict.fromkeys([base_dir.resolve(), SCENARIO_DIR.resolve()]))
+    candidates = [folder / f"{value.strip()}.yaml" for folder in folders]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        known = list(dict.fromkeys(k for folder in folders for k in list_scenarios(folder)))
         close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise ScenarioError(
-            f"{source}: base scenario '{value}' not found (no file {path}).{hint} "
+            f"{source}: base scenario '{value}' not found (no file {' or '.join(map(str, candidates))}).{hint} "
             f"Available: {', '.join(known)}"
         )
     if path in chain:

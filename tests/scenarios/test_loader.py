@@ -223,12 +223,24 @@ def test_error_messages_are_one_line(tmp_path: Path) -> None:
     assert "\n" not in error_of(path)
 
 
-def test_write_with_base_needs_the_base_next_to_the_target(tmp_path: Path) -> None:
+def test_base_is_looked_up_next_to_the_file_then_among_the_bundled(tmp_path: Path) -> None:
     sc = load_scenario("dual_carbon")
-    with pytest.raises(ScenarioError, match="base scenario 'baseline' not found"):
-        write_scenario(sc, tmp_path / "dual.yaml", flatten=False)
-    assert not (tmp_path / "dual.yaml").exists()
-    write_scenario(load_scenario("baseline"), tmp_path / "baseline.yaml")
+    # a user's file elsewhere can build on the bundled baseline
     write_scenario(sc, tmp_path / "dual.yaml", flatten=False)
     back = load_scenario(tmp_path / "dual.yaml")
     assert back.base == "baseline" and dict(back.overrides) == dict(sc.overrides)
+    # a base file next to it takes precedence over the bundled one
+    write(tmp_path, "baseline", scenario_text({"compensation ratio": 1.5}))
+    local = load_scenario(tmp_path / "dual.yaml")
+    assert dict(local.overrides) == {"compensation ratio": 1.5, **dict(sc.own_overrides)}
+
+
+def test_write_with_a_base_that_cannot_be_found_writes_nothing(tmp_path: Path) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    write(here, "local_base", scenario_text({"compensation ratio": 1.5}))
+    write(here, "child", scenario_text({}, base="local_base"))
+    child = load_scenario(here / "child.yaml")
+    with pytest.raises(ScenarioError, match="base scenario 'local_base' not found"):
+        write_scenario(child, there / "child.yaml", flatten=False)
+    assert not (there / "child.yaml").exists()
