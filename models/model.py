@@ -205,10 +205,30 @@ class TerritorialModel:
         for name in self.variables:
             if name.lower() == folded:
                 return name
-        choices = list(self.variables) + list(self._by_py)
-        close = difflib.get_close_matches(key, choices, n=3, cutoff=0.6)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise ModelInputError(f"unknown model variable '{key}'.{hint}")
+        raise ModelInputError(f"unknown model variable '{key}'.{self._suggest(key, self.variables)}")
+
+    def resolve_constant(self, key: str) -> str:
+        """Vensim name of the constant ``key`` (Vensim or python name); the error for an
+        unknown name or a computed variable suggests constants with similar names."""
+        hint = self._suggest(key, self.constants)
+        try:
+            name = self.resolve(key)
+        except ModelInputError:
+            raise ModelInputError(f"unknown model variable '{key}'.{hint}") from None
+        if name not in self.constants:
+            raise ModelInputError(
+                f"'{key}' is a computed {self.variables[name].kind.lower()} variable, not a "
+                f"constant; only constants can be overridden.{hint}"
+            )
+        return name
+
+    @staticmethod
+    def _suggest(key: str, names: Iterable[str]) -> str:
+        """' Did you mean: a, b?' with up to three of ``names`` close to ``key`` ('' if none)."""
+        by_folded = {n.lower(): n for n in names}
+        folded = " ".join(key.replace("_", " ").split()).lower()
+        close = difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+        return f" Did you mean: {', '.join(by_folded[c] for c in close)}?" if close else ""
 
     # ------------------------------------------------------------ validation
     def validate_overrides(
@@ -222,14 +242,9 @@ class TerritorialModel:
         clean: dict[str, float] = {}
         for key, value in overrides.items():
             try:
-                name = self.resolve(str(key))
+                name = self.resolve_constant(str(key))
             except ModelInputError as err:
                 raise ModelInputError(f"{source}: {err}") from None
-            if name not in self.constants:
-                raise ModelInputError(
-                    f"{source}: '{key}' is a computed {self.variables[name].kind.lower()} "
-                    "variable, not a constant; only constants can be overridden."
-                )
             const = self.constants[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ModelInputError(

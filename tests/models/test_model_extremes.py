@@ -126,6 +126,17 @@ def test_bad_overrides_give_clear_errors(overrides: dict, fragment: str) -> None
     assert fragment in str(err.value)
 
 
+@pytest.mark.parametrize("key", ["new afforestation area", "afforestation target", "afforestation_target"])
+def test_override_errors_suggest_only_constants(key: str) -> None:
+    """A suggestion must be something the user can actually override."""
+    with pytest.raises(ModelInputError) as err:
+        run_scenario({key: 150})
+    message = str(err.value)
+    suggested = message.split("Did you mean: ", 1)[1].rstrip("?").split(", ")
+    assert suggested and all(name in MODEL.constants for name in suggested), suggested
+    assert "afforestation" in suggested[0]
+
+
 def test_constants_listing_has_units_ranges_and_comments() -> None:
     frame = MODEL.constants_frame()
     adjustable = frame[frame["adjustable"]]
