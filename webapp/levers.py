@@ -86,7 +86,8 @@ LEVERS: Mapping[str, LeverText] = {
         "耕地保护红线。默认 18.65 亿亩 = 12,433 万公顷（全国国土空间规划纲要 2021–2035 年）。", False),
     # --- forest and sinks
     "additional afforestation rate": LeverText("新增造林面积", "Additional afforestation",
-        "政策杠杆：自政策起始年起造林速率的变化（国土绿化）。默认 0。", True),
+        ("政策杠杆：自政策起始年起造林速率的变化（国土绿化）。造林受剩余宜林地/造林消耗时间的上限约束；"
+         "上限已起作用时（如全国基准情景），须同时提高困难立地造林力度，本杠杆才有效果。默认 0。"), True),
     "returning cropland to forest rate": LeverText("退耕还林面积", "Returning cropland to forest",
         "政策杠杆：自政策起始年起每年退耕还林的耕地面积。默认 0。", True),
     "ecological red line share": LeverText("生态保护红线比例", "Ecological red line share",
