@@ -37,6 +37,11 @@ UNIT_GDP = "billion int$ (2011 PPP)/Year"  # 十亿国际元（2011年购买力�
 UNIT_ENERGY = "TWh/Year"
 UNIT_CO2 = "Mt CO2/Year"  # 百万吨CO2/年
 UNIT_AREA = "10^4 ha"  # 万公顷
+UNIT_AREA_FLOW = "10^4 ha/Year"  # 万公顷/年
+UNIT_CARBON = "Mt C"  # 百万吨碳
+UNIT_MASS_FLOW = "Mt/Year"  # 百万吨/年
+UNIT_FLOOR_PER_CAPITA = "m2/person"  # 平方米/人
+UNIT_FLOOR_FLOW = "10^8 m2/Year"  # 亿平方米/年
 
 #: Accepted spellings of each model unit (normalised to the canonical unit on load).
 UNIT_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -47,6 +52,11 @@ UNIT_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         UNIT_ENERGY: ("TWh/year", "TWh/yr"),
         UNIT_CO2: ("Mt CO2/year", "MtCO2/Year", "MtCO2/year", "Mt CO2/yr"),
         UNIT_AREA: ("万公顷", "万ha", "10000 ha"),
+        UNIT_AREA_FLOW: ("万公顷/年", "10^4 ha/year", "10^4 ha/yr", "10000 ha/Year"),
+        UNIT_CARBON: ("MtC", "Tg C", "TgC", "百万吨碳"),
+        UNIT_MASS_FLOW: ("Mt/year", "Mt/yr", "百万吨/年"),
+        UNIT_FLOOR_PER_CAPITA: ("m^2/person", "m2/cap", "sq.m/person", "平方米/人"),
+        UNIT_FLOOR_FLOW: ("10^8 m^2/Year", "10^8 m2/year", "亿平方米/年"),
     }
 )
 
@@ -115,6 +125,13 @@ def _s(
 
 _POP, _URB, _RUR = "Total Population", "Urban Population", "Rural Population"
 _RATE, _FOREST = "urbanization rate", "total forest area"
+_NET_SINK, _RURAL_LAND = "net land carbon sink", "Rural Construction Land"
+_CEMENT, _FLOOR_PC = "cement production", "urban residential floor space per capita"
+#: Note on ``primary``: the model variables "net land carbon sink", "cement production",
+#: "urban residential floor space per capita" and "floor space construction" are planned in
+#: the model rework (issues 12/13) but do not exist in the model yet. Their series are
+#: registered as alternatives (primary=False) so that code comparing primary series with a
+#: model run (webapp.fit_stats) keeps working; make them primary when the variables exist.
 
 _SPECS: tuple[SeriesSpec, ...] = (
     # --- population and urbanization (人口与城镇化) -----------------------------------
@@ -233,8 +250,16 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "建设用地总量（第三次全国国土调查基数）", primary=True),
     _s("urban_construction_land", "Urban Construction Land", UNIT_AREA,
        "Urban construction land (urban, industrial, mining and transport construction land outside "
-       "villages); NO national series matching this concept was found, so none is shipped for CHN",
-       "城镇建设用地（村庄以外的城镇、工矿、交通建设用地）；未找到口径一致的全国序列", primary=True),
+       "villages) = 3rd-survey total construction land minus village land, 2019 only (derived; "
+       "sparse file)",
+       "城镇建设用地（村庄以外的城镇、工矿、交通建设用地）= 三调建设用地 − 村庄用地（推算，仅2019年）",
+       primary=True),
+    _s("rural_construction_land", _RURAL_LAND, UNIT_AREA,
+       "Village land (村庄用地), 3rd national land survey (2019; secondary source; sparse file)",
+       "村庄用地（第三次全国国土调查，2019年）", primary=True),
+    _s("rural_construction_land_mohurd", _RURAL_LAND, UNIT_AREA,
+       "Village area (村庄现状用地面积), MOHURD urban-rural construction statistics (2015)",
+       "村庄现状用地面积（住建部城乡建设统计年鉴）"),
     _s("urban_built_up_area", "Urban Construction Land", UNIT_AREA,
        "PROXY: city built district area (城市建成区面积, MOHURD), cities only; a subset of urban construction land",
        "代理指标：城市建成区面积（住建部，仅城市，为城镇建设用地的一部分）"),
@@ -250,6 +275,53 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("grassland_survey2", "Grassland", UNIT_AREA,
        "Grassland (草地), 2nd national land survey (2009)",
        "草地（第二次全国土地调查）"),
+    # --- land carbon (土地碳) ----------------------------------------------------------
+    _s("lulucf_net_removals", _NET_SINK, UNIT_CO2,
+       "Net removals of the LULUCF sector, national GHG inventory (CO2e, positive = net sink; "
+       "latest national submission per inventory year: 2005, 2010, 2014, 2018, 2020, 2021)",
+       "土地利用、土地利用变化和林业净吸收（国家温室气体清单，CO2当量，正值为净汇）", min_value=None),
+    _s("lulucf_net_removals_lucf", _NET_SINK, UNIT_CO2,
+       "Net removals of land-use change and forestry on the Revised-1996 LUCF basis (categories 5A + 5B "
+       "only; 1994 INC, 2005 SNC as first reported, 2012 BUR1)",
+       "土地利用变化和林业净吸收（1996年指南口径，仅5A+5B：1994、2005、2012年清单）", min_value=None),
+    _s("lulucf_net_co2_removals", _NET_SINK, UNIT_CO2,
+       "Net CO2 removals of the LULUCF sector, CO2 only (2005 recalculated, 2010, 2014)",
+       "土地利用、土地利用变化和林业CO2净吸收（仅CO2）", min_value=None),
+    _s("lulucf_forest_removals", "forest land carbon sink", UNIT_CO2,
+       "CO2 removals by changes in forest and other woody biomass stocks (category 5A; 1994, 2005, 2012)",
+       "森林和其他木质生物质碳储量变化的CO2吸收（5A类）", min_value=None),
+    _s("forest_vegetation_carbon", "forest vegetation carbon", UNIT_CARBON,
+       "Forest vegetation carbon stock, national forest inventories (8th, 9th; year = last year of "
+       "the inventory period; sparse file)",
+       "森林植被总碳储量（全国森林资源清查，年份为清查期末年）", primary=True),
+    _s("afforestation_area", "afforestation", UNIT_AREA_FLOW,
+       "Area of afforestation, manual planting + aerial seeding (NBS 2000-2005; 2018 from the forestry "
+       "statistical bulletin components)",
+       "造林面积（人工造林+飞播造林）", primary=True),
+    _s("afforestation_area_reported", "afforestation", UNIT_AREA_FLOW,
+       "Afforestation area as reported by the forestry administration; the scope varies (2018 includes "
+       "hill closure, degraded-forest restoration and artificial regeneration)",
+       "林业部门公布的完成造林面积（口径逐年不同）"),
+    # --- construction and materials (建设与材料) ---------------------------------------
+    _s("cement_production", _CEMENT, UNIT_MASS_FLOW,
+       "Hydraulic cement production, USGS world table (rounded to 3 significant digits)",
+       "水泥产量（美国地质调查局世界统计，三位有效数字）"),
+    _s("cement_production_nbs", _CEMENT, UNIT_MASS_FLOW,
+       "Cement output, NBS (1978, 1980, 1985, 2000, 2001)",
+       "水泥产量（国家统计局）"),
+    _s("urban_floor_space_per_capita", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
+       "Per-capita residential floor space of cities (城市人均住宅建筑面积, MOHURD, 1978-2006; "
+       "secondary tabulation)",
+       "城市人均住宅建筑面积（住建部，1978-2006年）"),
+    _s("urban_floor_space_per_capita_nbs", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
+       "Per-capita housing floor space of urban residents (城镇居民人均住房建筑面积; 2012, 2016, 2019, 2021)",
+       "城镇居民人均住房建筑面积"),
+    _s("urban_floor_space_per_capita_census", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
+       "Per-capita living floor space of family households in cities, 7th census (2020)",
+       "七普城市家庭户人均居住面积（2020年）"),
+    _s("floor_space_completed", "floor space construction", UNIT_FLOOR_FLOW,
+       "Floor space of buildings completed by construction enterprises (房屋竣工面积; 2004, 2005, 2020)",
+       "建筑业企业房屋竣工面积"),
 )
 
 #: name -> SeriesSpec, read-only.
@@ -303,9 +375,14 @@ __all__ = [
     "SeriesSpec",
     "UNIT_ALIASES",
     "UNIT_AREA",
+    "UNIT_AREA_FLOW",
+    "UNIT_CARBON",
     "UNIT_CO2",
     "UNIT_ENERGY",
+    "UNIT_FLOOR_FLOW",
+    "UNIT_FLOOR_PER_CAPITA",
     "UNIT_GDP",
+    "UNIT_MASS_FLOW",
     "UNIT_PERCENT",
     "UNIT_PERSON",
     "alternatives_of",

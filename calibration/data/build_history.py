@@ -39,6 +39,8 @@ WUP_LAST_OBSERVED = 2018
 
 U_PERSON, U_PCT, U_GDP = "10^4 person", "%", "billion int$ (2011 PPP)/Year"
 U_TWH, U_CO2, U_AREA = "TWh/Year", "Mt CO2/Year", "10^4 ha"
+U_MTC, U_AREA_FLOW, U_MT = "Mt C", "10^4 ha/Year", "Mt/Year"
+U_M2PC, U_FLOOR = "m2/person", "10^8 m2/Year"
 
 #: FRA reporting years; other years of the FAO forest series are FAO interpolations.
 FRA2025_REPORTING_YEARS = frozenset({1990, 2000, 2010, 2015, 2020, 2025})
@@ -90,6 +92,8 @@ E_4 = Decimal("0.0001")  # persons → 10^4 persons; ha → 10^4 ha
 E_1 = Decimal("0.1")  # 1000 ha → 10^4 ha
 E_2 = Decimal("0.01")  # km2 → 10^4 ha (1 km2 = 100 ha)
 E_9 = Decimal("1e-9")  # int-$ → billion int-$
+GG_TO_MT_REMOVAL = Decimal("-0.001")  # Gg CO2(e) emissions → Mt net removal (sign turned)
+E3 = Decimal(1000)  # 10^9 t → Mt
 
 OWID = "owid_co2_energy_gdp_pop.csv"
 WUP = "urbanization_wup2018.csv"
@@ -99,6 +103,12 @@ NBS = "china_population_urbanization_nbs.csv"
 SURV = "china_land_surveys.csv"
 BUILT = "china_builtup_forest_other.csv"
 ENER = "china_energy_nbs_points.csv"
+LULUCF = "china_lulucf_inventory.csv"
+NFI = "china_forest_nfi.csv"
+AFF = "china_afforestation.csv"
+BLD = "cement_buildings.csv"
+CHN = ("CHN",)
+GG_CONV = "Gg x (-1/1000) = Mt; sign turned so that a net removal is positive"
 
 RULES: tuple[Rule, ...] = (
     # ---- population / urbanization: UN WUP 2018, observed years only ----------------
@@ -220,6 +230,59 @@ RULES: tuple[Rule, ...] = (
          "km2 / 100", "城市建设用地 of cities, CSY2009", regions=("CHN",), sparse=True),
     Rule("urban_town_land_clspi", BUILT, "urban_town_land", U_AREA, E_4, "ha / 10^4",
          "urban land of cities + designated towns, CLSPI", regions=("CHN",), sparse=True),
+    Rule("rural_construction_land", SURV, "village_land_survey", U_AREA, E_4, "ha / 10^4",
+         "村庄用地 (village land), 3rd national land survey", regions=CHN, sparse=True,
+         tags=("low_quality",)),
+    Rule("urban_construction_land", SURV, "urban_construction_land_survey", U_AREA, E_4,
+         "ha / 10^4", "建设用地 minus 村庄用地 (construction land outside villages), "
+         "3rd national land survey", regions=CHN, sparse=True, tags=("rounded", "low_quality")),
+    Rule("rural_construction_land_mohurd", SURV, "village_area_mohurd", U_AREA, E_4,
+         "ha / 10^4", "村庄现状用地面积 (village area, MOHURD statistics)", regions=CHN,
+         sparse=True),
+    # ---- China national GHG inventory, LULUCF ---------------------------------------
+    Rule("lulucf_net_removals", LULUCF, "lulucf_net_ghg", U_CO2, GG_TO_MT_REMOVAL, GG_CONV,
+         "national GHG inventory LULUCF net removals, CO2e, latest national submission "
+         "for each inventory year", regions=CHN,
+         year_tags={y: ("rounded",) for y in (2005, 2014, 2018, 2020, 2021)}),
+    Rule("lulucf_net_removals_lucf", LULUCF, "lulucf_net_ghg_lucf_basis", U_CO2,
+         GG_TO_MT_REMOVAL, GG_CONV, "national GHG inventory net removals on the LUCF basis "
+         "(Revised 1996 IPCC categories 5A + 5B only), CO2e", regions=CHN,
+         year_tags={2005: ("superseded",)}),
+    Rule("lulucf_net_co2_removals", LULUCF, "lulucf_net_co2", U_CO2, GG_TO_MT_REMOVAL,
+         GG_CONV, "national GHG inventory LULUCF net CO2 removals (CO2 only)", regions=CHN,
+         tags=("rounded",)),
+    Rule("lulucf_forest_removals", LULUCF, "lulucf_forest_woody_biomass_co2", U_CO2,
+         GG_TO_MT_REMOVAL, GG_CONV, "national GHG inventory changes in forest and other "
+         "woody biomass stocks (category 5A), CO2", regions=CHN),
+    # ---- China forest inventory carbon, afforestation -----------------------------
+    Rule("forest_vegetation_carbon", NFI, "forest_vegetation_carbon_nfi", U_MTC, E3,
+         "10^9 t C x 1000", "national forest inventory forest vegetation carbon stock "
+         "(year = last year of inventory period)", regions=CHN, sparse=True),
+    Rule("afforestation_area", AFF, "afforestation_planted", U_AREA_FLOW, E_4,
+         "ha / 10^4 (per year)", "area of afforestation, manual planting + aerial seeding",
+         regions=CHN),
+    Rule("afforestation_area_reported", AFF, "afforestation_reported", U_AREA_FLOW, E_4,
+         "ha / 10^4 (per year)", "afforestation area as reported by the forestry "
+         "administration (scope varies by year, see raw note)", regions=CHN,
+         year_tags={2006: ("rounded", "low_quality"), 2012: ("rounded",)}),
+    # ---- cement and buildings ------------------------------------------------------
+    Rule("cement_production", BLD, "cement_production_usgs", U_MT, ONE,
+         "none (Mt per year)", "hydraulic cement production, USGS world table",
+         regions=("CHN", "USA"), tags=("rounded",)),
+    Rule("cement_production_nbs", BLD, "cement_production_nbs", U_MT, E_2,
+         "10^4 t / 100", "NBS cement output (水泥产量)", regions=CHN),
+    Rule("urban_floor_space_per_capita", BLD, "urban_floor_per_capita_mohurd", U_M2PC, ONE,
+         "none (m2 per person)", "城市人均住宅建筑面积 (MOHURD, cities)", regions=CHN,
+         tags=("low_quality",)),
+    Rule("urban_floor_space_per_capita_nbs", BLD, "urban_floor_per_capita_nbs", U_M2PC, ONE,
+         "none (m2 per person)", "城镇居民人均住房建筑面积 (NBS / MOHURD, urban residents)",
+         regions=CHN, year_tags={2012: ("low_quality",), 2021: ("low_quality",)}),
+    Rule("urban_floor_space_per_capita_census", BLD, "urban_floor_per_capita_census", U_M2PC,
+         ONE, "none (m2 per person)", "7th census, family households in cities",
+         regions=CHN, sparse=True, tags=("low_quality",)),
+    Rule("floor_space_completed", BLD, "floor_space_completed_enterprises", U_FLOOR, E_4,
+         "10^4 m2 / 10^4 (per year)", "floor space of buildings completed by construction "
+         "enterprises (房屋竣工面积)", regions=CHN, year_tags={2020: ("rounded",)}),
 )
 
 

@@ -131,9 +131,8 @@ def test_every_note_names_raw_file_and_conversion(shipped) -> None:
 
 def test_primary_series_present_for_china(shipped) -> None:
     chn = set(shipped["history_CHN.csv"].variable) | set(shipped["history_CHN_sparse.csv"].variable)
-    no_data = {"urban_construction_land"}  # no series matching the model concept (SOURCES.md §3)
     for model_var, name in primary_series().items():
-        assert (name in chn) == (name not in no_data), (model_var, name)
+        assert name in chn, (model_var, name)
     assert "co2_land_use_change" in chn
     assert "urban_built_up_area" in chn  # the documented proxy
 
@@ -217,6 +216,49 @@ def test_spot_check_published_chinese_figures(shipped) -> None:
     # NBS CSY2004 energy 1990: 98703 万tce * 29.3076 GJ/tce / 3.6e6 GJ/TWh
     assert _value(chn, "primary_energy_nbs_csy2004", 1990) == pytest.approx(
         98703e4 * 29.3076 / 3.6e6, rel=1e-12)
+
+
+def test_spot_check_land_carbon_and_construction_figures(shipped) -> None:
+    """Recompute from the figures as published (Gg, 亿吨, 亿亩, 万公顷) and cross-check sources."""
+    chn, sparse = shipped["history_CHN.csv"], shipped["history_CHN_sparse.csv"]
+    # UNFCCC DI prints -1.11479e+06 Gg CO2e for 2014; the model sign is positive for a net removal
+    assert _value(chn, "lulucf_net_removals", 2014) == pytest.approx(1.11479e6 / 1e3)
+    # BTR1: 1.315 billion t in 2021 equals its totals 14.314 (excl. LULUCF) - 12.999 (incl.)
+    assert _value(chn, "lulucf_net_removals", 2021) == pytest.approx((14.314 - 12.999) * 1e3)
+    # INC 1994: "about 407 million tons", CO2 only; 5A + 5B = -431192 + 23713 Gg
+    assert _value(chn, "lulucf_net_removals_lucf", 1994) == pytest.approx((431192 - 23713) / 1e3)
+    assert round(_value(chn, "lulucf_net_removals_lucf", 1994)) == 407
+    lulucf = chn[chn.variable.str.startswith("lulucf_")]
+    assert (lulucf.value > 0).all()  # every inventory year found is a net sink
+    # 9th NFI: 总碳储量91.86亿吨 = 9.186e9 t C
+    assert _value(sparse, "forest_vegetation_carbon", 2018) == pytest.approx(91.86e8 / 1e6)
+    # 2018 planted afforestation: 人工造林 367.80 + 飞播造林 13.53 万ha
+    assert _value(chn, "afforestation_area", 2018) == pytest.approx(367.80 + 13.53)
+    # urban construction land 2019 = 6.13 亿亩 / 15 - 2193.56 万ha (village land)
+    assert _value(sparse, "urban_construction_land", 2019) == pytest.approx(
+        6.13e8 / 15 / 1e4 - 2193.56, abs=1e-3)
+    assert _value(sparse, "rural_construction_land", 2019) + _value(
+        sparse, "urban_construction_land", 2019) == pytest.approx(
+        _value(chn, "construction_land", 2019), abs=1e-3)
+    # floor space: MOHURD 1978 value + Xinhua's "比1978年增加33.1平方米" = NBS 2019 value
+    assert _value(chn, "urban_floor_space_per_capita", 1978) + 33.1 == pytest.approx(
+        _value(chn, "urban_floor_space_per_capita_nbs", 2019))
+    # NBS cement 2000: 59700 万吨; floor space completed 2005: 150166.5 万m2
+    assert _value(chn, "cement_production_nbs", 2000) == pytest.approx(597.0)
+    assert _value(chn, "floor_space_completed", 2005) == pytest.approx(15.01665)
+
+
+def test_new_series_flags(shipped) -> None:
+    chn = shipped["history_CHN.csv"]
+    lu = chn[chn.variable == "lulucf_net_removals"].set_index("year")
+    assert lu.loc[2018, "note"].startswith("[rounded]")  # "almost 1.26 billion t"
+    old = chn[(chn.variable == "lulucf_net_removals_lucf") & (chn.year == 2005)].iloc[0]
+    assert old.note.startswith("[superseded]")  # SNC 2005 as first reported, later recalculated
+    aff = chn[chn.variable == "afforestation_area"].set_index("year")
+    assert aff.loc[2018, "derived"] and not aff.loc[2005, "derived"]
+    cement = pd.concat([shipped["history_CHN.csv"], shipped["history_USA.csv"]])
+    cement = cement[cement.variable == "cement_production"]
+    assert set(cement.region) == {"CHN", "USA"} and cement.note.str.startswith("[rounded]").all()
 
 
 # ---------------------------------------------------------------- flags: interpolations, projections
