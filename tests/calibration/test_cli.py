@@ -38,26 +38,32 @@ def _assert_clean_error(err: str):
     assert "Traceback" not in err
 
 
-def _malformed(tmp_path) -> Path:
+def _malformed(tmp_path) -> tuple[Path, int, int]:
+    """A copy of the shipped CHN file with a wrong unit, a non-number and an unknown variable.
+
+    Returns the path and the spreadsheet row numbers (header = row 1) of the first two errors.
+    """
     text = CHN_DATA.read_text(encoding="utf-8").splitlines()
-    text[5] = text[5].replace(",Mt CO2/Year,", ",kt CO2,")  # wrong unit
-    text[9] = "CHN,1999,co2_cement,lots,Mt CO2/Year,OWID_CO2,"  # not a number
+    unit_row = next(i for i, line in enumerate(text) if ",Mt CO2/Year," in line)
+    text[unit_row] = text[unit_row].replace(",Mt CO2/Year,", ",kt CO2,")  # wrong unit
+    value_row = unit_row + 4
+    text[value_row] = "CHN,1999,co2_cement,lots,Mt CO2/Year,OWID_CO2,"  # not a number
     text.append("CHN,2001,no_such_variable,1,%,X,")
     bad = tmp_path / "user.csv"
     bad.write_text("\n".join(text) + "\n", encoding="utf-8")
-    return bad
+    return bad, unit_row + 1, value_row + 1
 
 
 def test_malformed_user_data_exit_2_and_nothing_written(setup, capsys, tmp_path):
     cfg, baseline = setup
-    bad = _malformed(tmp_path)
+    bad, unit_row, value_row = _malformed(tmp_path)
     out_dir = tmp_path / "report"
     code, out, err = _run(capsys, "fit", "--config", cfg, "--data", bad, "--region", "CHN",
                           "--write-baseline", "--baseline", baseline, "--out", out_dir)
     assert code == 2
     _assert_clean_error(err)
-    assert str(bad) in err and "row 6" in err and "column 'unit'" in err
-    assert "row 10" in err and "'lots' is not a number" in err
+    assert str(bad) in err and f"row {unit_row}:" in err and "column 'unit'" in err
+    assert f"row {value_row}:" in err and "'lots' is not a number" in err
     assert "no_such_variable" in err
     assert baseline.read_text(encoding="utf-8") == SENTINEL
     assert not out_dir.exists()
