@@ -228,25 +228,36 @@ def _smooth(options: TPOptions, t: np.ndarray, Y: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _global_max(t: np.ndarray, Y: np.ndarray, w0: int) -> KeyArrays:
+def _global_max(t: np.ndarray, Y: np.ndarray, w0: int, positive: bool = False) -> KeyArrays:
+    """The global-maximum rule within the window; ``positive``: only points where the
+    quantity is > 0 compete (the peak of a *growth*); none in the window means the
+    peak lies before it (``before_start``)."""
     n, T = Y.shape
     out = KeyArrays.filled(n, "too_short")
     Yw = Y[:, w0:]
     tw = t[w0:]
-    ok = np.isfinite(Yw)
-    count = ok.sum(axis=1)
     if Yw.shape[1] == 0:
         return out
-    high = np.where(ok, Yw, -np.inf)
+    ok = np.isfinite(Yw)
+    with np.errstate(invalid="ignore"):
+        cand = ok & (Yw > 0) if positive else ok
+    short = ok.sum(axis=1) < MIN_POINTS
+    high = np.where(cand, Yw, -np.inf)
     i = np.argmax(high, axis=1)
     ymax = high[np.arange(n), i]
-    ymin = np.where(ok, Yw, np.inf).min(axis=1)
+    ymin = np.where(cand, Yw, np.inf).min(axis=1)
     first = np.argmax(ok, axis=1)
     last = Yw.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
-    short = count < MIN_POINTS
+    none = ~short & ~cand.any(axis=1)
     with np.errstate(invalid="ignore"):
-        const = ~short & (ymax - ymin <= 1e-12 * np.maximum(1.0, np.abs(ymax)))
-    before = ~short & ~const & (i == first)
+        const = ~short & ~none & (ymax - ymin <= 1e-12 * np.maximum(1.0, np.abs(ymax)))
+        if positive:  # constant positive growth over several points, or a constant quantity: no peak
+            const &= cand.sum(axis=1) > 1
+            vmax, vmin = np.where(ok, Yw, -np.inf).max(axis=1), np.where(ok, Yw, np.inf).min(axis=1)
+            flat = none & (vmax - vmin <= 1e-12 * np.maximum(1.0, np.abs(vmax))) & (np.abs(vmax) <= 1e-12)
+            const |= flat
+            none &= ~flat
+    before = ~short & ~const & (none | (i == first))
     not_yet = ~short & ~const & ~before & (i == last)
     reached = ~short & ~const & ~before & ~not_yet
     out.status[const] = CODE["no_peak"]
@@ -306,7 +317,8 @@ def _sustained(t: np.ndarray, cond: np.ndarray, values: np.ndarray, ok: np.ndarr
 
 def _quantities(t: np.ndarray, X: Mapping[str, np.ndarray], keys: Sequence[str], options: TPOptions,
                 n: int) -> tuple[dict[str, tuple], dict[str, np.ndarray]]:
-    """key -> ('max', Y) | ('sustained', cond, values, ok) | ('status', name); and diagnostics."""
+    """key -> ('max', Y) | ('growth', Y: maximum among Y > 0) | ('sustained', cond, values, ok) |
+    ('status', name); and diagnostics."""
     E = X["emissions"]
     q: dict[str, tuple] = {}
     diag: dict[str, np.ndarray] = {}
@@ -325,7 +337,7 @@ def _quantities(t: np.ndarray, X: Mapping[str, np.ndarray], keys: Sequence[str],
             inc = ddt(t, Es)
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate = np.where(Es > 0, inc / Es, np.nan)
-            q["tp1"], q["tp2"] = ("max", rate), ("max", inc)
+            q["tp1"], q["tp2"] = ("growth", rate), ("growth", inc)
             diag["growth_rate"], diag["increment"] = rate, inc
     if "tp3" in keys:
         q["tp3"] = ("max", E)
@@ -354,7 +366,7 @@ def _quantities(t: np.ndarray, X: Mapping[str, np.ndarray], keys: Sequence[str],
             q["tp4"] = q["tp4_sink_peak"] = ("status", "no_input")
         else:
             Ss = smoothed(S)
-            q["tp4"] = ("status", "too_short") if Ss is None else ("max", ddt(t, Ss))
+            q["tp4"] = ("status", "too_short") if Ss is None else ("growth", ddt(t, Ss))
             q["tp4_sink_peak"] = ("max", S)
             if Ss is not None:
                 diag["sink_growth"] = q["tp4"][1]
@@ -462,8 +474,8 @@ def detect(
             spec = q[key]
             if spec[0] == "status":
                 res[key] = KeyArrays.filled(n, spec[1])
-            elif spec[0] == "max":
-                res[key] = _global_max(t, spec[1], w0)
+            elif spec[0] in ("max", "growth"):
+                res[key] = _global_max(t, spec[1], w0, positive=spec[0] == "growth")
             else:
                 res[key] = _sustained(t, spec[1], spec[2], spec[3], w0)
         results[window] = MappingProxyType(res)
