@@ -11,10 +11,11 @@ A target is ``metric op threshold`` with a metric of the one grammar
   columns: sensitivity, policy analysis, ensembles).
 
 Not-identified turning points follow the one censoring rule: a point at or before
-the window start ``b`` (direction −1) meets ``<= d`` when ``b <= d``; a point after
-the horizon end (direction +1, censored value ``b + step``) fails ``<= d`` when
-``b + step > d``; otherwise the target cannot be decided (``passed`` None, NaN in
-:meth:`Target.assess`). The margin is then a bound (lower resp. upper).
+the window start ``b`` (direction −1) meets ``<= d`` when ``b <= d``; a maximum still
+rising at the horizon end ``b`` (direction +1) fails ``<= d`` when ``b > d``, a
+threshold event still failing there when ``b >= d``; otherwise the target cannot be
+decided (``passed`` None, NaN in :meth:`Target.assess`). The margin ``d − b`` is then a
+bound (lower resp. upper).
 
 Targets are data: ``analysis/targets.yaml`` holds the national (China) set and
 region-specific changes; a separate region file can be loaded on top; policy
@@ -37,6 +38,7 @@ import yaml
 
 from analysis.metrics import Metric, MetricError, arrays_of_frame, evaluate_metrics
 from analysis.turning_points import TurningPoint, TurningPointTable, turning_points_from_results
+from analysis.turning_points.definitions import SUSTAINED_KEYS
 from analysis.turning_points.inputs import MODEL_INPUTS, py_name
 
 __all__ = [
@@ -129,21 +131,26 @@ class Target:
                step: float = 1.0) -> np.ndarray:
         """1.0 met, 0.0 not met, NaN undecided, per run (see the module docstring).
 
-        ``direction`` is the censoring direction of each value (−1 at or before the
-        window start, +1 after the horizon end, 0 exact); ``step`` the censoring step.
+        ``direction`` is the censoring direction of each value (−1: at or before the
+        window start ``b = value + step``; +1: after the horizon end ``b = value − step``,
+        i.e. a maximum still rising at ``b`` (true year >= b) or a threshold event still
+        failing at ``b`` (true year > b); 0 exact); ``step`` the censoring step.
         """
         v = np.atleast_1d(np.asarray(values, dtype=float))
         d = np.zeros(v.shape, np.int8) if direction is None else np.broadcast_to(np.asarray(direction), v.shape)
         tol = 1e-12 * max(1.0, abs(self.threshold))
+        strict = self.metric.kind == "turning_point" and self.metric.name in SUSTAINED_KEYS
+        thr = self.threshold
         with np.errstate(invalid="ignore"):
             exact = np.where(self.margin(v) >= -tol, 1.0, 0.0)
-            bound = np.where(d == -1, v + step, v)  # before: true <= v + step; after: true >= v
+            b_before, b_after = v + step, v - step
             if self.op == "<=":
-                before = np.where(bound <= self.threshold + tol, 1.0, np.nan)
-                after = np.where(bound > self.threshold + tol, 0.0, np.nan)
+                before = np.where(b_before <= thr + tol, 1.0, np.nan)
+                late = (b_after > thr + tol) | (strict & (b_after >= thr - tol))
+                after = np.where(late, 0.0, np.nan)
             else:
-                before = np.where(bound < self.threshold - tol, 0.0, np.nan)
-                after = np.where(bound >= self.threshold - tol, 1.0, np.nan)
+                before = np.where(b_before < thr - tol, 0.0, np.nan)
+                after = np.where(b_after >= thr - tol, 1.0, np.nan)
         out = np.where(d == -1, before, np.where(d == 1, after, exact))
         return np.where(np.isnan(v), np.nan, out)
 
@@ -481,7 +488,7 @@ def _eval_turning_point(t: Target, tps: TurningPointTable | Mapping[str, Turning
     if p.status in ("not_yet", "not_sustained") and b is not None:
         ok = _decision(t.assess(b + step, 1, step)[0])
         if ok is not None:
-            return _row(t, None, ok, float(t.margin(b + step)), (
+            return _row(t, None, ok, float(t.margin(b)), (
                 f"not reached by {_fy(b)} (end of horizon); margin is a bound. {p.reason_en}",
                 f"至 {_fy(b)}（研究期末）仍未达到；裕度为界限值。{p.reason_zh}"), lang)
         return _row(t, None, None, None, (
