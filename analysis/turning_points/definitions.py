@@ -117,6 +117,12 @@ _MAX_EN = (
     "first time of the window is a boundary (the point lies at or before the window "
     "start: not identified); at the last time it means still rising (not reached)."
 )
+_GROWTH_EN = (
+    " Only times with positive growth compete (the peak of a growth): where the quantity "
+    "does not grow anywhere in the window, its growth peak lies before the window "
+    "(not identified)."
+)
+_GROWTH_ZH = "只有增长为正的时刻参与比较（增长的峰值）；若窗口内始终不增长，则其增速峰值在窗口之前（记为未识别）。"
 _MAX_ZH = (
     "存在多个局部极大值时取窗口内的全局最大值（并列取最早者），短暂波动不会形成拐点。最大值位于"
     "窗口第一个时刻属于边界（拐点在窗口起点或之前，记为未识别）；位于最后一个时刻表示仍在上升"
@@ -139,19 +145,19 @@ DEFINITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "Emission growth-rate peak (policy turning point, seed §2.1): the time of "
               "the maximum of g(t) = (dE/dt)/E(t), 1/yr (undefined where E <= 0). In the "
               "projection era it marks the policy-driven slowdown (peak action plan)."
-              + _COMMON_EN + _MAX_EN,
+              + _COMMON_EN + _MAX_EN + _GROWTH_EN,
         "zh": "碳排放增速达峰（政策拐点，种子文献§2.1）：排放增长率 g(t) = (dE/dt)/E(t)（1/年，"
               "E ≤ 0 处无定义）取最大值的时刻；规划期内对应达峰行动方案带来的减速。"
-              + _COMMON_ZH + _MAX_ZH,
+              + _COMMON_ZH + _MAX_ZH + _GROWTH_ZH,
     },
     "tp2": {
         "en": "Emission increment peak (urbanization/industrialization demand turning "
               "point, seed §2.2): the time of the maximum of the annual increment dE/dt, "
               "Mt CO2/yr per yr (the inflection of E). See the companion 'average and "
-              "marginal emission intensity converge'." + _COMMON_EN + _MAX_EN,
+              "marginal emission intensity converge'." + _COMMON_EN + _MAX_EN + _GROWTH_EN,
         "zh": "碳排放增量达峰（城镇化与工业化需求拐点，种子文献§2.2）：排放年增量 dE/dt"
               "（Mt CO2/年²）取最大值的时刻，即 E 的拐点；参见伴随指标“单位GDP碳排放与增量GDP"
-              "碳排放趋同”。" + _COMMON_ZH + _MAX_ZH,
+              "碳排放趋同”。" + _COMMON_ZH + _MAX_ZH + _GROWTH_ZH,
     },
     "tp2_intensity": {
         "en": "Companion of TP2 (seed Fig. 3: the average intensity approaches the "
@@ -180,9 +186,9 @@ DEFINITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "tp4": {
         "en": "Sink growth peak (blue-green space turning point, seed §2.4): the time of "
               "the maximum of dS/dt, Mt CO2/yr per yr: afforestation gains meet forest "
-              "maturation and the finite sink space." + _COMMON_EN + _MAX_EN,
+              "maturation and the finite sink space." + _COMMON_EN + _MAX_EN + _GROWTH_EN,
         "zh": "碳汇增速达峰（蓝绿空间拐点，种子文献§2.4）：碳汇年增量 dS/dt（Mt CO2/年²）取最大值"
-              "的时刻：造林增汇与林分成熟、碳汇空间有限性相抵。" + _COMMON_ZH + _MAX_ZH,
+              "的时刻：造林增汇与林分成熟、碳汇空间有限性相抵。" + _COMMON_ZH + _MAX_ZH + _GROWTH_ZH,
     },
     "tp4_sink_peak": {
         "en": "Sink peak: the time of the maximum of S (Mt CO2/yr), not exceeded "
@@ -223,6 +229,13 @@ class TurningPointOptionsError(ValueError):
 
 #: Calibration result whose last data year is the default analysis start.
 DEFAULT_FIT_RESULT: Path = Path(__file__).resolve().parents[2] / "calibration" / "reports" / "CHN" / "fit_result.json"
+
+
+def project_path(path: str | Path) -> str:
+    """``path`` relative to the project folder when inside it (as shown in reports)."""
+    p = Path(path).resolve()
+    root = DEFAULT_FIT_RESULT.parents[3]
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(path)
 
 
 def calibration_last_data_year(fit_result: str | Path = DEFAULT_FIT_RESULT) -> float:

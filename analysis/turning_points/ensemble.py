@@ -40,7 +40,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .definitions import DEFAULT_FIT_RESULT, KEYS, NAMES, WINDOWS, TPOptions
+from .definitions import DEFAULT_FIT_RESULT, KEYS, NAMES, WINDOWS, TPOptions, project_path
 from .narration import fy
 
 __all__ = ["ParameterUncertainty", "EnsembleResult", "run_ensemble", "BAND_COLUMNS", "TARGET_COLUMNS"]
@@ -266,7 +266,7 @@ def run_ensemble(
         bands=pd.DataFrame(band_rows, columns=list(BAND_COLUMNS)),
         targets=pd.DataFrame(target_rows, columns=list(TARGET_COLUMNS)),
         years=pd.DataFrame(year_cols), samples=pd.DataFrame(samples),
-        settings={"scenario": label, "n": int(n), "seed": seed, "seconds": seconds, "source": unc.source,
+        settings={"scenario": label, "n": int(n), "seed": seed, "seconds": seconds, "source": project_path(unc.source),
                   "drawn": list(drawn), "held": held, "fixed": dict(unc.fixed), "ranges": ranges,
                   "method": "Gaussian copula with truncated-normal marginals (fit estimates, SE, correlations)",
                   "options": opts.describe()},

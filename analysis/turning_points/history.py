@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .core import detect
-from .definitions import NAMES, TPOptions
+from .definitions import NAMES, TPOptions, project_path
 from .kinks import time_driven_variables
 from .narration import TurningPointTable, fy, narrate
 from .smoothing import HISTORY_SMOOTHING, Smoothing
@@ -28,8 +28,7 @@ from .smoothing import HISTORY_SMOOTHING, Smoothing
 __all__ = ["DEFAULT_CONFIG", "history_series", "history_turning_points", "compare_history", "COMPARE_KEYS"]
 
 #: The calibration configuration naming each region's data, baseline and report folder.
-_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = _ROOT / "calibration" / "national.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "calibration" / "national.yaml"
 COMPARE_KEYS: tuple[str, ...] = ("tp1", "tp2", "tp3")
 
 
@@ -63,12 +62,6 @@ def history_turning_points(path: str | Path, region: str, variable: str = "co2_f
     Y = history_series(path, region, gdp_variable) if gdp_variable else None
     first = float(E.index.min()) if start is None else start
     return turning_points(E, sink=S, gdp=Y, smoothing=smoothing, start=start, end=end, analysis_start=first)
-
-
-def _rel(path: str | Path) -> str:
-    """A path relative to the project when inside it (as written in reports)."""
-    p = Path(path).resolve()
-    return str(p.relative_to(_ROOT)) if p.is_relative_to(_ROOT) else str(path)
 
 
 def _baseline_of(cfg: Any) -> Path | None:
@@ -157,11 +150,11 @@ def compare_history(
             mod_tab = narrate(mod_arr)
             sim = pd.Series(E[0], index=times).reindex(observed.index)
             mape = float(100 * np.mean(np.abs(sim - observed) / observed))
-            source = _rel(baseline)
+            source = project_path(baseline)
         else:
-            source = (f"missing: no calibrated baseline for {region} (looked for {_rel(cfg.baseline_path)} and "
-                      f"{_rel(cfg.report_dir / f'baseline_{region}.yaml')}); run python -m calibration fit "
-                      f"--config {_rel(config)} --region {region} --write-baseline")
+            source = (f"missing: no calibrated baseline for {region} (looked for {project_path(cfg.baseline_path)} and "
+                      f"{project_path(cfg.report_dir / f'baseline_{region}.yaml')}); run python -m calibration fit "
+                      f"--config {project_path(config)} --region {region} --write-baseline")
         for key in COMPARE_KEYS:
             o = obs_tab.hist[key]
             m = None if mod_tab is None else mod_tab.hist[key]
