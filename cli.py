@@ -3,7 +3,9 @@
 Subcommands::
 
     run SCENARIO [SCENARIO ...] --out DIR [--format csv,xlsx] [--figures png,svg] [--lang zh|en]
-    turning-points --history CSV --region ISO3 [--variable co2_fossil] [--out FILE] [--lang]
+    turning-points SCENARIO [--ensemble N] [--analysis-start YEAR] [--out FILE] [--lang zh|en]
+    turning-points --compare-history [--regions CHN,USA,GBR] [--out FILE]
+    turning-points --history CSV --region ISO3 [--variable co2_fossil_industry] [--out FILE]
     export-spatial SCENARIO --out DIR [--cell-size M] [--carbon-year YEAR]
     list-scenarios
 
@@ -136,59 +138,135 @@ def _write_figures(runs, out_dir: Path, formats: Sequence[str], lang: str) -> li
 
 
 # --------------------------------------------------------------------------------------
-# turning-points (history)
+# turning-points
 # --------------------------------------------------------------------------------------
 
 
 def register_turning_points(subparsers: argparse._SubParsersAction) -> None:
-    """``turning-points``: turning points of a historical series in a tidy CSV."""
+    """``turning-points``: of a scenario (optionally an ensemble), of history, or both compared."""
     p = subparsers.add_parser(
         "turning-points",
-        help="turning points of a historical emission series (tidy CSV)",
-        description="Turning points of a historical series from a tidy CSV "
-        "(region,year,variable,value,unit,source[_id],note), smoothed by a centred 5-year "
-        "moving average unless --no-smoothing.",
+        help="turning points of a scenario (bands with --ensemble N), of history, or history vs model",
+        description="Turning points of a scenario in the projection era with the historical (whole-horizon) "
+        "point beside it, kink flags and the sequence diagnostic; with --ensemble N their 5-95 %% bands over "
+        "the calibration's parameter uncertainty and the probability of each target; with --compare-history "
+        "TP1-TP3 of the calibrated runs vs observed history (CHN, USA, GBR); with --history a tidy history "
+        "CSV (the calibration data format), smoothed by a centred 5-year moving average unless --no-smoothing.",
     )
-    p.add_argument("--history", required=True, type=Path, help="tidy history CSV")
-    p.add_argument("--region", required=True, help="region code, e.g. CHN")
-    p.add_argument("--variable", default="co2_fossil", help="emission variable (default co2_fossil)")
+    p.add_argument("scenario", nargs="?", default=None, help="scenario key or YAML path (e.g. baseline)")
+    p.add_argument("--ensemble", type=int, default=None, metavar="N", help="ensemble size (parameter draws)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the ensemble draws (default 1)")
+    p.add_argument("--fit-result", type=Path, default=None,
+                   help="calibration result with the parameter uncertainty (default: the national fit)")
+    p.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI",
+                   help="also draw this constant uniformly in [LO, HI] (model units); repeatable")
+    p.add_argument("--analysis-start", type=float, default=None, metavar="YEAR",
+                   help="first year of the projection era (default: last data year of the calibration)")
+    p.add_argument("--compare-history", action="store_true", help="TP1-TP3: calibrated runs vs observed history")
+    p.add_argument("--regions", default="CHN,USA,GBR", help="regions of --compare-history (default CHN,USA,GBR)")
+    p.add_argument("--history", type=Path, default=None, help="tidy history CSV (calibration data format)")
+    p.add_argument("--region", default=None, help="region code of --history, e.g. CHN")
+    p.add_argument("--variable", default="co2_fossil_industry", help="emission variable (default co2_fossil_industry)")
     p.add_argument("--sink-variable", default=None, help="optional sink variable (removals positive)")
-    p.add_argument("--energy-variable", default=None, help="optional primary energy variable (TP2 check)")
-    p.add_argument("--gdp-variable", default=None, help="optional GDP variable (TP2 check)")
-    p.add_argument("--no-smoothing", action="store_true", help="use the raw series")
+    p.add_argument("--gdp-variable", default=None, help="optional GDP variable (TP2 convergence)")
+    p.add_argument("--no-smoothing", action="store_true", help="use the raw history series")
     p.add_argument("--out", type=Path, default=None, help="also write the table to this CSV file")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     p.set_defaults(handler=cmd_turning_points)
 
 
-def cmd_turning_points(args: argparse.Namespace) -> int:
-    """Print (and optionally write) the turning points of a historical series."""
-    from analysis.turning_points import HISTORY_SMOOTHING, from_history_csv
+def _ranges(items: Sequence[str]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for item in items:
+        name, sep, span = item.rpartition("=")
+        lo, sep2, hi = span.partition(":")
+        try:
+            if not (sep and sep2 and name.strip()):
+                raise ValueError
+            out[name.strip()] = (float(lo), float(hi))
+        except ValueError:
+            raise CliError(f"--range expects NAME=LO:HI, got {item!r}") from None
+    return out
 
-    if not args.history.is_file():
-        raise CliError(f"{args.history}: history file not found")
-    kwargs = {"smoothing": None} if args.no_smoothing else {"smoothing": HISTORY_SMOOTHING}
+
+def _write(df, out: Path | None) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out, index=False, encoding="utf-8-sig")
+        print(f"written: {out}")
+
+
+def cmd_turning_points(args: argparse.Namespace) -> int:
+    """Print (and optionally write) turning points: scenario, ensemble, history or the comparison."""
+    from analysis.metrics import MetricError
+    from analysis.turning_points import HISTORY_SMOOTHING, TurningPointOptionsError
+
+    modes = [args.scenario is not None, args.compare_history, args.history is not None]
+    if sum(modes) != 1:
+        raise CliError("give one of: a SCENARIO, --compare-history, or --history CSV --region CODE")
+    if args.ensemble is not None and args.scenario is None:
+        raise CliError("--ensemble needs a SCENARIO")
+    smoothing = None if args.no_smoothing else HISTORY_SMOOTHING
+    options = {} if args.analysis_start is None else {"analysis_start": args.analysis_start}
     try:
-        table = from_history_csv(
-            args.history,
-            args.region,
-            args.variable,
-            sink_variable=args.sink_variable,
-            energy_variable=args.energy_variable,
-            gdp_variable=args.gdp_variable,
-            **kwargs,
-        )
-    except (ValueError, KeyError) as err:  # read_history_series names the file and the problem
+        with _pandas_wide():
+            if args.compare_history:
+                from analysis.turning_points.history import compare_history
+
+                regions = [r.strip().upper() for r in args.regions.split(",") if r.strip()]
+                df = compare_history(regions, smoothing=smoothing)
+                print(df.drop(columns=["name", "baseline"]).to_string(index=False))
+                for region, source in dict(zip(df["region"], df["baseline"])).items():
+                    print(f"{region}: calibrated run {source}")
+            elif args.history is not None:
+                from analysis.turning_points.history import history_turning_points
+
+                if not args.region:
+                    raise CliError("--history needs --region")
+                if not args.history.is_file():
+                    raise CliError(f"{args.history}: history file not found")
+                table = history_turning_points(args.history, args.region, args.variable,
+                                               sink_variable=args.sink_variable, gdp_variable=args.gdp_variable,
+                                               smoothing=smoothing)
+                df = table.to_frame(args.lang)
+                df.insert(0, "region", args.region)
+                df.insert(1, "variable", args.variable)
+                df = df.drop(columns=["year", "status", "reason"]).rename(
+                    columns={"year_hist": "year", "status_hist": "status", "reason_hist": "reason"})
+                print(df[["key", "name", "year", "status", "reason"]].to_string(index=False))
+            elif args.ensemble is not None:
+                from analysis.turning_points.ensemble import run_ensemble
+
+                kw = {} if args.fit_result is None else {"fit_result": args.fit_result}
+                res = run_ensemble(args.scenario, args.ensemble, seed=args.seed, ranges=_ranges(args.range),
+                                   options=options, **kw)
+                name = "name_zh" if args.lang == "zh" else "name_en"
+                print(res.bands[["key", "window", name, "central", "band", "n_reached", "n_before", "n_after"]]
+                      .to_string(index=False))
+                print(res.targets[["key", name, "target", "probability", "undecided", "central"]]
+                      .to_string(index=False))
+                st = res.settings
+                print(f"{st['scenario']}: N = {st['n']}, seed {st['seed']}, {st['seconds']:.1f} s; "
+                      f"{len(st['drawn'])} constants drawn from {st['source']} ({st['method']}); "
+                      f"held: {', '.join(st['held']) or 'none'}")
+                df = res.bands
+                if args.out is not None:
+                    _write(res.targets, args.out.with_name(args.out.stem + "_targets.csv"))
+            else:
+                from analysis.turning_points.runs import scenario_turning_points
+                from scenarios import load_scenario
+
+                table = scenario_turning_points(load_scenario(args.scenario).overrides, options)
+                df = table.to_frame(args.lang)
+                print(df[["key", "name", "year", "status", "year_hist", "status_hist", "kink"]].to_string(index=False))
+                for _, row in df.iterrows():
+                    for col in ("reason", "reason_hist"):
+                        if row[col]:
+                            print(f"  {row['key']} ({'projection' if col == 'reason' else 'historical'}): {row[col]}")
+                print(table.sequence.to_string(index=False))
+    except (ValueError, KeyError, MetricError, TurningPointOptionsError) as err:
         raise CliError(str(err)) from None
-    df = table.to_frame(args.lang)
-    df.insert(0, "region", args.region)
-    df.insert(1, "variable", args.variable)
-    with _pandas_wide():
-        print(df[["key", "name", "year", "value", "unit", "status", "reason"]].to_string(index=False))
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        df.to_csv(args.out, index=False, encoding="utf-8-sig")
-        print(f"written: {args.out}")
+    _write(df, args.out)
     return 0
 
 

@@ -5,8 +5,7 @@ the PySD reference runner (:func:`models.model.run_scenario`), later the vectori
 batch runner (``models/batch``) can replace it here without touching any caller.
 
 Everything else reuses existing analysis code: turning points come from
-:func:`analysis.targets.turning_points_from_results` (which calls
-:func:`analysis.turning_points.turning_points`), targets from
+:func:`analysis.turning_points.turning_points_from_results`, targets from
 :func:`analysis.targets.evaluate_targets`.
 
 Units: results are in the units of the model file (emissions and sink Mt CO2/yr,
@@ -32,6 +31,7 @@ from analysis.targets import (
     turning_points_from_results,
 )
 from analysis.turning_points import TurningPointTable
+from analysis.turning_points.inputs import MODEL_INPUTS, TP_ROLES
 from models.model import run_scenario
 from scenarios import Scenario, ScenarioError, load_scenario
 
@@ -48,16 +48,9 @@ __all__ = [
     "analyse_scenarios",
 ]
 
-#: Model variables (Vensim names) feeding the turning points, by argument of
-#: :func:`analysis.turning_points.turning_points`.
-TURNING_POINT_INPUTS: Mapping[str, str] = {
-    "emissions": "gross emissions",  # E, Mt CO2/yr
-    "sink": "land carbon sink",  # S, Mt CO2/yr
-    "growth_emissions": "growth attributable emissions",  # G, Mt CO2/yr
-    "construction_land": "total construction land",  # L, 10^4 ha
-    "energy": "primary energy consumption",  # TWh/yr
-    "gdp": "GDP",  # billion int$/yr
-}
+#: Model variables (Vensim names) feeding the turning points, by input role: the one
+#: input map of :mod:`analysis.turning_points.inputs`.
+TURNING_POINT_INPUTS: Mapping[str, str] = {role: MODEL_INPUTS[role] for role in TP_ROLES}
 
 #: Fields of the turning-point comparison per turning point.
 _TP_FIELDS = ("year", "value", "status")
@@ -125,13 +118,12 @@ def run_scenarios(
     }
 
 
-def scenario_turning_points(results: pd.DataFrame, **kwargs: float | None) -> TurningPointTable:
+def scenario_turning_points(results: pd.DataFrame, **options: object) -> TurningPointTable:
     """Turning points of one run, from the variables of :data:`TURNING_POINT_INPUTS`.
 
-    ``kwargs`` (thresholds) go to :func:`analysis.turning_points.turning_points`.
-    Energy and GDP (for the TP2 intensity check) are passed when present.
+    ``options`` are fields of :class:`analysis.turning_points.TPOptions`.
     """
-    return turning_points_from_results(results, **kwargs)
+    return turning_points_from_results(results, **options)
 
 
 def turning_point_comparison(
@@ -200,7 +192,7 @@ def scenario_targets(scenario: Scenario) -> TargetSet:
         name_zh=f"耕地不低于本情景的耕地保护红线（{red_line:g}万公顷）",
         note=f"Threshold from the scenario constant 'cropland red line'. {old.note}".strip(),
     )
-    return dataclasses.replace(tset, targets=tuple(new if t.key == old.key else t for t in tset))
+    return TargetSet(tset.region, (new if t.key == old.key else t for t in tset), tset.files)
 
 
 def targets_comparison(runs: Mapping[str, ScenarioRun]) -> pd.DataFrame:

@@ -91,8 +91,8 @@ def test_list_scenarios(capsys) -> None:
 def history_csv(tmp_path: Path) -> Path:
     years = range(1990, 2031)
     rows = [
-        {"region": "XYZ", "year": y, "variable": "co2_fossil", "value": 1000 - (y - 2015) ** 2,
-         "unit": "Mt CO2/yr", "source_id": "SYNTHETIC", "note": ""}
+        {"region": "XYZ", "year": y, "variable": "co2_fossil_industry", "value": 1000 - (y - 2015) ** 2,
+         "unit": "Mt CO2/Year", "source": "SYNTHETIC", "note": ""}
         for y in years
     ]
     path = tmp_path / "history.csv"
@@ -114,9 +114,46 @@ def test_turning_points_of_history(history_csv: Path, tmp_path: Path, capsys) ->
 
 def test_turning_points_bad_input_exits_2(history_csv: Path, tmp_path: Path, capsys) -> None:
     code, _, stderr = run_cli(capsys, "turning-points", "--history", str(history_csv), "--region", "ABC")
-    assert code == 2 and "no rows for region='ABC'" in stderr and stderr.count("\n") == 1
+    assert code == 2 and "ABC" in stderr and stderr.count("\n") == 1
     code, _, stderr = run_cli(capsys, "turning-points", "--history", str(tmp_path / "none.csv"), "--region", "XYZ")
     assert code == 2 and "history file not found" in stderr
+
+
+def test_turning_points_of_a_scenario_and_its_ensemble(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "tp.csv"
+    code, stdout, stderr = run_cli(capsys, "turning-points", "baseline", "--analysis-start", "2020", "--out", str(out))
+    assert code == 0, stderr
+    table = pd.read_csv(out).set_index("key")
+    assert list(table.index[:2]) == ["tp1", "tp2"] and {"year_hist", "status_hist", "kink"} <= set(table.columns)
+    assert "tp1<=tp2" in stdout  # the sequence diagnostic
+    code, stdout, stderr = run_cli(capsys, "turning-points", "dual_carbon", "--ensemble", "8", "--seed", "3",
+                                   "--out", str(tmp_path / "bands.csv"))
+    assert code == 0, stderr
+    bands = pd.read_csv(tmp_path / "bands.csv")
+    assert set(bands["window"]) == {"proj", "hist"} and (bands["p5"] <= bands["p95"]).all()
+    targets = pd.read_csv(tmp_path / "bands_targets.csv").set_index("key")
+    assert 0 <= targets.loc["co2_peak", "probability"] <= 1
+    assert "N = 8" in stdout
+    code, _, stderr = run_cli(capsys, "turning-points", "baseline", "--ensemble", "4", "--range", "nonsense")
+    assert code == 2 and "--range expects NAME=LO:HI" in stderr
+    code, _, stderr = run_cli(capsys, "turning-points")
+    assert code == 2 and "give one of" in stderr
+
+
+def test_turning_points_compared_with_history(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cmp.csv"
+    code, stdout, stderr = run_cli(capsys, "turning-points", "--compare-history", "--regions", "GBR,USA",
+                                   "--out", str(out))
+    assert code == 0, stderr
+    df = pd.read_csv(out)
+    assert list(df["region"].unique()) == ["GBR", "USA"] and set(df["key"]) == {"tp1", "tp2", "tp3"}
+    usa = df[df["region"] == "USA"]
+    if usa["model_status"].isna().all():  # no calibrated USA baseline yet: said so, history still shown
+        assert usa["baseline"].str.startswith("missing").all() and usa["observed_year"].notna().any()
+    gbr = df[(df["region"] == "GBR") & (df["key"] == "tp3")].iloc[0]
+    assert gbr["observed_year"] == 1991.0  # GBR fossil CO2 (GCB) is highest in 1991 within 1990-2023
+    big = df["difference"].abs() > 2
+    assert (df.loc[big, "reason"].str.len() > 0).all()
 
 
 def test_argument_errors_exit_2(tmp_path: Path, capsys) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import turning_points as tpmod
 from analysis.labels import FOREST_STOCKS, LAND_STOCKS, VARIABLE_LABELS, variable_label  # noqa: F401
+from analysis.metrics import Metric, evaluate_on_frame
 from analysis.targets import TargetSet, evaluate_targets, load_targets, turning_points_from_results
 from models.model import run_scenario
 
@@ -75,29 +76,30 @@ def outcome(overrides: Mapping[str, float]) -> Outcome:
 
 
 def value_at(results: pd.DataFrame, name: str, year: float) -> float:
-    s = results[name]
-    return float(np.interp(year, s.index.to_numpy(float), s.to_numpy(float)))
+    """A variable at a year (the grammar's ``name@year``)."""
+    return float(evaluate_on_frame(results, [Metric("level", name, year=float(year))]).values.iloc[0, 0])
 
 
-def cumulative(results: pd.DataFrame, name: str, start: float, end: float) -> float:
-    """Sum of an annual flow over [start, end] (output every year)."""
-    s = results[name]
-    return float(s[(s.index >= start) & (s.index <= end)].sum())
-
-
-#: Key indicators for the Compare and Present tables: key -> function(results).
-INDICATORS: tuple[tuple[str, callable], ...] = (
-    ("ind_gross_2030", lambda r: value_at(r, "gross emissions", 2030)),
-    ("ind_net_2060", lambda r: value_at(r, "net emissions", 2060)),
-    ("ind_sink_2060", lambda r: value_at(r, "land carbon sink", 2060)),
-    ("ind_cum_net", lambda r: cumulative(r, "net emissions", 2020, 2060) / 1000.0),
-    ("ind_forest_2035", lambda r: value_at(r, "forest coverage", 2035)),
-    ("ind_cropland_2035", lambda r: value_at(r, "Cropland", 2035)),
-    ("ind_constr_2035", lambda r: value_at(r, "total construction land", 2035)),
-    ("ind_urban_2035", lambda r: value_at(r, "urbanization rate", 2035)),
-    ("ind_nonfossil_2030", lambda r: 100 * value_at(r, "non fossil share of primary energy", 2030)),
-    ("ind_pop_2050", lambda r: value_at(r, "total population", 2050)),
+#: Key indicators for the Compare and Present tables: (i18n key, metric of the one
+#: grammar of :mod:`analysis.metrics`, display factor).
+INDICATORS: tuple[tuple[str, str, float], ...] = (
+    ("ind_gross_2030", "gross emissions@2030", 1.0),
+    ("ind_net_2060", "net emissions@2060", 1.0),
+    ("ind_sink_2060", "land carbon sink@2060", 1.0),
+    ("ind_cum_net", "cum_net[2020:2060]", 1e-3),  # Gt CO2
+    ("ind_forest_2035", "forest coverage@2035", 1.0),
+    ("ind_cropland_2035", "Cropland@2035", 1.0),
+    ("ind_constr_2035", "total construction land@2035", 1.0),
+    ("ind_urban_2035", "urbanization rate@2035", 1.0),
+    ("ind_nonfossil_2030", "non fossil share of primary energy@2030", 100.0),  # %
+    ("ind_pop_2050", "total population@2050", 1.0),
 )
+
+
+def indicator_values(results: pd.DataFrame) -> list[float]:
+    """Values of :data:`INDICATORS` for one run (display units)."""
+    table = evaluate_on_frame(results, [m for _, m, _ in INDICATORS])
+    return [float(v) * f for v, (_, _, f) in zip(table.values.iloc[0], INDICATORS)]
 
 
 def comparison_table(outcomes: Sequence[tuple[str, Outcome]], lang: str) -> pd.DataFrame:
@@ -108,8 +110,9 @@ def comparison_table(outcomes: Sequence[tuple[str, Outcome]], lang: str) -> pd.D
     for key in TP_MARKED:
         label = t("ind_tp", lang, name=tpmod.NAMES[key][lang])
         rows[label] = [o.tp_years()[key] for _, o in outcomes]
-    for key, fn in INDICATORS:
-        rows[t(key, lang)] = [fn(o.results) for _, o in outcomes]
+    values = [indicator_values(o.results) for _, o in outcomes]
+    for j, (key, _, _) in enumerate(INDICATORS):
+        rows[t(key, lang)] = [v[j] for v in values]
     names = _unique([name for name, _ in outcomes])
     return pd.DataFrame(rows, index=names).T
 

@@ -82,7 +82,7 @@ SERIES_OUTPUTS: tuple[str, ...] = ("gross emissions", "land carbon sink", "net e
 #: Group collecting differing constants that are in no given group.
 OTHER_GROUP = LeverGroup("other", "Other levers", "其他杠杆", ())
 
-_CUM_METRICS = ("cum:gross", "cum:net", "cum:sink")
+_CUM_METRICS = ("cum_gross", "cum_net", "cum_sink")
 
 
 def shapley_values(values: np.ndarray, k: int) -> np.ndarray:
@@ -131,7 +131,7 @@ class AttributionResult:
             each group to policy − base, Mt CO2/yr.
         levels: output → DataFrame (index year, columns ``base``, ``policy``), Mt CO2/yr.
         cumulative: DataFrame (index group keys + ``total``; columns
-            ``cum:gross@a-b``, ``cum:net@a-b``, ``cum:sink@a-b``), Mt CO2.
+            ``cum_gross[a:b]``, ``cum_net[a:b]``, ``cum_sink[a:b]``), Mt CO2.
         cumulative_levels: DataFrame (index ``base``, ``policy``), Mt CO2.
         turning_points: DataFrame (index group keys + ``total``; columns turning-point
             keys): contribution to the shift of the year, years.
@@ -259,7 +259,7 @@ def attribute(
             groups, one per lever family). With ``groups=[]`` every changed constant
             is its own player.
         span: (from, to) years of the cumulative quantities.
-        tp_options: tolerances passed to :func:`analysis.turning_points.turning_points`.
+        tp_options: options of the turning-point engine (:class:`analysis.turning_points.TPOptions`).
         engine: see :func:`analysis.policy.evaluate.simulate`.
 
     Returns:
@@ -293,7 +293,7 @@ def attribute(
             if c in changed:
                 b, p = changed[c]
                 params[c] = np.where(member[:, i], p, b)
-    cum_metrics = [Metric.parse(f"{c}@{span[0]:g}-{span[1]:g}") for c in _CUM_METRICS]
+    cum_metrics = [Metric.parse(f"{c}[{span[0]:g}:{span[1]:g}]") for c in _CUM_METRICS]
     outputs = list(dict.fromkeys([*SERIES_OUTPUTS, *TP_OUTPUTS.values(),
                                   *(o for m in cum_metrics for o in m.outputs())]))
     sim = simulate(params, outputs, n_runs=n, engine=engine, mdl_path=mdl_path)
@@ -361,5 +361,5 @@ def attribute(
         n_runs=n,
         engine=sim.engine,
         span=(float(span[0]), float(span[1])),
-        settings={"tp_options": dict(tp_options or {})},
+        settings={"tp_options": tpmod.TPOptions.of(tp_options).describe()},
     )

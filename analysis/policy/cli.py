@@ -23,11 +23,13 @@ import pandas as pd
 
 from models.model import ModelInputError
 
+from analysis.metrics import MetricError
+
 from .levers import EXAMPLE_POLICY_PATH, PolicyConfigError
 
 __all__ = ["register", "build_parser", "main"]
 
-_ERRORS = (PolicyConfigError, ModelInputError)
+_ERRORS = (PolicyConfigError, MetricError, ModelInputError)
 
 
 def _kv(items: Sequence[str], flag: str) -> dict[str, float]:

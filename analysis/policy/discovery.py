@@ -354,7 +354,8 @@ def evaluate_targets(
     outputs = list(dict.fromkeys(o for m in metrics for o in m.outputs()))
     sim = simulate(params, outputs, n_runs=len(X), engine=engine, mdl_path=mdl_path)
     table = evaluate_metrics(sim, metrics, tp_options)
-    met = pd.DataFrame({t.key: t.met(table.values[t.metric.label].to_numpy()) for t in targets})
+    met = pd.DataFrame({t.key: t.met(table.values[t.metric.label].to_numpy(), table.direction[t.metric.label].to_numpy(),
+                                     table.step) for t in targets})
     met["all"] = met.all(axis=1)
     return table, met, sim.engine
 

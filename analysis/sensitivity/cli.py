@@ -69,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument(
         "--metric", action="append", default=[], metavar="SPEC",
-        help="metric: catalogue name (tp3, neutrality, peak_emissions, ...), 'VARIABLE@YEAR' or "
-        "'cum:net@2020-2060'; repeatable (default: the catalogue's default set)",
+        help="metric of the grammar of analysis/metrics.py: catalogue name (tp3, tp3@hist, neutrality, "
+        "peak_emissions, ...), 'VARIABLE@YEAR', 'cum_net[2020:2060]', 'max(VARIABLE)[FROM:TO]'; repeatable "
+        "(default: the catalogue's default set)",
     )
     model.add_argument(
         "--time-variable", action="append", default=[], metavar="VARIABLE",
@@ -176,8 +177,9 @@ def _list_metrics() -> int:
 
     for name, spec in CATALOGUE.items():
         mark = "*" if name in DEFAULT_METRICS else " "
-        print(f"{mark} {name:<20} {spec.unit:<12} {spec.name_en} / {spec.name_zh}")
-    print("* = analysed by default; also 'VARIABLE@YEAR' and 'cum:gross|net|sink@FROM-TO'")
+        print(f"{mark} {name:<20} {spec.unit():<12} {spec.display('en')} / {spec.display('zh')}")
+    print("* = analysed by default; turning points also with @hist (whole horizon); also 'VARIABLE@YEAR', "
+          "'cum_gross|cum_net|cum_sink[FROM:TO]' and 'max|min(VARIABLE)[FROM:TO]'")
     return 0
 
 

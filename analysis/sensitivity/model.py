@@ -11,48 +11,27 @@ plus the metric catalogue, the problem builder and one call doing it all::
     result = run_model_analysis(problem, metrics=["tp3", "Cropland@2035"],
                                 time_variables=["gross emissions"], n=1024, seed=1)
 
-Metrics (:data:`CATALOGUE`, or a spec parsed by :func:`parse_metric`)
---------------------------------------------------------------------
-* ``tp1`` ``tp2`` ``tp2_intensity`` ``tp3`` ``tp4`` ``tp4_sink_peak`` ``tp5``
-  ``neutrality`` — year of the turning point (definitions of
-  :mod:`analysis.turning_points`, computed for all runs of a chunk at once by
-  :func:`analysis.turning_points.turning_points_batch`, identical to the reference
-  :func:`analysis.turning_points.turning_points` run by run). Unit: year.
-* ``peak_emissions`` — gross emissions E at TP3 (Mt CO2/yr): the maximum of E over
-  the horizon, which *is* E at TP3 whenever TP3 is reached; for runs whose TP3 is not
-  identified it is the boundary maximum (E in 2100 when still rising, a lower bound
-  of the true peak; E in 1990 when falling from the start). Always defined.
-* ``cum_net_2020_2060`` — cumulative net emissions 2020–2060 (Mt CO2), from the
-  model's stock ``Cumulative Net Emissions`` (its Euler integral), as
-  ``cum:net@2020-2060`` in :mod:`analysis.policy.metrics`. Also any
-  ``cum:gross|net|sink@<from>-<to>``.
-* ``net_2060`` (``net emissions@2060``, Mt CO2/yr), ``sink_2060``
-  (``land carbon sink@2060``, Mt CO2/yr), ``cropland_2035`` (``Cropland@2035``,
-  10^4 ha) and any ``<model variable>@<year>`` — the variable at that year (linear
-  interpolation between saved times), in the variable's model unit.
-
-Time-resolved outputs: any model variable (``time_variables``), shape (n, T) at the
-saved years (or the subset ``time_years``); :func:`.api.run_analysis` computes indices
-per year.
+Metrics: the one grammar of :mod:`analysis.metrics`
+---------------------------------------------------
+``tp1`` … ``tp5``, ``tp2_intensity``, ``tp4_sink_peak``, ``neutrality`` (projection
+era; ``@hist`` for the whole horizon), ``<model variable>@<year>``,
+``cum_net[2020:2060]``, ``max(<variable>)[a:b]`` and the named metrics of
+:data:`analysis.metrics.ALIASES` (``peak_emissions``, ``cum_net_2020_2060``,
+``net_2060``, ``sink_2060``, ``cropland_2035``); :data:`CATALOGUE` lists the named
+ones. Time-resolved outputs: any model variable (``time_variables``), shape (n, T) at
+the saved years (or the subset ``time_years``).
 
 Undefined turning points (censoring)
 ------------------------------------
-A turning-point year may not exist within the horizon 1990–2100. The evaluator
-returns, per run:
-
-* the year, when the turning point is reached;
-* NaN when it is not reached by the end of the horizon (``not_yet``, or reached but
-  not sustained: ``not_sustained``; also the practically impossible ``no_peak`` and
-  ``too_short``). These are counted by :func:`.api.run_analysis` (``result.undefined``)
-  and *censored* at ``FINAL TIME + SAVEPER`` = **2101** ("after 2100") for Sobol and
-  eFAST (:attr:`ModelEvaluator.censor`; status ``censored``); the binary
-  ``<metric>__defined`` indicator is analysed too. Morris drops trajectories with NaN.
-* ``INITIAL TIME − SAVEPER`` = **1989** ("at or before 1990") when the turning point is
-  a boundary at the first time step (``before_start``): a censored bound returned
-  directly, because one metric has a single censoring value; these runs are counted
-  in ``result.settings["turning_point_status"]`` (also in ``metadata.json``).
-
-Both values are the ones of :func:`analysis.policy.metrics.censor_year`.
+The one censoring rule (:func:`analysis.turning_points.censor`): a point after the
+horizon end (``not_yet``/``not_sustained``) is returned as NaN, counted by
+:func:`.api.run_analysis` (``result.undefined``) and censored there at the rule's
+value ``FINAL TIME + SAVEPER`` = 2101 (:attr:`ModelEvaluator.censor`), with the binary
+``<metric>__defined`` indicator analysed too (Morris drops trajectories with NaN); a
+point at or before its window start is returned directly as the rule's bound
+``window start − SAVEPER`` (:attr:`ModelEvaluator.before_start`: 2024 for the
+projection era starting 2025, 1989 for ``@hist``), counted in
+``result.settings["turning_point_status"]``.
 
 Runs and reproducibility
 ------------------------
@@ -81,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import turning_points as tpmod
-from analysis.policy.metrics import CUMULATIVE_KINDS, CUMULATIVE_NAMES
+from analysis.metrics import ALIASES, Metric, MetricError, evaluate_metrics
 from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, MODEL_PATH, ModelInputError, load_model
 
 from .api import run_analysis
@@ -94,7 +73,6 @@ __all__ = [
     "DEFAULT_METRICS",
     "DEFAULT_SCENARIO",
     "DEFAULT_CHUNK_SIZE",
-    "MetricSpec",
     "MetricSpecError",
     "ModelEvaluator",
     "ModelRunError",
@@ -110,119 +88,22 @@ DEFAULT_SCENARIO = "baseline"
 #: throughput, small enough for a progress bar and for spreading chunks over workers.
 DEFAULT_CHUNK_SIZE = 4096
 
-TP_KIND = "turning_point"
-PEAK_KIND = "peak"
-LEVEL_KIND = "level"
-CUMULATIVE_KIND = "cumulative"
-
-#: Model variables feeding the turning points (argument of turning_points → variable).
-TP_VARIABLES: Mapping[str, str] = {
-    "emissions": "gross emissions",
-    "sink": "land carbon sink",
-    "growth_emissions": "growth attributable emissions",
-    "construction_land": "total construction land",
-    "energy": "primary energy consumption",
-    "gdp": "GDP",
-}
-#: Stocks read by cumulative metrics: kind → (added, subtracted).
-CUMULATIVE_STOCKS = CUMULATIVE_KINDS
-
 #: Constants whose sums are constrained (same rules as TerritorialModel.validate_overrides).
 LAND_SHARES: tuple[str, ...] = INITIAL_LAND_SHARES
 FOREST_FRACTIONS: tuple[str, ...] = INITIAL_FOREST_FRACTIONS
 
-
-class MetricSpecError(ValueError):
-    """An unknown or malformed metric specification (the message names it)."""
+#: Errors of metric texts are those of the one grammar.
+MetricSpecError = MetricError
 
 
 class ModelRunError(RuntimeError):
     """Model runs of the sample gave non-finite values (bounds too wide)."""
 
 
-@dataclass(frozen=True)
-class MetricSpec:
-    """One scalar metric of a model run.
-
-    Attributes:
-        name: output name in the results (catalogue key or the spec text).
-        kind: ``"turning_point"``, ``"peak"``, ``"level"`` or ``"cumulative"``.
-        key: turning-point key (``tp3`` ...), Vensim variable (level) or
-            ``gross``/``net``/``sink`` (cumulative); ``"tp3"`` for the peak.
-        year: evaluation year of a level metric.
-        start, end: years of a cumulative metric.
-        unit: unit of the metric's values.
-        name_en, name_zh: display names.
-    """
-
-    name: str
-    kind: str
-    key: str
-    year: float | None = None
-    start: float | None = None
-    end: float | None = None
-    unit: str = ""
-    name_en: str = ""
-    name_zh: str = ""
-
-    def variables(self) -> list[str]:
-        """Model variables (Vensim names) this metric reads."""
-        if self.kind == TP_KIND:
-            return [TP_VARIABLES["emissions"], *(TP_VARIABLES[a] for a in tpmod.KEY_INPUTS[self.key])]
-        if self.kind == PEAK_KIND:
-            return [TP_VARIABLES["emissions"]]
-        if self.kind == LEVEL_KIND:
-            return [self.key]
-        plus, minus = CUMULATIVE_STOCKS[self.key]
-        return [*plus, *minus]
-
-    def describe(self) -> dict[str, Any]:
-        """Plain description (for metadata and the app)."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "key": self.key,
-            "year": self.year,
-            "start": self.start,
-            "end": self.end,
-            "unit": self.unit,
-            "name_en": self.name_en,
-            "name_zh": self.name_zh,
-        }
-
-
-def _fy(year: float) -> str:
-    return f"{year:g}"
-
-
-def _tp_spec(key: str) -> MetricSpec:
-    names = tpmod.NAMES[key]
-    return MetricSpec(key, TP_KIND, key, unit="year", name_en=f"{names['en']} year", name_zh=f"{names['zh']}年份")
-
-
-#: Named metrics (see the module docstring).
-CATALOGUE: Mapping[str, MetricSpec] = {
-    **{key: _tp_spec(key) for key in tpmod.KEYS},
-    "peak_emissions": MetricSpec(
-        "peak_emissions", PEAK_KIND, "tp3", unit="Mt CO2/yr",
-        name_en="Peak gross emissions (E at TP3)", name_zh="碳达峰峰值排放",
-    ),
-    "cum_net_2020_2060": MetricSpec(
-        "cum_net_2020_2060", CUMULATIVE_KIND, "net", start=2020.0, end=2060.0, unit="Mt CO2",
-        name_en="Cumulative net emissions 2020–2060", name_zh="2020–2060年累计净排放",
-    ),
-    "net_2060": MetricSpec(
-        "net_2060", LEVEL_KIND, "net emissions", year=2060.0, unit="Mt CO2/yr",
-        name_en="Net emissions in 2060", name_zh="2060年净排放",
-    ),
-    "sink_2060": MetricSpec(
-        "sink_2060", LEVEL_KIND, "land carbon sink", year=2060.0, unit="Mt CO2/yr",
-        name_en="Land carbon sink in 2060", name_zh="2060年国土碳汇",
-    ),
-    "cropland_2035": MetricSpec(
-        "cropland_2035", LEVEL_KIND, "Cropland", year=2035.0, unit="10^4 ha",
-        name_en="Cropland in 2035", name_zh="2035年耕地面积",
-    ),
+#: Named metrics of the grammar: turning points (projection era) and the aliases.
+CATALOGUE: Mapping[str, Metric] = {
+    **{key: Metric("turning_point", key, window="proj") for key in tpmod.KEYS},
+    **{name: Metric.parse(name) for name in ALIASES},
 }
 
 #: Metrics analysed when none are named: the five turning points, neutrality and the
@@ -233,61 +114,23 @@ DEFAULT_METRICS: tuple[str, ...] = (
 )
 
 
+def _fy(year: float) -> str:
+    return f"{year:g}"
+
+
 def _horizon(mdl_path: str | Path) -> tuple[float, float, float]:
     ts = load_model(mdl_path).time_settings
     return ts["INITIAL TIME"], ts["FINAL TIME"], ts["SAVEPER"]
 
 
-def parse_metric(text: str | MetricSpec, mdl_path: str | Path = MODEL_PATH) -> MetricSpec:
-    """A :class:`MetricSpec` from a catalogue name or a spec text.
-
-    Accepted: a key of :data:`CATALOGUE` (case-insensitive), ``<variable>@<year>``
-    (Vensim or python spelling, year inside the horizon) and
-    ``cum:gross|net|sink@<from>-<to>``.
+def parse_metric(text: str | Metric, mdl_path: str | Path = MODEL_PATH) -> Metric:
+    """A metric of the one grammar, its years checked against the model's horizon.
 
     Raises:
-        MetricSpecError: naming the spec and what is wrong.
+        MetricError: naming the text and what is wrong.
     """
-    if isinstance(text, MetricSpec):
-        return text
-    raw = " ".join(str(text).split())
-    low = raw.lower()
-    if low in CATALOGUE:
-        return CATALOGUE[low]
     t0, t1, _ = _horizon(mdl_path)
-    if low.startswith("cum:"):
-        m = re.fullmatch(r"cum:\s*(gross|net|sink)\s*@\s*([0-9.]+)\s*-\s*([0-9.]+)", low)
-        if not m:
-            raise MetricSpecError(f"metric '{raw}': a cumulative metric looks like cum:gross|net|sink@2020-2060")
-        start, end = float(m.group(2)), float(m.group(3))
-        if not (t0 <= start < end <= t1):
-            raise MetricSpecError(f"metric '{raw}': need {_fy(t0)} <= from < to <= {_fy(t1)}")
-        en, zh = CUMULATIVE_NAMES[m.group(1)]
-        return MetricSpec(
-            raw, CUMULATIVE_KIND, m.group(1), start=start, end=end, unit="Mt CO2",
-            name_en=f"{en} {_fy(start)}–{_fy(end)}", name_zh=f"{_fy(start)}–{_fy(end)}年{zh}",
-        )
-    if "@" not in raw:
-        raise MetricSpecError(
-            f"unknown metric '{raw}': use one of {', '.join(CATALOGUE)}, "
-            "'<model variable>@<year>' (e.g. 'Cropland@2035') or 'cum:net@2020-2060'"
-        )
-    var, _, yr = raw.rpartition("@")
-    try:
-        year = float(yr)
-    except ValueError:
-        raise MetricSpecError(f"metric '{raw}': '{yr.strip()}' is not a year") from None
-    if not (t0 <= year <= t1):
-        raise MetricSpecError(f"metric '{raw}': year {_fy(year)} outside the horizon {_fy(t0)}–{_fy(t1)}")
-    model = load_model(mdl_path)
-    try:
-        name = model.resolve(var.strip())
-    except ModelInputError as exc:
-        raise MetricSpecError(f"metric '{raw}': {exc}") from None
-    return MetricSpec(
-        raw, LEVEL_KIND, name, year=year, unit=model.variables[name].units,
-        name_en=f"{name} in {_fy(year)}", name_zh=f"{_fy(year)}年{name}",
-    )
+    return Metric.parse(text, mdl_path=mdl_path, horizon=(t0, t1))
 
 
 # --------------------------------------------------------------------------------------
@@ -444,18 +287,19 @@ class ModelEvaluator:
         mdl_path: the Vensim model file (str).
         scenario: label of the base scenario (``None``: model defaults).
         base_overrides: the base scenario's constants, Vensim name → value.
-        metrics: the metric specs, in output order.
+        metrics: the metrics (:class:`analysis.metrics.Metric`), in output order.
         time_variables: Vensim names of the time-resolved outputs.
         times: years of the time-resolved outputs (saved times or ``time_years``).
-        censor: metric → censoring value for not-reached turning points (years).
-        before_start_year: value returned for turning points at or before the start.
-        tp_options: thresholds passed to :func:`analysis.turning_points.turning_points_batch`.
+        censor: metric → censoring value for turning points after the horizon (years).
+        before_start: metric → value returned for turning points at or before their
+            window start (years).
+        tp_options: options of the turning-point engine (:class:`analysis.turning_points.TPOptions`).
         batch_chunk_size: runs per NumPy call of the batch runner.
     """
 
     def __init__(
         self,
-        metrics: Sequence[str | MetricSpec] = DEFAULT_METRICS,
+        metrics: Sequence[str | Metric] = DEFAULT_METRICS,
         *,
         scenario: Any = DEFAULT_SCENARIO,
         overrides: Mapping[str, float] | None = None,
@@ -473,7 +317,7 @@ class ModelEvaluator:
         self.base_overrides = model.validate_overrides(base, source=f"scenario {self.scenario}")
         specs = [parse_metric(m, mdl_path) for m in metrics]
         self.time_variables = [self._resolve_variable(model, v) for v in dict.fromkeys(time_variables)]
-        names = [s.name for s in specs] + self.time_variables
+        names = [s.label for s in specs] + self.time_variables
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise MetricSpecError(f"metric(s) given twice: {', '.join(dup)}")
@@ -495,9 +339,11 @@ class ModelEvaluator:
                 )
             self.time_columns = cols
         self.times = self.saved_times[self.time_columns]
-        self.censor = {s.name: float(t1 + step) for s in specs if s.kind == TP_KIND}
-        self.before_start_year = float(t0 - step)
-        self.tp_options = dict(tp_options or {})
+        self.tp_options = tpmod.TPOptions.of(tp_options)
+        window_start = {"hist": t0, "proj": max(t0, self.tp_options.projection_start())}
+        tp_metrics = [s for s in specs if s.kind == "turning_point"]
+        self.censor = {s.label: float(t1 + step) for s in tp_metrics}
+        self.before_start = {s.label: float(window_start[s.window] - step) for s in tp_metrics}
         self.batch_chunk_size = int(batch_chunk_size)
         self._ranges = {c.name: (c.minimum, c.maximum) for c in model.constants.values() if c.adjustable}
         self._joint_defaults = {n: model.constants[n].default for n in (*LAND_SHARES, *FOREST_FRACTIONS)}
@@ -531,7 +377,7 @@ class ModelEvaluator:
     @property
     def outputs(self) -> list[str]:
         """Model variables the runs must save."""
-        variables = [v for s in self.metrics for v in s.variables()] + self.time_variables
+        variables = [v for s in self.metrics for v in s.outputs()] + self.time_variables
         return list(dict.fromkeys(variables))
 
     def describe(self) -> dict[str, Any]:
@@ -539,11 +385,12 @@ class ModelEvaluator:
         return {
             "model": self.mdl_path,
             "scenario": self.scenario,
-            "metrics": [s.describe() for s in self.metrics],
+            "metrics": [{"name": s.label, "metric": s.text, "kind": s.kind, "unit": s.unit(self.mdl_path),
+                         "name_en": s.display("en"), "name_zh": s.display("zh")} for s in self.metrics],
             "time_variables": list(self.time_variables),
             "censor_not_reached": dict(self.censor),
-            "before_start_year": self.before_start_year,
-            "tp_options": {k: str(v) if isinstance(v, tpmod.Smoothing) else v for k, v in self.tp_options.items()},
+            "before_start": dict(self.before_start),
+            "tp_options": self.tp_options.describe(),
         }
 
     # --------------------------------------------------------------------- run
@@ -564,45 +411,16 @@ class ModelEvaluator:
     def metrics_of(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Metrics and time-resolved outputs from saved series ``arrays`` (variable →
         (n, T) at the model's saved times), e.g. of a batch or PySD run."""
-        times = self.saved_times
+        table = evaluate_metrics(arrays, self.saved_times, self.metrics, self.tp_options)
         out: dict[str, np.ndarray] = {}
-        tp_specs = [s for s in self.metrics if s.kind == TP_KIND]
-        batch = None
-        if tp_specs:
-            keys = tuple(dict.fromkeys(s.key for s in tp_specs))
-            needed = dict.fromkeys(a for k in keys for a in tpmod.KEY_INPUTS[k])
-            kwargs = {arg: arrays[TP_VARIABLES[arg]] for arg in needed}
-            batch = tpmod.turning_points_batch(
-                times, arrays[TP_VARIABLES["emissions"]], **kwargs, **self.tp_options, keys=keys
-            )
-        for spec in self.metrics:
-            if spec.kind == TP_KIND:
-                years = batch.years[spec.key].copy()
-                years[batch.status[spec.key] == tpmod.STATUS_CODES.index("before_start")] = self.before_start_year
-                out[spec.name] = years
-            elif spec.kind == PEAK_KIND:
-                out[spec.name] = self._horizon_max(times, arrays[TP_VARIABLES["emissions"]])
-            elif spec.kind == LEVEL_KIND:
-                out[spec.name] = _at(times, arrays[spec.key], spec.year)
-            else:
-                plus, minus = CUMULATIVE_STOCKS[spec.key]
-                acc = np.zeros(next(iter(arrays.values())).shape[0])
-                for sign, stocks in ((1.0, plus), (-1.0, minus)):
-                    for stock in stocks:
-                        acc += sign * (_at(times, arrays[stock], spec.end) - _at(times, arrays[stock], spec.start))
-                out[spec.name] = acc
+        for m in self.metrics:
+            values = table.values[m.label].to_numpy(dtype=float)
+            if m.kind == "turning_point":  # after the horizon: NaN, censored by run_analysis
+                values = np.where(table.direction[m.label].to_numpy() == 1, np.nan, values)
+            out[m.label] = values
         for variable in self.time_variables:
             out[variable] = np.ascontiguousarray(arrays[variable][:, self.time_columns])
         return out
-
-    def _horizon_max(self, times: np.ndarray, E: np.ndarray) -> np.ndarray:
-        start, end = self.tp_options.get("start"), self.tp_options.get("end")
-        cols = np.ones(len(times), dtype=bool)
-        if start is not None:
-            cols &= times >= start - 1e-9
-        if end is not None:
-            cols &= times <= end + 1e-9
-        return E[:, cols].max(axis=1)
 
     def _validate(self, X: np.ndarray, names: Sequence[str]) -> list[str]:
         """Vensim names of the columns; checks ranges and the sum constraints per row."""
@@ -657,17 +475,6 @@ class ModelEvaluator:
             )
 
 
-def _at(times: np.ndarray, values: np.ndarray, year: float) -> np.ndarray:
-    """Column of ``values`` (n, T) at ``year`` (linear interpolation between saved times)."""
-    j = int(np.searchsorted(times, year - 1e-9))
-    if j < len(times) and abs(times[j] - year) <= 1e-9:
-        return values[:, j].copy()
-    if j == 0 or j >= len(times):
-        raise MetricSpecError(f"year {_fy(year)} outside the run ({_fy(times[0])}–{_fy(times[-1])})")
-    w = (year - times[j - 1]) / (times[j] - times[j - 1])
-    return (1 - w) * values[:, j - 1] + w * values[:, j]
-
-
 # --------------------------------------------------------------------------------------
 # One call
 # --------------------------------------------------------------------------------------
@@ -678,24 +485,24 @@ def turning_point_status(
 ) -> pd.DataFrame:
     """Per turning-point metric: runs reached, not reached (NaN, censored at
     ``censor`` or :attr:`ModelEvaluator.censor`) and at or before the start (returned
-    as :attr:`ModelEvaluator.before_start_year`)."""
+    as :attr:`ModelEvaluator.before_start`)."""
     censor = {**evaluator.censor, **dict(censor or {})}
     rows = []
     for spec in evaluator.metrics:
-        if spec.kind != TP_KIND:
+        if spec.kind != "turning_point":
             continue
-        y = result.outputs[spec.name]
+        y = result.outputs[spec.label]
         nan = np.isnan(y)
-        before = y == evaluator.before_start_year
+        before = y == evaluator.before_start[spec.label]
         rows.append(
             {
-                "metric": spec.name,
+                "metric": spec.label,
                 "n_runs": int(y.shape[0]),
                 "reached": int((~nan & ~before).sum()),
                 "not_reached": int(nan.sum()),
                 "before_start": int(before.sum()),
-                "censor_not_reached": censor[spec.name],
-                "before_start_year": evaluator.before_start_year,
+                "censor_not_reached": censor[spec.label],
+                "before_start_year": evaluator.before_start[spec.label],
             }
         )
     return pd.DataFrame(
@@ -707,7 +514,7 @@ def turning_point_status(
 
 def run_model_analysis(
     problem: SensitivityProblem,
-    metrics: Sequence[str | MetricSpec] = DEFAULT_METRICS,
+    metrics: Sequence[str | Metric] = DEFAULT_METRICS,
     *,
     time_variables: Sequence[str] = (),
     time_years: Sequence[float] | None = None,
@@ -735,7 +542,7 @@ def run_model_analysis(
         method, n, seed, scheduler, chunk_size, progress: see :func:`.api.run_analysis`
             (``progress(done_runs, total_runs)`` after each chunk).
         censor: censoring values overriding :attr:`ModelEvaluator.censor` per metric.
-        tp_options: thresholds of :func:`analysis.turning_points.turning_points`.
+        tp_options: options of the turning-point engine (:class:`analysis.turning_points.TPOptions`).
         mdl_path: the Vensim model.
         **options: further options of :func:`.api.run_analysis` (``num_resamples``,
             ``conf_level``, ``calc_second_order``, ``convergence``, ...).

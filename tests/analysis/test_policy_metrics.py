@@ -10,9 +10,8 @@ from analysis import turning_points as tpmod
 from analysis.policy import evaluate as ev
 from analysis.policy.evaluate import resolve_engine, simulate, validate_param_sets
 from analysis.policy.levers import DATA_DIR, PolicyConfigError, load_scenario, policy_levers, LEVER_NAMES
-from analysis.policy.metrics import (
-    Metric, Target, censor_year, evaluate_metrics, load_targets, targets_from_analysis, turning_point_table,
-)
+from analysis.metrics import MetricError
+from analysis.policy.metrics import Metric, Target, evaluate_metrics, load_targets, turning_point_table
 from models.model import ModelInputError, load_model
 
 requires_batch = pytest.mark.skipif(
@@ -73,17 +72,33 @@ def test_scenario_files_are_validated(tmp_path) -> None:
 
 # ------------------------------------------------------------------ metrics/targets
 def test_metric_and_target_parsing() -> None:
-    assert Metric.parse("TP3") == Metric("turning_point", "tp3")
+    assert Metric.parse("TP3") == Metric("turning_point", "tp3", window="proj")
+    assert Metric.parse("tp3@hist") == Metric("turning_point", "tp3", window="hist")
     m = Metric.parse("forest_coverage@2035")
     assert (m.kind, m.name, m.year) == ("level", "forest coverage", 2035.0)
     assert Metric.parse("cum:net@2020-2060") == Metric("cumulative", "net", start=2020.0, end=2060.0)
+    assert Metric.parse("cum_net[2020:2060]").text == "cum_net[2020:2060]"
     t = Target.parse("cropland minus red line@2035>=0")
     assert (t.op, t.threshold, t.metric.label) == (">=", 0.0, "cropland minus red line@2035")
     assert t.met(np.array([1.0, -1.0, np.nan])).tolist() == [True, False, False]
     assert Target.parse("tp3<=2030").margin(2024.0) == 6.0
     for bad in ("forest coverage>=26", "tp3=2030", "nonsense@2030>=1", "tp9<=2030"):
-        with pytest.raises(PolicyConfigError):
+        with pytest.raises(MetricError):
             Target.parse(bad)
+
+
+def test_censored_turning_points_meet_deadlines_by_their_bounds() -> None:
+    # values of the censoring rule (step 1): 2024 = at or before 2025 (direction -1),
+    # 2101 = still failing / rising at 2100 (direction +1), 2040 exact.
+    peak, neutral = Target.parse("tp3<=2030"), Target.parse("neutrality<=2060")
+    v, d = np.array([2024.0, 2101.0, 2040.0, np.nan]), np.array([-1, 1, 0, 0])
+    assert np.array_equal(peak.assess(v, d), [1.0, 0.0, 0.0, np.nan], equal_nan=True)
+    # a horizon ending at the deadline: a rising maximum may still peak then (undecided),
+    # a threshold event failing then cannot be met by it (not met)
+    assert np.isnan(peak.assess(2031.0, 1)[0]) and neutral.assess(2061.0, 1)[0] == 0.0
+    # at or before 2035 does not decide a 2030 deadline
+    assert np.isnan(peak.assess(2034.0, -1)[0])
+    assert Target.parse("tp3>=2030").assess(2024.0, -1)[0] == 0.0
 
 
 def test_default_discovery_targets_load() -> None:
@@ -92,46 +107,39 @@ def test_default_discovery_targets_load() -> None:
     assert targets[1].name("zh") == "2060年前碳中和"
 
 
-def test_targets_from_the_national_target_file() -> None:
+def test_the_national_targets_are_the_same_type() -> None:
     from analysis.targets import load_targets as load_national
 
-    national = [t for t in load_national() if t.kind in ("turning_point_by", "level_at_year")]
-    converted = targets_from_analysis(national)
-    by_key = {t.key: t for t in converted}
+    by_key = {t.key: t for t in load_national()}
+    assert all(isinstance(t, Target) for t in by_key.values())
     assert by_key["co2_peak"].text == "tp3<=2030"
     assert by_key["forest_coverage_2035"].text == "forest coverage@2035>=26"
-
-
-def test_censoring_rule() -> None:
-    mk = lambda status, year=None: tpmod.TurningPoint("tp3", "", "", year, None, status == "reached", status=status)
-    assert censor_year(mk("reached", 2030.0), 1990, 2100, 1) == (2030.0, False)
-    assert censor_year(mk("not_yet"), 1990, 2100, 1) == (2101.0, True)
-    assert censor_year(mk("not_sustained"), 1990, 2100, 1) == (2101.0, True)
-    assert censor_year(mk("before_start"), 1990, 2100, 1) == (1989.0, True)
-    y, c = censor_year(mk("no_peak"), 1990, 2100, 1)
-    assert np.isnan(y) and not c
 
 
 def test_metrics_match_the_reference_definitions() -> None:
     """Metric values equal those computed directly from a PySD run."""
     overrides = {"additional non fossil share": 0.3}
-    metrics = ["tp3", "neutrality", "tp5", "forest coverage@2035.5", "cum:net@2020-2060", "cum:sink@2020-2060"]
+    metrics = ["tp3", "neutrality", "tp5", "forest coverage@2035.5", "cum_net[2020:2060]", "cum:sink@2020-2060"]
     outputs = list(dict.fromkeys(o for m in metrics for o in Metric.parse(m).outputs()))
     sim = simulate({k: np.array([v]) for k, v in overrides.items()}, outputs)
     table = evaluate_metrics(sim, metrics).values.iloc[0]
 
     df = load_model().run(overrides)
     ref = tpmod.turning_points(df["gross emissions"], df["land carbon sink"], df["growth attributable emissions"],
-                               df["total construction land"])
-    assert table["tp3"] == ref["tp3"].year
-    assert table["neutrality"] == ref["neutrality"].year
-    assert table["tp5"] == ref["tp5"].year
+                               df["total construction land"])  # projection era (reference: PySD run)
+    def censored(p):  # the documented rule, step 1 year
+        if p.reached:
+            return p.year
+        return p.bound_year - 1 if p.status == "before_start" else p.bound_year + 1
+
+    for key in ("tp3", "neutrality", "tp5"):
+        assert table[key] == censored(ref[key]), key
     fc = df["forest coverage"]
     assert table["forest coverage@2035.5"] == pytest.approx(0.5 * (fc[2035.0] + fc[2036.0]), rel=1e-12)
     cn = df["Cumulative Net Emissions"]
-    assert table["cum:net@2020-2060"] == pytest.approx(cn[2060.0] - cn[2020.0], rel=1e-9)
+    assert table["cum_net[2020:2060]"] == pytest.approx(cn[2060.0] - cn[2020.0], rel=1e-9)
     cg = df["Cumulative Gross Emissions"]
-    assert table["cum:sink@2020-2060"] == pytest.approx((cg[2060.0] - cg[2020.0]) - (cn[2060.0] - cn[2020.0]),
+    assert table["cum_sink[2020:2060]"] == pytest.approx((cg[2060.0] - cg[2020.0]) - (cn[2060.0] - cn[2020.0]),
                                                         rel=1e-9)
 
 

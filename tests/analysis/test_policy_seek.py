@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis import turning_points as tpmod
+from analysis.metrics import MetricError
 from analysis.policy.levers import PolicyConfigError
 from analysis.policy.plots import plot_seek
 from analysis.policy.seek import seek
@@ -79,7 +80,7 @@ def test_already_met_and_bad_input() -> None:
     assert res.reachable and res.direction == "none" and res.change == 0.0 and res.n_runs == 3
     with pytest.raises(PolicyConfigError, match="search range"):
         seek("fertiliser reduction", "tp3<=2030", lower=0.5, upper=2.0)
-    with pytest.raises(PolicyConfigError):
+    with pytest.raises(MetricError, match="must look like METRIC<=VALUE"):
         seek("fertiliser reduction", "tp3 about 2030")
 
 

@@ -30,7 +30,7 @@ from analysis.sensitivity.model import (
     parse_metric,
     run_model_analysis,
 )
-from analysis.turning_points import turning_points
+from analysis.turning_points import default_analysis_start, turning_points
 from models.model import ModelInputError, load_model
 from scenarios import load_scenario
 
@@ -44,15 +44,16 @@ METRICS = ["tp1", "tp3", "tp4", "neutrality", "peak_emissions", "cum_net_2020_20
 TIME_VARIABLE = "net emissions"
 TIME_YEARS = [2030.0, 2060.0]
 N, SEED = 8, 3
-NOT_REACHED, BEFORE_START = 2101.0, 1989.0
+NOT_REACHED = 2101.0
 
 
 def _year(point) -> float:
-    """Reference censoring: reached → year, before start → 1989, otherwise undefined."""
+    """Reference censoring: reached → year, at or before the projection era's start b →
+    b − 1, otherwise undefined (NaN, censored at 2101 by the analysis)."""
     if point.reached:
         return float(point.year)
     if point.status == "before_start":
-        return BEFORE_START
+        return point.bound_year - 1.0
     return np.nan
 
 
@@ -146,13 +147,15 @@ def test_undefined_turning_points_are_counted_and_censored(analysis) -> None:
 
 
 def test_before_start_is_returned_as_bound_year() -> None:
-    """On the uncalibrated model defaults the growth-rate maximum lies at 1990 for many draws."""
-    ev = ModelEvaluator(["tp1", "tp4"], scenario=None)
+    """On the uncalibrated model defaults the growth-rate maximum lies at 1990 for many
+    draws: 1989 over the whole horizon; in the projection era its start minus one year."""
+    ev = ModelEvaluator(["tp1@hist", "tp4", "tp3"], scenario=None)
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.uniform(-0.3, 0.5, 40), rng.uniform(0, 500, 40)])
     out = ev(X, ["additional non fossil share", "returning_cropland_to_forest_rate"])
-    assert (out["tp1"] == BEFORE_START).any()
-    assert set(out) == {"tp1", "tp4"} and out["tp1"].shape == (40,)
+    assert ev.before_start == {"tp1@hist": 1989.0, "tp4": default_analysis_start() - 1, "tp3": default_analysis_start() - 1}
+    assert (out["tp1@hist"] == 1989.0).any()
+    assert set(out) == {"tp1@hist", "tp4", "tp3"} and out["tp1@hist"].shape == (40,)
 
 
 def test_evaluator_pickles_without_the_compiled_model() -> None:
@@ -172,11 +175,13 @@ def test_evaluator_pickles_without_the_compiled_model() -> None:
 def test_catalogue_and_metric_specs() -> None:
     assert set(DEFAULT_METRICS) <= set(CATALOGUE)
     spec = parse_metric("forest_coverage @ 2035")
-    assert (spec.kind, spec.key, spec.year) == ("level", "forest coverage", 2035.0)
+    assert (spec.kind, spec.name, spec.year) == ("level", "forest coverage", 2035.0)
     assert parse_metric("cum:gross@2020-2030").kind == "cumulative"
-    assert parse_metric("TP3") is CATALOGUE["tp3"]
+    assert parse_metric("cum_gross[2020:2030]") == parse_metric("cum:gross@2020-2030")
+    assert parse_metric("TP3") == CATALOGUE["tp3"]
+    assert parse_metric("peak_emissions").text == "max(gross emissions)"
     for bad, match in (
-        ("tp9", "unknown metric 'tp9'"),
+        ("tp9", "unknown turning point 'tp9'"),
         ("Cropland@20x5", "is not a year"),
         ("Cropland@1950", "outside the horizon"),
         ("Croplnd@2035", "unknown model variable"),
@@ -256,7 +261,7 @@ def test_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--model", "--metric", "tp9"], "unknown metric 'tp9'"),
+        (["--model", "--metric", "tp9"], "unknown turning point 'tp9'"),
         (["--model", "--params", "no such constant"], "unknown model variable"),
         (["--model", "--scenario", "no_such_scenario"], "unknown scenario"),
         (["--model", "--time-years", "2020-2060"], "--time-years must look like"),

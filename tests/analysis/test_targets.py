@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis.metrics import Metric
 from analysis.targets import (
     DEFAULT_TARGETS_PATH,
-    MODEL_VARIABLES,
     RESULT_COLUMNS,
     Target,
     TargetsConfigError,
@@ -24,6 +24,7 @@ from analysis.targets import (
     targets_from_dict,
 )
 from analysis.turning_points import NAMES, UNITS, TurningPoint
+from models.model import load_model
 
 YEARS = np.arange(2005, 2101, dtype=float)
 
@@ -47,7 +48,7 @@ def tp(key: str, status: str, year: float | None = None, bound: float | None = N
 def T(**kw) -> Target:
     base = dict(name_en="n", name_zh="名", source="test", unit="u")
     base.update(kw)
-    return Target(**base)
+    return Target.from_dict(base, "test")
 
 
 # --------------------------------------------------------------------------------------
@@ -63,20 +64,23 @@ def test_default_set_values_and_sources():
         "forest_coverage_2030", "forest_coverage_2035",
         "co2_intensity_2030", "non_fossil_share_2030",
     ]
-    assert ts["co2_peak"].turning_point == "tp3" and ts["co2_peak"].deadline == 2030
-    assert ts["carbon_neutrality"].turning_point == "neutrality" and ts["carbon_neutrality"].deadline == 2060
+    assert ts["co2_peak"].metric == Metric("turning_point", "tp3", window="proj") and ts["co2_peak"].threshold == 2030
+    assert ts["co2_peak"].op == "<=" and ts["co2_peak"].text == "tp3<=2030"
+    assert ts["carbon_neutrality"].metric.name == "neutrality" and ts["carbon_neutrality"].threshold == 2060
     # 18.65 亿亩 = 18.65e8 mu / 15 mu/ha = 1.2433e8 ha = 12,433 x 10^4 ha
     red = ts["cropland_red_line"]
     assert red.threshold == pytest.approx(18.65e8 / 15 / 1e4, abs=0.5) and red.op == ">="
     assert red.unit == "10^4 ha"
-    assert ts["forest_coverage_2025"].threshold == 24.1 and ts["forest_coverage_2025"].year == 2025
-    assert ts["forest_coverage_2035"].threshold == 26 and ts["forest_coverage_2035"].year == 2035
-    assert ts["co2_intensity_2030"].threshold == 0.65 and ts["co2_intensity_2030"].base_year == 2005
+    assert red.metric == Metric("extreme", "Cropland", start=2021.0, stat="min")
+    assert ts["forest_coverage_2025"].threshold == 24.1 and ts["forest_coverage_2025"].metric.year == 2025
+    assert ts["forest_coverage_2035"].threshold == 26 and ts["forest_coverage_2035"].metric.year == 2035
+    assert ts["co2_intensity_2030"].threshold == 0.65 and ts["co2_intensity_2030"].metric.start == 2005
     assert ts["non_fossil_share_2030"].threshold == 0.25 and ts["non_fossil_share_2030"].unit == "fraction"
+    model = load_model()
     for t in ts:
         assert t.source.strip(), t.key
-        if t.variable is not None:
-            assert t.variable in MODEL_VARIABLES, t.variable
+        for variable in t.metric.outputs():
+            assert variable in model.variables, variable
     # disabled targets are not in the set (per-capita land: model definition differs from
     # the urban standard, see the YAML note)
     assert "development_intensity_2030" not in ts.keys()
@@ -87,10 +91,10 @@ def test_builtin_region_override():
     ts = load_targets(region="xiongan")
     assert ts.region == "xiongan"
     assert ts["forest_coverage_2035"].threshold == 40.0
-    assert ts["forest_coverage_2035"].year == 2035  # inherited field
-    assert ts["forest_coverage_2035"].variable == "forest_coverage"
+    assert ts["forest_coverage_2035"].metric == Metric("level", "forest coverage", year=2035.0)  # inherited
+    assert ts["forest_coverage_2035"].source.startswith("Seed 001")
     assert "forest_coverage_2025" not in ts.keys() and "cropland_red_line" not in ts.keys()
-    assert ts["co2_peak"].deadline == 2030  # untouched national target
+    assert ts["co2_peak"].threshold == 2030  # untouched national target
 
 
 def write(tmp_path: Path, name: str, data) -> Path:
@@ -107,27 +111,26 @@ def test_region_file(tmp_path):
             {"key": "cropland_red_line", "threshold": 12000, "note": "18亿亩 (2006)"},
             {"key": "development_intensity_2030", "enabled": True, "threshold": 500.0},
             {"key": "non_fossil_share_2030", "enabled": False},
-            {"key": "urban_share_2035", "kind": "level_at_year", "name_en": "Urbanization",
-             "name_zh": "城镇化率", "variable": "urbanization_rate", "op": ">=", "threshold": 70,
-             "year": 2035, "unit": "%", "source": "test"},
+            {"key": "urban_share_2035", "metric": "urbanization_rate", "year": 2035, "name_en": "Urbanization",
+             "name_zh": "城镇化率", "op": ">=", "threshold": 70, "unit": "%", "source": "test"},
         ],
     })
     ts = load_targets(region_file=p)
     assert ts.region == "hebei" and ts.files[-1] == str(p)
-    assert ts["cropland_red_line"].threshold == 12000 and ts["cropland_red_line"].from_year == 2021
+    assert ts["cropland_red_line"].threshold == 12000 and ts["cropland_red_line"].metric.start == 2021
     assert ts["development_intensity_2030"].threshold == 500.0  # re-enabled disabled target
     assert "non_fossil_share_2030" not in ts.keys()
-    assert ts.keys()[-1] == "urban_share_2035"
+    assert ts.keys()[-1] == "urban_share_2035" and ts["urban_share_2035"].metric.text == "urbanization rate@2035"
     p2 = write(tmp_path, "only.yaml", {"region": "x", "replace_default": True, "targets": [
-        {"key": "a", "kind": "turning_point_by", "name_en": "a", "name_zh": "甲", "unit": "year",
-         "source": "s", "turning_point": "tp3", "deadline": 2025}]})
+        {"key": "a", "metric": "tp3@hist", "op": "<=", "threshold": 2025, "name_en": "a", "name_zh": "甲",
+         "unit": "year", "source": "s"}]})
     assert load_targets(region_file=p2).keys() == ["a"]
 
 
 def _base_cfg():
-    return {"version": 1, "default": {"targets": [
-        {"key": "f", "kind": "level_at_year", "name_en": "F", "name_zh": "森", "variable": "forest_coverage",
-         "op": ">=", "threshold": 24.1, "year": 2025, "unit": "%", "source": "s"},
+    return {"version": 2, "default": {"targets": [
+        {"key": "f", "name_en": "F", "name_zh": "森", "metric": "forest_coverage@2025",
+         "op": ">=", "threshold": 24.1, "unit": "%", "source": "s"},
     ]}}
 
 
@@ -139,21 +142,21 @@ def _base_cfg():
         (lambda c: c["default"]["targets"][0].update(op="=>"), r"field 'op' must be '>=' or '<='"),
         (lambda c: c["default"]["targets"][0].update(colour="red"), r"key 'f'\): unknown field\(s\) \['colour'\]"),
         (lambda c: c["default"]["targets"][0].pop("source"), r"key 'f'\): missing field\(s\) \['source'\]"),
-        (lambda c: c["default"]["targets"][0].update(kind="nonsense"), r"field 'kind' must be one of"),
+        (lambda c: c["default"]["targets"][0].update(metric="nonsense"), r"key 'f'\): field 'metric': .*nonsense"),
         (lambda c: c["default"]["targets"][0].update(key="Bad Key"), r"field 'key' must be an identifier"),
         (lambda c: c["default"]["targets"].append(dict(c["default"]["targets"][0])), r"targets\[1\]: duplicate key 'f'"),
-        (lambda c: c.update(version=2), r"'version' must be 1"),
+        (lambda c: c.update(version=1), r"'version' must be 2"),
         (lambda c: c.update(extra=1), r"top level: unknown key\(s\) \['extra'\]"),
         (lambda c: c["default"].update(targets={"f": 1}), r"default.targets must be a list"),
-        (lambda c: c.update(regions={"r": {"targets": [{"key": "f", "kind": "level_all_years"}]}}),
-         r"regions.r.targets\[0\] \(key 'f'\): cannot change 'kind'"),
+        (lambda c: c.update(regions={"r": {"targets": [{"key": "f", "year": 2030}]}}),
+         r"regions.r.targets\[0\] \(key 'f'\): to change the years give the whole 'metric'"),
         (lambda c: c.update(regions={"r": {"targets": [{"key": "f", "deadline": 2030}]}}),
          r"regions.r.targets\[0\] \(key 'f'\): unknown field\(s\) \['deadline'\]"),
         (lambda c: c.update(regions={"r": {"targets": [{"key": "g", "enabled": False}]}}),
          r"cannot disable unknown target 'g'"),
         (lambda c: c["default"]["targets"].append(
-            {"key": "p", "kind": "turning_point_by", "name_en": "P", "name_zh": "峰", "unit": "year",
-             "source": "s", "turning_point": "tp9", "deadline": 2030}), r"key 'p'\): field 'turning_point' must be one of"),
+            {"key": "p", "metric": "tp9", "op": "<=", "threshold": 2030, "name_en": "P", "name_zh": "峰",
+             "unit": "year", "source": "s"}), r"key 'p'\): field 'metric': unknown turning point 'tp9'"),
     ],
 )
 def test_validation_errors_name_file_and_key(tmp_path, mutate, pattern):
@@ -168,7 +171,7 @@ def test_validation_errors_name_file_and_key(tmp_path, mutate, pattern):
 def test_load_errors(tmp_path):
     with pytest.raises(TargetsConfigError, match="file not found"):
         load_targets(tmp_path / "nope.yaml")
-    bad = write(tmp_path, "broken.yaml", "version: 1\ndefault: [unclosed\n")
+    bad = write(tmp_path, "broken.yaml", "version: 2\ndefault: [unclosed\n")
     with pytest.raises(TargetsConfigError, match=r"broken\.yaml: invalid YAML"):
         load_targets(bad)
     with pytest.raises(TargetsConfigError, match=r"region 'atlantis' not found.*xiongan"):
@@ -189,8 +192,8 @@ def test_shipped_yaml_is_valid_for_all_regions():
 # Evaluation: turning-point targets
 # --------------------------------------------------------------------------------------
 
-PEAK = T(key="peak", kind="turning_point_by", turning_point="tp3", deadline=2030.0, unit="year")
-NEUTRAL = T(key="neutral", kind="turning_point_by", turning_point="neutrality", deadline=2060.0, unit="year")
+PEAK = T(key="peak", metric="tp3", op="<=", threshold=2030.0, unit="year")
+NEUTRAL = T(key="neutral", metric="neutrality", op="<=", threshold=2060.0, unit="year")
 EMPTY = pd.DataFrame(index=YEARS)
 
 
@@ -203,13 +206,13 @@ EMPTY = pd.DataFrame(index=YEARS)
         (tp("tp3", "before_start", bound=2020.0), PEAK, True, 10.0),   # peak <= 2020: lower bound
         (tp("tp3", "before_start", bound=2035.0), PEAK, None, None),   # peak <= 2035: unknown
         (tp("tp3", "not_yet", bound=2100.0), PEAK, False, -70.0),      # still rising in 2100
-        (tp("tp3", "not_yet", bound=2030.0), PEAK, None, None),        # could still peak in 2030
+        (tp("tp3", "not_yet", bound=2030.0), PEAK, None, None),        # could still peak in 2030 (max rule: >= b)
         (tp("tp3", "not_yet", bound=2025.0), PEAK, None, None),        # horizon too short
         (tp("tp3", "no_input"), PEAK, None, None),
         (tp("tp3", "too_short"), PEAK, None, None),
         (tp("neutrality", "reached", 2058.0), NEUTRAL, True, 2.0),
         (tp("neutrality", "not_sustained", bound=2100.0), NEUTRAL, False, -40.0),
-        (tp("neutrality", "not_yet", bound=2060.0), NEUTRAL, False, 0.0),  # N > tol in 2060: failed
+        (tp("neutrality", "not_yet", bound=2060.0), NEUTRAL, False, 0.0),  # N > tol in 2060: failed (> b)
         (tp("neutrality", "not_yet", bound=2050.0), NEUTRAL, None, None),
     ],
 )
@@ -255,8 +258,8 @@ def test_turning_point_target_without_emissions_column():
 
 def test_level_at_year_and_interpolation():
     # forest = 20 + 0.5 (t - 2020): 2025 -> 22.5 (< 24.1: margin -1.6); 2035 -> 27.5 (>= 26: +1.5)
-    f25 = T(key="f25", kind="level_at_year", variable="forest_coverage", op=">=", threshold=24.1, year=2025.0, unit="%")
-    f35 = T(key="f35", kind="level_at_year", variable="forest_coverage", op=">=", threshold=26.0, year=2035.0, unit="%")
+    f25 = T(key="f25", metric="forest_coverage@2025", op=">=", threshold=24.1, unit="%")
+    f35 = T(key="f35", metric="forest_coverage@2035", op=">=", threshold=26.0, unit="%")
     df = pd.DataFrame({"forest_coverage": 20 + 0.5 * (YEARS - 2020)}, index=YEARS)
     res = evaluate_targets(df, {}, [f25, f35])
     assert one(res, "f25")["value"] == pytest.approx(22.5)
@@ -271,26 +274,24 @@ def test_level_at_year_and_interpolation():
     df3 = pd.DataFrame({"forest_coverage": 20 + 0.5 * (q - 2020)}, index=q)
     assert one(evaluate_targets(df3, {}, [f35]), "f35")["value"] == pytest.approx(27.5)
     # '<=' target: margin = threshold - value; per-capita land 98 in 2030 vs limit 100 -> +2
-    cap = T(key="cap", kind="level_at_year", variable="construction_land_per_capita", op="<=",
-            threshold=100.0, year=2030.0, unit="m2/person")
+    cap = T(key="cap", metric="construction_land_per_capita@2030", op="<=", threshold=100.0, unit="m2/person")
     df4 = pd.DataFrame({"construction_land_per_capita": np.full(YEARS.size, 98.0)}, index=YEARS)
     r = one(evaluate_targets(df4, {}, [cap]), "cap")
     assert r["passed"] is True and r["margin"] == pytest.approx(2.0)
 
 
 def test_level_at_year_outside_horizon_and_missing_column():
-    f25 = T(key="f25", kind="level_at_year", variable="forest_coverage", op=">=", threshold=24.1, year=2025.0)
+    f25 = T(key="f25", metric="forest_coverage@2025", op=">=", threshold=24.1)
     late = np.arange(2030, 2061, dtype=float)
     res = evaluate_targets(pd.DataFrame({"forest_coverage": 30.0}, index=late), {}, [f25])
     assert one(res, "f25")["passed"] is None and "outside" in one(res, "f25")["reason"]
     res2 = evaluate_targets(pd.DataFrame({"x": 1.0}, index=late), {}, [f25])
-    assert one(res2, "f25")["passed"] is None and "forest_coverage" in one(res2, "f25")["reason"]
+    assert one(res2, "f25")["passed"] is None and "forest coverage" in one(res2, "f25")["reason"]
     assert math.isnan(one(res2, "f25")["margin"])
 
 
 def test_level_all_years_cropland_red_line():
-    red = T(key="red", kind="level_all_years", variable="cropland", op=">=", threshold=12433.0,
-            from_year=2021.0, to_year=None, unit="10^4 ha")
+    red = T(key="red", metric="min(cropland)[2021:]", op=">=", threshold=12433.0, unit="10^4 ha")
     crop = np.full(YEARS.size, 12600.0)
     crop[YEARS == 2010] = 12000.0  # before from_year: ignored
     df = pd.DataFrame({"cropland": crop}, index=YEARS)
@@ -305,23 +306,21 @@ def test_level_all_years_cropland_red_line():
     assert r2["margin"] == pytest.approx(12300 - 12433)
     assert "first in 2040" in r2["reason"] and "2070" in r2["reason"]
     # a to_year before 2070 only sees the 2040 dip
-    red_to = T(key="red", kind="level_all_years", variable="cropland", op=">=", threshold=12433.0,
-               from_year=2021.0, to_year=2060.0, unit="10^4 ha")
+    red_to = T(key="red", metric="min(cropland)", **{"from": 2021.0, "to": 2060.0}, op=">=", threshold=12433.0,
+               unit="10^4 ha")
     r3 = one(evaluate_targets(pd.DataFrame({"cropland": crop2}, index=YEARS), {}, [red_to]), "red")
     assert r3["value"] == 12400.0 and r3["margin"] == pytest.approx(-33.0)
 
 
 def test_level_all_years_upper_limit():
-    cap = T(key="cap", kind="level_all_years", variable="construction_land_per_capita", op="<=",
-            threshold=100.0, unit="m2/person")
+    cap = T(key="cap", metric="max(construction_land_per_capita)", op="<=", threshold=100.0, unit="m2/person")
     v = 90 + 0.1 * (YEARS - 2005)  # max at 2100: 99.5 -> margin 0.5
     r = one(evaluate_targets(pd.DataFrame({"construction_land_per_capita": v}, index=YEARS), {}, [cap]), "cap")
     assert r["passed"] is True and r["value"] == pytest.approx(99.5) and r["margin"] == pytest.approx(0.5)
 
 
 def test_reduction_from_base():
-    red = T(key="int", kind="reduction_from_base", variable="co2_per_unit_gdp", base_year=2005.0,
-            year=2030.0, threshold=0.65, unit="fraction")
+    red = T(key="int", metric="reduction(co2_per_unit_gdp)[2005:2030]", op=">=", threshold=0.65, unit="fraction")
     # linear from 1.0 (2005) to 0.3 (2030): reduction 0.70 -> margin +0.05
     x = np.interp(YEARS, [2005, 2030, 2100], [1.0, 0.3, 0.1])
     r = one(evaluate_targets(pd.DataFrame({"co2_per_unit_gdp": x}, index=YEARS), {}, [red]), "int")
@@ -335,8 +334,8 @@ def test_reduction_from_base():
     df_late = pd.DataFrame({"co2_per_unit_gdp": x[YEARS >= 2020]}, index=late)
     r3 = one(evaluate_targets(df_late, {}, [red]), "int")
     assert r3["passed"] is None and "base_value" in r3["reason"]
-    red_b = T(key="int", kind="reduction_from_base", variable="co2_per_unit_gdp", base_year=2005.0,
-              year=2030.0, threshold=0.65, base_value=2.0, unit="fraction")
+    red_b = T(key="int", metric="reduction(co2_per_unit_gdp)[2005:2030]", op=">=", threshold=0.65,
+              base_value=2.0, unit="fraction")
     r4 = one(evaluate_targets(df_late, {}, [red_b]), "int")
     assert r4["value"] == pytest.approx(1 - 0.3 / 2.0) and r4["passed"] is True
 
@@ -396,8 +395,8 @@ def test_default_set_on_constructed_run(tmp_path):
 
 
 def test_vensim_column_names_are_accepted():
-    # The PySD runner returns Vensim names ('gross emissions', 'Cropland'); they are
-    # normalised to python names.  Peak of the Gaussian at 2027 -> margin 3.
+    # The PySD runner returns Vensim names ('gross emissions', 'Cropland'); python names
+    # ('forest_coverage') are accepted as well.  Peak of the Gaussian at 2027 -> margin 3.
     df = pd.DataFrame({
         "gross emissions": 5000 * np.exp(-((YEARS - 2027) ** 2) / 200),
         "Cropland": np.full(YEARS.size, 12000.0),  # below 12433

@@ -23,14 +23,17 @@ from analysis.turning_points import (
     STATUSES,
     Smoothing,
     TurningPoint,
-    from_history_csv,
-    read_history_series,
     turning_points,
 )
+from analysis.turning_points.history import history_series, history_turning_points
 
-# The shared OWID/GCB file as shipped with its source in calibration/data/raw/.
-OWID = Path(__file__).resolve().parents[2] / "calibration" / "data" / "raw" / "owid_co2_energy_gdp_pop.csv"
+DATA = Path(__file__).resolve().parents[2] / "calibration" / "data"
 STEPS = [1.0, 0.25]
+
+
+def hist(*args, **kwargs):
+    """Points over the whole horizon (the 'historical' window) by key."""
+    return turning_points(*args, **kwargs).hist
 
 
 def grid(t0: float, t1: float, dt: float) -> np.ndarray:
@@ -72,7 +75,7 @@ def test_logistic_emissions(dt):
     K, r, t0 = 12000.0, 0.15, 2012.0
     t = grid(1980, 2060, dt)
     E = pd.Series(logistic(t, K, r, t0), index=t)
-    tab = turning_points(E)
+    tab = hist(E)
 
     tp2 = tab["tp2"]
     assert tp2.reached and tp2.status == "reached"
@@ -98,7 +101,7 @@ def test_gaussian_emissions(dt):
     A, mu, sigma = 11000.0, 2028.0, 15.0
     t = grid(mu - 45, mu + 45, dt)
     E = pd.Series(gauss(t, A, mu, sigma), index=t)
-    tab = turning_points(E)
+    tab = hist(E)
     assert tab["tp3"].reached and abs(tab["tp3"].year - mu) <= dt + 1e-9
     assert tab["tp3"].value == pytest.approx(A, rel=1e-3)
     assert tab["tp2"].reached and abs(tab["tp2"].year - (mu - sigma)) <= dt + 1e-9
@@ -113,7 +116,7 @@ def test_growth_rate_with_interior_peak(dt):
     t = grid(ts, 2060, dt)
     lnE = c * (t - ts) + gauss_integral(t, a, tg, w, ts)
     E = pd.Series(1000.0 * np.exp(lnE), index=t)
-    tab = turning_points(E)
+    tab = hist(E)
     tp1 = tab["tp1"]
     assert tp1.reached and abs(tp1.year - tg) <= dt + 1e-9
     assert tp1.value == pytest.approx(c + a, abs=2e-3)
@@ -137,7 +140,7 @@ def test_logistic_sink(dt):
     Smax, t0, w = 1500.0, 2035.0, 8.0
     t = grid(2000, 2100, dt)
     S = pd.Series(Smax / (1 + np.exp(-(t - t0) / w)), index=t)
-    tab = turning_points(_dummy_emissions(t), sink=S)
+    tab = hist(_dummy_emissions(t), sink=S)
     assert tab["tp4"].reached and abs(tab["tp4"].year - t0) <= dt + 1e-9
     assert tab["tp4"].value == pytest.approx(Smax / (4 * w), rel=0.01)
     assert tab["tp4_sink_peak"].status == "not_yet"
@@ -152,7 +155,7 @@ def test_exponential_saturating_sink_with_onset(dt):
     Smax, t0, tau = 800.0, 2030.0, 20.0
     t = grid(2010, 2100, dt)
     S = pd.Series(np.where(t >= t0, Smax * (1 - np.exp(-(t - t0) / tau)), 0.0), index=t)
-    tab = turning_points(_dummy_emissions(t), sink=S)
+    tab = hist(_dummy_emissions(t), sink=S)
     assert tab["tp4"].reached and abs(tab["tp4"].year - t0) <= dt + 1e-9
 
 
@@ -161,7 +164,7 @@ def test_exponential_saturating_sink_from_start_is_boundary():
     # first step -> boundary, not identified.
     t = grid(2030, 2100, 1.0)
     S = pd.Series(800 * (1 - np.exp(-(t - 2030) / 20)), index=t)
-    tp4 = turning_points(_dummy_emissions(t), sink=S)["tp4"]
+    tp4 = hist(_dummy_emissions(t), sink=S)["tp4"]
     assert tp4.status == "before_start" and tp4.bound_year == 2030 and tp4.year is None
 
 
@@ -173,7 +176,7 @@ def test_aging_sink_peaks(dt):
     t = grid(2020, 2120, dt)
     x = t - t0
     S = pd.Series(Smax * (1 - np.exp(-x / tau)) * np.exp(-x / T), index=t)
-    tab = turning_points(_dummy_emissions(t), sink=S)
+    tab = hist(_dummy_emissions(t), sink=S)
     expected = t0 + tau * math.log(1 + T / tau)
     assert tab["tp4_sink_peak"].reached
     assert abs(tab["tp4_sink_peak"].year - expected) <= dt + 1e-9
@@ -185,7 +188,7 @@ def test_gaussian_sink(dt):
     m, s = 2050.0, 12.0
     t = grid(2000, 2100, dt)
     S = pd.Series(gauss(t, 900.0, m, s), index=t)
-    tab = turning_points(_dummy_emissions(t), sink=S)
+    tab = hist(_dummy_emissions(t), sink=S)
     assert abs(tab["tp4"].year - (m - s)) <= dt + 1e-9
     assert abs(tab["tp4_sink_peak"].year - m) <= dt + 1e-9
 
@@ -204,7 +207,7 @@ def test_increment_with_two_bumps_global_max_counts(dt, h1, h2):
     ts = 1980.0
     t = grid(ts, 2070, dt)
     E = 3000 + gauss_integral(t, h1, 2000.0, 4.0, ts) + gauss_integral(t, h2, 2040.0, 4.0, ts)
-    tp2 = turning_points(pd.Series(E, index=t))["tp2"]
+    tp2 = hist(pd.Series(E, index=t))["tp2"]
     expected = 2040.0 if h2 > h1 else 2000.0
     assert tp2.reached and abs(tp2.year - expected) <= dt + 1e-9
     # central differences underestimate a Gaussian peak by about dt^2/(6 w^2) ≈ 1 % at dt = 1
@@ -216,14 +219,14 @@ def test_emission_peak_two_local_maxima():
     # Larger first hump at 2010, smaller later hump at 2050: TP3 is 2010 (global and
     # never exceeded afterwards), although emissions rise again later.
     E1 = gauss(t, 1000, 2010, 6) + gauss(t, 700, 2050, 6) + 10
-    assert turning_points(pd.Series(E1, t))["tp3"].year == 2010
+    assert hist(pd.Series(E1, t))["tp3"].year == 2010
     # Larger later hump: TP3 = 2050.
     E2 = gauss(t, 700, 2010, 6) + gauss(t, 1000, 2050, 6) + 10
-    assert turning_points(pd.Series(E2, t))["tp3"].year == 2050
+    assert hist(pd.Series(E2, t))["tp3"].year == 2050
     # A local maximum at 2010 but emissions end at their highest value (rising at
     # the end): not reached, and the local maximum is not reported as the peak.
     E3 = gauss(t, 700, 2010, 6) + 2.0 * np.maximum(t - 2040, 0) ** 2
-    tp3 = turning_points(pd.Series(E3, t))["tp3"]
+    tp3 = hist(pd.Series(E3, t))["tp3"]
     assert tp3.status == "not_yet" and tp3.year is None
 
 
@@ -236,25 +239,25 @@ def test_boundary_maximum_with_later_local_maximum_is_not_identified():
     ts = 2000.0
     lnE = -1.0 * (np.exp(-(t - ts) / 10) - 1) + gauss_integral(t, 0.02, 2030.0, 3.0, ts)
     E = pd.Series(500 * np.exp(lnE), t)
-    tp1 = turning_points(E)["tp1"]
+    tp1 = hist(E)["tp1"]
     assert tp1.status == "before_start" and not tp1.reached
     assert "local maximum at 2030" in tp1.reason_en
     assert "2030" in tp1.reason_zh
     # Restricting the horizon to start after the initial decline identifies the bump.
-    tp1b = turning_points(E, start=2020)["tp1"]
+    tp1b = hist(E, start=2020)["tp1"]
     assert tp1b.reached and abs(tp1b.year - 2030) <= 1
 
 
 def test_plateau_maximum_takes_earliest_time():
     t = grid(2000, 2040, 1.0)
     E = np.minimum(t - 2000, 20.0) * 10 + 100  # rises to 300 at 2020, flat afterwards
-    tp3 = turning_points(pd.Series(E, t))["tp3"]
+    tp3 = hist(pd.Series(E, t))["tp3"]
     assert tp3.reached and tp3.year == 2020
 
 
 def test_constant_series_has_no_peak():
     t = grid(2000, 2040, 1.0)
-    tab = turning_points(pd.Series(np.full(t.size, 50.0), t))
+    tab = hist(pd.Series(np.full(t.size, 50.0), t))
     assert tab["tp3"].status == "no_peak"
     assert tab["tp2"].status == "no_peak"
 
@@ -272,10 +275,10 @@ def test_neutrality_linear_crossing(dt):
     t = grid(2020, 2070, dt)
     E = pd.Series(1000 - 20 * (t - 2020), t)
     S = pd.Series(np.full(t.size, 400.0), t)
-    strict = turning_points(E, sink=S, neutrality_tol=0.0)["neutrality"]
+    strict = hist(E, sink=S, neutrality_tol=0.0)["neutrality"]
     assert strict.reached and strict.year == pytest.approx(2050.0)
     assert strict.value == pytest.approx(0.0, abs=1e-9)
-    default = turning_points(E, sink=S)["neutrality"]
+    default = hist(E, sink=S)["neutrality"]
     assert default.year == pytest.approx(first_grid_at_or_after(t, 2049.5))
 
 
@@ -285,7 +288,7 @@ def test_neutrality_not_sustained():
     N = 100 * ((t - 2050) ** 2 - 4)
     E = pd.Series(N + 500, t)
     S = pd.Series(np.full(t.size, 500.0), t)
-    res = turning_points(E, sink=S, neutrality_tol=0.0)["neutrality"]
+    res = hist(E, sink=S, neutrality_tol=0.0)["neutrality"]
     assert not res.reached and res.status == "not_sustained" and res.year is None
     assert "2048" in res.reason_en and "2053" in res.reason_en and "not sustained" in res.reason_en
     assert res.bound_year == 2070
@@ -296,7 +299,7 @@ def test_neutrality_final_crossing_counts_earlier_one_noted():
     t = grid(2020, 2080, 1.0)
     N = np.where((t >= 2030) & (t <= 2032), -5.0, 50.0)
     N = np.where(t >= 2060, -20.0, N)
-    res = turning_points(pd.Series(N + 300, t), sink=pd.Series(np.full(t.size, 300.0), t),
+    res = hist(pd.Series(N + 300, t), sink=pd.Series(np.full(t.size, 300.0), t),
                          neutrality_tol=0.0)["neutrality"]
     assert res.reached and res.year == 2060
     assert "2030" in res.reason_en
@@ -305,9 +308,9 @@ def test_neutrality_final_crossing_counts_earlier_one_noted():
 def test_neutrality_never_and_from_start():
     t = grid(2020, 2060, 1.0)
     E = pd.Series(np.linspace(1000, 500, t.size), t)
-    never = turning_points(E, sink=pd.Series(np.full(t.size, 100.0), t))["neutrality"]
+    never = hist(E, sink=pd.Series(np.full(t.size, 100.0), t))["neutrality"]
     assert never.status == "not_yet" and never.bound_year == 2060
-    already = turning_points(E, sink=pd.Series(np.full(t.size, 2000.0), t))["neutrality"]
+    already = hist(E, sink=pd.Series(np.full(t.size, 2000.0), t))["neutrality"]
     assert already.status == "before_start" and already.bound_year == 2020
 
 
@@ -319,51 +322,52 @@ def test_neutrality_never_and_from_start():
 def _tp5_inputs(t, t1, tau, tL, G0=200.0, L0=3000.0, a=40.0):
     # G = G0 until t1, then G0 exp(-(t - t1)/tau); max G = G0, threshold 2 % of G0:
     # G <= 0.02 G0  <=>  t >= t1 + tau ln 50.
-    # L grows linearly by a per year until tL, then flat: forward growth <= 0 from tL on.
+    # L grows linearly by a per year until tL, then flat.
     G = np.where(t <= t1, G0, G0 * np.exp(-(t - t1) / tau))
     L = L0 + a * (np.minimum(t, tL) - t[0])
     return pd.Series(G, t), pd.Series(L, t)
 
 
 @pytest.mark.parametrize("dt", STEPS)
-@pytest.mark.parametrize("tL", [2045.0, 2075.0])  # emission-bound vs land-bound
+@pytest.mark.parametrize("tL", [2045.0, 2075.0])  # land stops before / after G vanishes
 def test_tp5_analytic(dt, tL):
+    # TP5 depends on G alone: decarbonised new construction reaches it while land grows.
     t = grid(2020, 2100, dt)
     t1, tau = 2030.0, 8.0
     G, L = _tp5_inputs(t, t1, tau, tL)
     tG = t1 + tau * math.log(50)  # ≈ 2061.3
-    expected = first_grid_at_or_after(t, max(tG, tL))
-    E = _dummy_emissions(t)
-    tp5 = turning_points(E, growth_emissions=G, construction_land=L)["tp5"]
+    expected = first_grid_at_or_after(t, tG)
+    tp5 = hist(_dummy_emissions(t), growth_emissions=G, construction_land=L)["tp5"]
     assert tp5.reached and tp5.year == pytest.approx(expected)
     assert tp5.value <= 0.02 * 200.0 + 1e-12
+    # the note gives the construction-land growth at that time: 40/L per year while growing, 0 after tL
+    L_at = 3000.0 + 40.0 * (min(expected, tL) - 2020.0)
+    growth = 100 * 40.0 / L_at if expected < tL else 0.0
+    assert f"construction land growth at that time {growth:.3g} %/yr" in tp5.reason_en
 
 
-def test_tp5_land_growth_tolerance():
+def test_tp5_reached_by_zero_carbon_new_construction():
+    # New construction continues (land +0.5 %/yr forever) but growth-attributable
+    # emissions fall to zero in 2050 (zero-carbon new build): TP5 = 2050.
     t = grid(2020, 2100, 1.0)
     G = pd.Series(np.where(t < 2050, 100.0, 0.0), t)
-    # land grows 0.05 %/yr forever: within the default 0.1 %/yr tolerance -> TP5 = 2050
-    L_slow = pd.Series(3000 * 1.0005 ** (t - 2020), t)
-    assert turning_points(_dummy_emissions(t), growth_emissions=G, construction_land=L_slow)["tp5"].year == 2050
-    # land grows 0.5 %/yr forever: never stops growing
     L_fast = pd.Series(3000 * 1.005 ** (t - 2020), t)
-    res = turning_points(_dummy_emissions(t), growth_emissions=G, construction_land=L_fast)["tp5"]
-    assert res.status == "not_yet" and "construction land still growing" in res.reason_en
-    # a stricter tolerance turns the slow case into not reached as well
-    res2 = turning_points(_dummy_emissions(t), growth_emissions=G, construction_land=L_slow,
-                          tp5_land_growth_tol=0.0001)["tp5"]
-    assert not res2.reached
+    res = hist(_dummy_emissions(t), growth_emissions=G, construction_land=L_fast)["tp5"]
+    assert res.reached and res.year == 2050
+    assert "construction land growth at that time 0.5 %/yr" in res.reason_en
+    # without land data TP5 is still defined (the note is left out)
+    assert hist(_dummy_emissions(t), growth_emissions=G)["tp5"].year == 2050
 
 
 def test_tp5_growth_emissions_above_threshold_at_end():
     t = grid(2020, 2100, 1.0)
     G = pd.Series(np.linspace(100, 10, t.size), t)  # ends at 10 % of max > 2 %
     L = pd.Series(np.full(t.size, 3000.0), t)
-    res = turning_points(_dummy_emissions(t), growth_emissions=G, construction_land=L)["tp5"]
+    res = hist(_dummy_emissions(t), growth_emissions=G, construction_land=L)["tp5"]
     assert res.status == "not_yet" and "growth-attributable emissions" in res.reason_en
     # an absolute threshold of 20 Mt: G <= 20 <=> 100 - 90 (t-2020)/80 <= 20 <=> t >= 2091.11 -> 2092
-    res_abs = turning_points(_dummy_emissions(t), growth_emissions=G, construction_land=L,
-                             tp5_growth_threshold=20.0)["tp5"]
+    res_abs = hist(_dummy_emissions(t), growth_emissions=G, construction_land=L,
+                   tp5_growth_threshold=20.0)["tp5"]
     assert res_abs.year == 2092
 
 
@@ -374,7 +378,7 @@ def test_tp5_growth_emissions_above_threshold_at_end():
 
 def test_missing_inputs_give_not_reached_with_reason():
     t = grid(2000, 2050, 1.0)
-    tab = turning_points(_dummy_emissions(t))
+    tab = hist(_dummy_emissions(t))
     for key in ("tp2_intensity", "tp4", "tp4_sink_peak", "tp5", "neutrality"):
         p = tab[key]
         assert p.status == "no_input" and not p.reached and p.year is None
@@ -384,14 +388,14 @@ def test_missing_inputs_give_not_reached_with_reason():
 
 def test_too_short():
     t = np.array([2020.0, 2021.0])
-    tab = turning_points(pd.Series([1.0, 2.0], t))
+    tab = hist(pd.Series([1.0, 2.0], t))
     for key in ("tp1", "tp2", "tp3"):
         assert tab[key].status == "too_short" and "too short" in tab[key].reason_en
 
 
 def test_savgol_window_longer_than_series_is_too_short():
     t = grid(2000, 2005, 1.0)
-    tab = turning_points(pd.Series(gauss(t, 1, 2003, 2), t), smoothing=Smoothing("savgol", 9))
+    tab = hist(pd.Series(gauss(t, 1, 2003, 2), t), smoothing=Smoothing("savgol", 9))
     assert tab["tp2"].status == "too_short"
 
 
@@ -401,7 +405,8 @@ def test_table_and_definitions():
     assert tab.keys() == list(KEYS)
     for lang in ("en", "zh"):
         df = tab.to_frame(lang)
-        assert list(df.columns) == ["key", "name", "year", "value", "unit", "reached", "status", "reason"]
+        assert list(df.columns) == ["key", "name", "year", "value", "unit", "reached", "status", "reason",
+                                    "year_hist", "status_hist", "reason_hist", "kink"]
         assert len(df) == len(KEYS)
     assert tab.to_frame("zh").loc[3, "name"] == "碳排放总量达峰（碳达峰）"
     with pytest.raises(ValueError):
@@ -421,35 +426,47 @@ def test_uneven_grid_with_gaps():
     # Logistic with missing years (as in history): TP2 still at t0 within the largest gap.
     t = np.array([y for y in range(1980, 2051) if y not in (2005, 2006, 2013, 2020)], float)
     E = pd.Series(logistic(t, 5000.0, 0.2, 2010.0), t)
-    tp2 = turning_points(E)["tp2"]
+    tp2 = hist(E)["tp2"]
     assert abs(tp2.year - 2010.0) <= 1
 
 
 def test_unsorted_index_and_duplicates():
     t = grid(2000, 2060, 1.0)
     E = pd.Series(gauss(t, 100, 2030, 8), t).sample(frac=1.0, random_state=1)
-    assert turning_points(E)["tp3"].year == 2030
+    assert hist(E)["tp3"].year == 2030
     with pytest.raises(ValueError, match="duplicate"):
-        turning_points(pd.Series([1.0, 2.0, 3.0], [2000.0, 2001.0, 2001.0]))
+        hist(pd.Series([1.0, 2.0, 3.0], [2000.0, 2001.0, 2001.0]))
 
 
-def test_intensity_convergence():
-    # GDP Y = 100 + 10 x and energy En = c0 + 2 x, x = t - 2000 (linear, so the
-    # numerical derivatives are exact): marginal m = 2/10 = 0.2, average
-    # a = (c0 + 2x)/(100 + 10x), gap |m - a|/a = |c0 - 20| / (c0 + 2x).
-    # c0 = 25: gap = 5/(25 + 2x) <= 0.05  <=>  x >= 37.5  ->  first year 2038.
-    # c0 = 50: gap = 30/(50 + 2x) <= 0.05  <=>  x >= 275  ->  not within 2000–2100.
-    t = grid(2000, 2100, 1.0)
+@pytest.mark.parametrize("r,g,tol", [(0.03, 0.06, 0.05), (0.04, 0.02, 0.05), (0.03, 0.06, 0.2)])
+def test_intensity_convergence(r, g, tol):
+    # Y = exp(g x), average emission intensity a = exp(-r x) (x = t - 2000), so
+    # E = exp((g - r) x), marginal m = E'/Y' = (g - r)/g exp(-r x) and m - a = -(r/g) a:
+    # the relative gap r/g never closes, the gap in units of the peak a (= 1 at x = 0)
+    # is (r/g) exp(-r x) <= tol  <=>  x >= ln(r/(g tol))/r.
+    t = grid(2000, 2150, 0.25)
     x = t - 2000
-    Y = pd.Series(100 + 10 * x, t)
-    res = turning_points(Y, energy=pd.Series(25 + 2 * x, t), gdp=Y)["tp2_intensity"]
-    assert res.reached and res.year == 2038
-    assert res.value == pytest.approx(5 / (25 + 2 * 38))
-    res2 = turning_points(Y, energy=pd.Series(50 + 2 * x, t), gdp=Y)["tp2_intensity"]
-    assert res2.status == "not_yet" and res2.bound_year == 2100
-    # a looser tolerance: 30/(50 + 2x) <= 0.25 <=> x >= 35
-    res3 = turning_points(Y, energy=pd.Series(50 + 2 * x, t), gdp=Y, intensity_tol=0.25)["tp2_intensity"]
-    assert res3.year == 2035
+    Y = pd.Series(np.exp(g * x), t)
+    E = pd.Series(np.exp((g - r) * x), t)
+    res = hist(E, gdp=Y, intensity_tol=tol)["tp2_intensity"]
+    x_star = math.log(r / (g * tol)) / r
+    if x_star <= 0:
+        assert res.status == "before_start" and res.bound_year == 2000
+    else:
+        assert res.reached and abs(res.year - (2000 + x_star)) <= 0.25 + 1e-9
+        assert res.value == pytest.approx(tol, rel=0.02)
+
+
+def test_intensity_convergence_skips_stagnant_gdp():
+    # r = 0.03, g = 0.05, tol = 0.2: gap (r/g) exp(-r x) <= 0.2 <=> x >= ln(3)/0.03 = 36.6 -> 2037.
+    # From 2080 GDP and emissions stay flat: the marginal intensity is undefined
+    # (dY/dt = 0) and those points are skipped, so the convergence year is unchanged.
+    t = grid(2000, 2100, 1.0)
+    x = np.minimum(t, 2080) - 2000
+    Y, E = np.exp(0.05 * x), np.exp(0.02 * x)
+    res = hist(pd.Series(E, t), gdp=pd.Series(Y, t), intensity_tol=0.2)["tp2_intensity"]
+    assert res.reached and res.year == 2037
+    assert hist(pd.Series(E, t))["tp2_intensity"].status == "no_input"
 
 
 # --------------------------------------------------------------------------------------
@@ -489,7 +506,7 @@ def test_smoothing_recovers_increment_peak_of_noisy_logistic():
     for seed in range(n):
         E = pd.Series(base * (1 + 0.01 * np.random.default_rng(seed).standard_normal(t.size)), t)
         for name, sm in cases.items():
-            y = turning_points(E, smoothing=sm)["tp2"].year
+            y = hist(E, smoothing=sm)["tp2"].year
             hits[name] += y is not None and abs(y - 2010.0) <= 3
     assert hits["ma5"] >= 0.85 * n and hits["sg7"] >= 0.85 * n
     assert hits["ma5"] >= hits["none"] + 0.1 * n and hits["sg7"] >= hits["none"] + 0.1 * n
@@ -500,7 +517,7 @@ def test_smoothing_does_not_move_the_level_peak():
     t = grid(2000, 2040, 1.0)
     E = gauss(t, 100, 2020, 10)
     E[t == 2025] = 150
-    tp3 = turning_points(pd.Series(E, t), smoothing=HISTORY_SMOOTHING)["tp3"]
+    tp3 = hist(pd.Series(E, t), smoothing=HISTORY_SMOOTHING)["tp3"]
     assert tp3.year == 2025
 
 
@@ -518,41 +535,34 @@ def test_smoothing_does_not_move_the_level_peak():
 def test_gaussian_property(mu, sigma, dt):
     t = grid(mu - 3 * sigma - 7.3, mu + 3 * sigma + 4.1, dt)
     t = np.round(t / dt) * dt  # snap to the dt grid
-    tab = turning_points(pd.Series(gauss(t, 1000, mu, sigma), t))
+    tab = hist(pd.Series(gauss(t, 1000, mu, sigma), t))
     assert abs(tab["tp3"].year - mu) <= dt + 1e-9
     assert abs(tab["tp2"].year - (mu - sigma)) <= dt + 1e-9
 
 
 # --------------------------------------------------------------------------------------
-# History
+# History (read by the calibration loader)
 # --------------------------------------------------------------------------------------
 
 
-def _owid_series(region: str) -> pd.Series:
-    df = pd.read_csv(OWID)
-    sel = df[(df.region == region) & (df.variable == "co2_fossil")]
-    return sel.set_index("year")["value"].astype(float).sort_index()
-
-
-@pytest.mark.skipif(not OWID.exists(), reason="shared OWID data not available")
 @pytest.mark.parametrize("region", ["GBR", "USA"])
 def test_history_peaked_countries(region):
-    s = _owid_series(region)
-    peak_year = int(s.idxmax())
+    path = DATA / f"history_{region}.csv"
+    s = history_series(path, region, "co2_fossil_industry")
+    peak_year = float(s.idxmax())
     assert (s.loc[peak_year + 1:] <= s.max()).all()  # sustained maximum
     assert s.index.min() < peak_year < s.index.max()  # interior, i.e. really peaked
-    tab = from_history_csv(OWID, region)
-    tp3 = tab["tp3"]
+    tp3 = history_turning_points(path, region).hist["tp3"]
     assert tp3.reached and tp3.year == peak_year
     assert tp3.value == pytest.approx(s.max())
-    # raw series (no smoothing) gives the same TP3
-    assert from_history_csv(OWID, region, smoothing=None)["tp3"].year == peak_year
+    # raw series (no smoothing) gives the same TP3: smoothing never moves a level peak
+    assert history_turning_points(path, region, smoothing=None).hist["tp3"].year == peak_year
 
 
-@pytest.mark.skipif(not OWID.exists(), reason="shared OWID data not available")
 def test_history_china():
-    s = _owid_series("CHN")
-    tp3 = from_history_csv(OWID, "CHN")["tp3"]
+    path = DATA / "history_CHN.csv"
+    s = history_series(path, "CHN", "co2_fossil_industry")
+    tp3 = history_turning_points(path, "CHN").hist["tp3"]
     last = s.index.max()
     if s.idxmax() == last:
         # the data's maximum is its last year: emissions still rising, peak not reached
@@ -562,24 +572,23 @@ def test_history_china():
         assert tp3.reached and tp3.year == s.idxmax()
 
 
-def test_history_csv_with_source_column_and_errors(tmp_path):
-    # the calibration files use `source` instead of `source_id`
+def test_history_file_in_the_calibration_format_and_errors(tmp_path):
     years = np.arange(2000, 2031)
-    vals = gauss(years.astype(float), 100, 2015, 5)
-    df = pd.DataFrame({"region": "XX", "year": years, "variable": "co2_fossil", "value": vals,
-                       "unit": "Mt CO2", "source": "test", "note": ""})
+    vals = gauss(years.astype(float), 100, 2015, 5) + 1.0
+    df = pd.DataFrame({"region": "XX", "year": years, "variable": "co2_fossil_industry", "value": vals,
+                       "unit": "Mt CO2/Year", "source": "test", "note": ""})
     p = tmp_path / "hist.csv"
     df.to_csv(p, index=False)
-    assert from_history_csv(p, "XX", smoothing=None)["tp3"].year == 2015
-    s = read_history_series(p, "XX", "co2_fossil")
-    assert s.attrs["unit"] == "Mt CO2" and len(s) == len(years)
-    with pytest.raises(ValueError, match="no rows for region='YY'"):
-        from_history_csv(p, "YY")
+    assert history_turning_points(p, "XX", smoothing=None).hist["tp3"].year == 2015
+    s = history_series(p, "XX", "co2_fossil_industry")
+    assert len(s) == len(years) and s.index[0] == 2000.0
+    with pytest.raises(ValueError, match="YY"):
+        history_turning_points(p, "YY")
     bad = tmp_path / "bad.csv"
     df.drop(columns=["source"]).to_csv(bad, index=False)
-    with pytest.raises(ValueError, match=r"bad\.csv: missing column\(s\) source or source_id"):
-        from_history_csv(bad, "XX")
+    with pytest.raises(ValueError, match=r"bad\.csv.*source"):
+        history_turning_points(bad, "XX")
     dup = tmp_path / "dup.csv"
     pd.concat([df, df.iloc[:1]]).to_csv(dup, index=False)
-    with pytest.raises(ValueError, match="duplicate year 2000"):
-        read_history_series(dup, "XX", "co2_fossil")
+    with pytest.raises(ValueError, match="dup.csv"):
+        history_series(dup, "XX", "co2_fossil_industry")
