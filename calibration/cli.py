@@ -8,6 +8,9 @@
     python -m calibration report --config calibration/national.yaml
         [--result FIT_RESULT.json | --scenario SCENARIO.yaml] [--fit-until YEAR]
         [--region ISO3 --data CSV] [--out DIR]
+    python -m calibration validate --config calibration/national.yaml
+        [--case REGION:YEAR ... [--data CSV]] [--seeds N | --seed S ...] [--maxiter N]
+        [--out DIR]
 
 ``fit`` estimates the configured constants, writes the report (``report.md``, figures,
 ``statistics.csv``, ``fit_result.json``) to ``--out`` (default: the configuration's
@@ -15,7 +18,11 @@
 ``calibration/reports/CHN_untilY/``) and, with ``--write-baseline``, the baseline
 scenario (``scenarios/baseline.yaml``, or ``scenarios/baseline_<REGION>.yaml`` for
 another region). ``report`` re-creates the report from a saved fit result or from a
-scenario file (default: the region's baseline) without fitting.
+scenario file (default: the region's baseline) without fitting. ``validate`` runs the
+out-of-sample behaviour tests (:mod:`calibration.validate`): the configuration's standard
+set (its ``validation`` block) or the cases given with ``--case``, each with several
+optimizer seeds, and writes ``validation.md`` and CSV tables (default
+``calibration/reports/validation/``).
 
 Bad input (configuration, data file, option values) prints ``error: ...`` lines on
 stderr and exits with status 2; nothing is written in that case.
@@ -92,6 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=_positive_int, default=None, help="random seed")
     f.add_argument("--quiet", action="store_true", help="no progress messages")
 
+    v = sub.add_parser("validate", help="fit up to a cut-off year, score the years after it")
+    v.add_argument("--config", required=True, type=Path, help="calibration YAML")
+    v.add_argument("--case", action="append", default=None, metavar="REGION:YEAR",
+                   help="a case instead of the standard set (repeatable), e.g. USA:2000")
+    v.add_argument("--data", type=Path, default=None,
+                   help="history CSV for the --case regions (default: the configured files)")
+    seeds = v.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=_positive_int, default=None,
+                       help="use the first N seeds of the standard set")
+    seeds.add_argument("--seed", type=_positive_int, action="append", default=None,
+                       help="an optimizer seed (repeatable)")
+    v.add_argument("--maxiter", type=_positive_int, default=None, help="DE generations")
+    v.add_argument("--out", type=Path, default=None,
+                   help="report directory (default: calibration/reports/validation)")
+    v.add_argument("--quiet", action="store_true", help="no progress messages")
+
     r = sub.add_parser("report", help="report the fit of saved constants")
     common(r)
     g = r.add_mutually_exclusive_group()
@@ -121,7 +144,7 @@ def _print_summary(assessment, out=None) -> None:
 def _cmd_fit(args) -> int:
     from calibration.baseline import (baseline_document, rounded_overrides, validate_document,
                                       write_scenario)
-    from calibration.fit import fit
+    from calibration.identify import fit_identified
     from calibration.observations import load_region_history
     from calibration.report import assess, write_report
 
@@ -139,7 +162,7 @@ def _cmd_fit(args) -> int:
     cfg.optimizer = dataclasses.replace(opt, **changes)
     log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     history = load_region_history(cfg)
-    result, _ = fit(cfg, history, log=log)
+    result, _ = fit_identified(cfg, history, log=log)
     overrides = rounded_overrides(result)
     assessment = assess(cfg, overrides, history, fitted_end=result.window[1])
     out_dir = args.out or cfg.report_dir
@@ -193,6 +216,51 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_validate(args) -> int:
+    from calibration.validate import parse_case, run_case, spread_frame, standard_cases
+    from calibration.validate import summary_frame, write
+
+    cases, seeds = standard_cases(args.config)
+    if args.case:
+        given = [parse_case(c) for c in args.case]
+        known = {c.region: c for c in cases}
+        cases = [dataclasses.replace(known[g.region], fit_until=g.fit_until)
+                 if g.region in known else g for g in given]
+    if args.data is not None:
+        if not args.data.is_file():
+            raise ConfigError(f"--data: file not found: {args.data}")
+        cases = [dataclasses.replace(c, data=str(args.data)) for c in cases]
+    if args.seed:
+        seeds = list(args.seed)
+    elif args.seeds is not None:
+        if not 1 <= args.seeds <= len(seeds):
+            raise ConfigError(f"--seeds: give 1 to {len(seeds)} (the standard set has "
+                              f"{len(seeds)} seeds), or list them with --seed")
+        seeds = seeds[: args.seeds]
+    log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    results = []
+    for case in cases:
+        for seed in seeds:
+            log(f"== {case.region} fitted to {case.fit_until}, seed {seed}")
+            results.append(run_case(args.config, case, seed, maxiter=args.maxiter, log=log))
+    command = "python -m calibration validate " + " ".join(sys.argv[1:] if sys.argv[1:2] ==
+                                                            ["validate"] else [])
+    out_dir = args.out or Path(args.config).parent / "reports" / "validation"
+    report = write(results, out_dir, command.strip())
+    summary = summary_frame(results)
+    for _, s in summary.iterrows():
+        print(f"  {s['region']} to {s['fit_until']} seed {s['seed']}: CO2 MAPE "
+              f"{s['co2_mape']:.2f} % (limit {s['co2_limit']:g} %), peak projected "
+              f"{s['projected_peak'] if s['projected_peak'] is not None else 'none'} vs observed "
+              f"{s['observed_peak'] if s['observed_status'] == 'peak' else s['observed_status']}"
+              f" -> {'pass' if s['pass'] else 'FAIL'}")
+    for _, s in spread_frame(summary).iterrows():
+        print(f"  {s['region']}: CO2 MAPE {s['co2_mape_min']:.2f}-{s['co2_mape_max']:.2f} % over "
+              f"{s['seeds']} seeds; peak {s['peak_min']:.0f}-{s['peak_max']:.0f}")
+    print(f"report: {report}")
+    return 0 if summary["pass"].all() else 1
+
+
 def _load(args):
     if args.data is not None and not args.data.is_file():
         raise ConfigError(f"--data: file not found: {args.data}")
@@ -222,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "fit":
             return _cmd_fit(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
         return _cmd_report(args)
     except _UsageError as err:
         print(f"error: {err}", file=sys.stderr)

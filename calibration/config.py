@@ -18,7 +18,10 @@ Keys (all paths are relative to the configuration file):
                  integer year), ``mid`` = mid-year (mean of the values at the year and the
                  next, default: UN mid-year stocks and calendar-year flows), ``end`` =
                  31 December.
-``parameters``   model constant -> ``{bounds: [LO, HI], anchor: {...}, integer: BOOL}``.
+``parameters``   model constant -> ``{bounds: [LO, HI], anchor: {...}, integer: BOOL,
+                 bound_reason: TEXT, literature: VALUE, source: TEXT}``. ``literature`` (with
+                 its ``source``) is the value used when the data do not identify the
+                 constant (default: the model default).
                  ``bounds`` must lie inside the model's declared range. ``anchor`` makes
                  the bounds relative to the data of the region being fitted:
                  ``{series: S, per: X, factor: [A, B]}`` gives ``[A*v, B*v]`` where ``v``
@@ -38,6 +41,11 @@ Keys (all paths are relative to the configuration file):
 ``optimizer``    ``seed, popsize, maxiter, tol, atol, mutation, recombination, polish,
                  polish_max_nfev, jac_step``: settings of ``differential_evolution`` and
                  of the ``least_squares`` polish.
+``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL}``: after the
+                 fit, constants whose standard error exceeds their bounds' width, that have no
+                 effect, or that end at a bound without a ``bound_reason`` are fixed to their
+                 literature value (the model default) and the rest is fitted again
+                 (:mod:`calibration.identify`). Default: on.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -46,9 +54,16 @@ Keys (all paths are relative to the configuration file):
                  (another region R writes ``baseline_R.yaml`` in the same folder).
 ``report_dir``   default report directory; ``{region}`` is replaced by the region.
 ``name``, ``description``  ``{en, zh}`` texts of the baseline scenario.
+``from_data``    constant -> history variable: the constant is set to the region's own
+                 observation of that series at the model's INITIAL TIME (the nearest
+                 independent observation within 5 years). For a region other than the home
+                 region, ``total land area`` comes from ``land_area`` unless fixed.
 ``regions``      region code -> block with any of ``data, fixed, parameters, series,
-                 window, acceptance, name, description`` that replaces (``data``) or
-                 updates (mappings) the top-level values when that region is fitted.
+                 window, acceptance, name, description, from_data`` that replaces (``data``)
+                 or updates (mappings) the top-level values when that region is fitted. The
+                 block ``default`` applies to any region without a block of its own (other
+                 than the home region), so that a new region can be fitted without editing
+                 the configuration.
 
 Every problem raises :class:`ConfigError` whose message names the file and the key.
 """
@@ -71,13 +86,16 @@ from models.model import INITIAL_LAND_SHARES
 
 TOP_KEYS = (
     "region", "data", "window", "evaluation_start", "series", "parameters", "fixed",
-    "region_specific", "acceptance", "optimizer", "thresholds", "baseline", "report_dir",
+    "region_specific", "acceptance", "optimizer", "thresholds", "identification", "baseline",
+    "report_dir", "from_data", "validation",
     "name", "description", "regions",
 )
 REGION_KEYS = (
     "data", "fixed", "parameters", "series", "window", "acceptance", "name", "description",
-    "evaluation_start",
+    "evaluation_start", "from_data",
 )
+#: Region block applied to a region that has no block of its own (other than the home one).
+DEFAULT_REGION = "default"
 TIMINGS = ("start", "mid", "end")
 LAND_SHARES = INITIAL_LAND_SHARES
 _REGION_RE = re.compile(r"^\w[\w-]*$")
@@ -112,6 +130,9 @@ class ParameterSpec:
     anchor: Anchor | None
     integer: bool
     key: str  # the key path used in messages
+    bound_reason: str | None = None  # why an estimate at a bound is accepted (report)
+    literature: float | None = None  # value used if not identified (default: model default)
+    literature_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,18 @@ class OptimizerSettings:
 
 
 @dataclass(frozen=True)
+class IdentificationSettings:
+    """Identifiable calibration (:mod:`calibration.identify`): after the fit, a constant
+    whose standard error exceeds its prior range (the bounds' width), that has no effect,
+    or that ends at a bound without a written ``bound_reason`` is fixed to its literature
+    value (the model default) and the others are fitted again."""
+
+    eliminate: bool = True
+    max_rounds: int = 30
+    final_global: bool = True
+
+
+@dataclass(frozen=True)
 class Thresholds:
     rel_se: float = 0.5
     correlation: float = 0.9
@@ -173,6 +206,8 @@ class CalibrationConfig:
     name: dict[str, str]
     description: dict[str, str]
     fit_until: int | None = None
+    identification: IdentificationSettings = field(default_factory=IdentificationSettings)
+    from_data: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
 
     @property
@@ -344,13 +379,16 @@ def load_config(
 
     regions = _mapping(ctx, "regions", raw.get("regions"))
     block: dict = {}
-    if target_region in regions:
-        block = _mapping(ctx, f"regions.{target_region}", regions[target_region])
-        _check_keys(ctx, f"regions.{target_region}", block, REGION_KEYS)
+    block_name = target_region
+    if target_region not in regions and target_region != home and DEFAULT_REGION in regions:
+        block_name = DEFAULT_REGION
+    if block_name in regions:
+        block = _mapping(ctx, f"regions.{block_name}", regions[block_name])
+        _check_keys(ctx, f"regions.{block_name}", block, REGION_KEYS)
     for key, value in regions.items():
         _mapping(ctx, f"regions.{key}", value)
         _check_keys(ctx, f"regions.{key}", value or {}, REGION_KEYS)
-    prefix = f"regions.{target_region}." if block else ""
+    prefix = f"regions.{block_name}." if block else ""
 
     def pick(key: str):
         """Value of ``key`` for the region and the key path to name in errors."""
@@ -500,7 +538,8 @@ def load_config(
         if not const.adjustable:
             raise ctx.fail(key, f"{vname!r} has no range in the model and cannot be estimated")
         spec = _mapping(ctx, key, spec)
-        _check_keys(ctx, key, spec, ("bounds", "anchor", "integer"))
+        _check_keys(ctx, key, spec, ("bounds", "anchor", "integer", "bound_reason",
+                                     "literature", "source"))
         bounds = None
         if "bounds" in spec:
             bounds = _pair(ctx, f"{key}.bounds", spec["bounds"])
@@ -532,7 +571,23 @@ def load_config(
         integer = spec.get("integer", False)
         if not isinstance(integer, bool):
             raise ctx.fail(f"{key}.integer", f"must be true or false, got {integer!r}")
-        params.append(ParameterSpec(vname, bounds, anchor, integer, key))
+        reason = spec.get("bound_reason")
+        if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+            raise ctx.fail(f"{key}.bound_reason", "must be a non-empty text")
+        lit = spec.get("literature")
+        if lit is not None:
+            lit = _number(ctx, f"{key}.literature", lit)
+            if not const.minimum <= lit <= const.maximum:
+                raise ctx.fail(f"{key}.literature", f"{lit:g} is outside the model range "
+                                                    f"{const.range_text()}")
+        src = spec.get("source")
+        if src is not None and (not isinstance(src, str) or not src.strip()):
+            raise ctx.fail(f"{key}.source", "must be a non-empty text")
+        if lit is not None and src is None:
+            raise ctx.fail(f"{key}.source", "a literature value needs its source")
+        params.append(ParameterSpec(vname, bounds, anchor, integer, key,
+                                    reason.strip() if reason else None, lit,
+                                    src.strip() if src else None))
     if not params:
         raise ctx.fail(pkey_base, "no parameters to estimate")
 
@@ -558,13 +613,28 @@ def load_config(
         raise ctx.fail("region_specific", "must be a list of constant names")
     region_specific = [_resolve_constant(ctx, f"region_specific[{i}]", n, model)
                        for i, n in enumerate(rs)]
+    # ---- constants set from the region's own data (value of a series at INITIAL TIME)
+    fd_map = _mapping(ctx, "from_data", raw.get("from_data"))
+    fd_key = "from_data"
+    if block and "from_data" in block:
+        fd_map = _merge(fd_map, _mapping(ctx, prefix + "from_data", block["from_data"]))
+        fd_key = prefix + "from_data"
+    from_data: dict[str, str] = {}
+    for name, series in fd_map.items():
+        vname = _resolve_constant(ctx, f"{fd_key}.{name}", name, model)
+        if series is None:
+            continue
+        if series not in SERIES:
+            raise ctx.fail(f"{fd_key}.{name}", f"unknown history variable {series!r}")
+        if vname in fixed or vname in {p.name for p in params}:
+            raise ctx.fail(f"{fd_key}.{name}", f"{vname!r} is also fixed or estimated")
+        from_data[vname] = series
     if target_region != home:
         estimated = {p.name for p in params}
-        if "total land area" not in fixed and "total land area" not in estimated:
-            raise ConfigError(
-                f"{path}: regions.{target_region}.fixed: 'total land area' must be set for region "
-                f"{target_region!r} (the model default is the area of {home}); add "
-                f"regions: {{{target_region}: {{fixed: {{total land area: AREA_IN_10^4_HA}}}}}}")
+        if ("total land area" not in fixed and "total land area" not in estimated
+                and "total land area" not in from_data):
+            # the model default is the home region's area: take the region's own land area
+            from_data["total land area"] = "land_area"
 
     # ---- acceptance
     acc_map = _mapping(ctx, "acceptance", raw.get("acceptance"))
@@ -607,6 +677,19 @@ def load_config(
                             positive=True),
         bound_tol=_number(ctx, "thresholds.bound_tol", th.get("bound_tol", dt.bound_tol),
                           minimum=0),
+    )
+
+    ident = _mapping(ctx, "identification", raw.get("identification"))
+    _check_keys(ctx, "identification", ident, tuple(IdentificationSettings.__dataclass_fields__))
+    di = IdentificationSettings()
+    for flag in ("eliminate", "final_global"):
+        if not isinstance(ident.get(flag, True), bool):
+            raise ctx.fail(f"identification.{flag}", f"must be true or false, got {ident[flag]!r}")
+    identification = IdentificationSettings(
+        eliminate=ident.get("eliminate", di.eliminate),
+        max_rounds=_integer(ctx, "identification.max_rounds",
+                            ident.get("max_rounds", di.max_rounds), minimum=0),
+        final_global=ident.get("final_global", di.final_global),
     )
 
     # ---- outputs
@@ -654,6 +737,8 @@ def load_config(
         name=_texts(ctx, nkey, nm, default_name),
         description=_texts(ctx, dkey2, ds, default_desc),
         fit_until=fit_until,
+        identification=identification,
+        from_data=from_data,
         raw=copy.deepcopy(raw),
     )
 
@@ -664,6 +749,7 @@ __all__ = [
     "ConfigError",
     "DataFile",
     "FixedValue",
+    "IdentificationSettings",
     "OptimizerSettings",
     "ParameterSpec",
     "SeriesTarget",

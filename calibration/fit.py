@@ -367,6 +367,7 @@ class FitResult:
     n_residuals: int
     s2: float
     condition: float
+    identification: dict = field(default_factory=dict)
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc)
                          .replace(microsecond=0).isoformat())
 
@@ -420,6 +421,7 @@ def fit(
     history: RegionHistory | None = None,
     *,
     log: Callable[[str], None] | None = None,
+    start: dict[str, float] | None = None,
 ) -> tuple[FitResult, Problem]:
     """Estimate the configured parameters (global DE + local least-squares polish).
 
@@ -428,6 +430,8 @@ def fit(
         history: pre-loaded history (default: :func:`load_region_history`); only its
             ``fit`` rows are used.
         log: called with progress messages.
+        start: start values (Vensim name -> value) replacing the default start point of the
+            search for the parameters they name (clipped to the bounds).
 
     Returns:
         (FitResult, Problem).
@@ -436,6 +440,9 @@ def fit(
     t_start = time.perf_counter()
     history = history or load_region_history(cfg)
     problem = build_problem(cfg, history)
+    for j, name in enumerate(problem.names):
+        if start and name in start:
+            problem.x0[j] = min(max(float(start[name]), problem.lower[j]), problem.upper[j])
     opt = cfg.optimizer
     p = len(problem.names)
     log(f"fitting {p} parameters to {len(problem.targets)} series "

@@ -85,7 +85,65 @@ def load_region_history(cfg: CalibrationConfig) -> RegionHistory:
             f"row {int(same.row.iloc[-1])}: variable {first.variable!r}, year {int(first.year)} "
             f"also appears in {same.file.iloc[0]}; each (region, year, variable) may appear in "
             "one file only"])
-    return RegionHistory(fit=fit, holdout=holdout, files=[str(f.path) for f in cfg.data])
+    history = RegionHistory(fit=fit, holdout=holdout, files=[str(f.path) for f in cfg.data])
+    resolve_data_constants(cfg, history)
+    return history
+
+
+#: Share of a region's land area assumed to be cropland and forest when the data hold no
+#: land area (the world's cropland and forest cover about 42 % of the land, FAOSTAT); used
+#: only to size land classes that do not drive emissions.
+CROPLAND_FOREST_COVER_FALLBACK = 0.5
+
+
+def resolve_data_constants(cfg: CalibrationConfig, history: RegionHistory) -> None:
+    """Set the constants of ``cfg.from_data`` from the fitted data (INITIAL TIME value).
+
+    The value is the independent observation of the series nearest to the model's INITIAL
+    TIME within 5 years. ``total land area`` without a land-area series falls back on
+    (cropland + forest) / :data:`CROPLAND_FOREST_COVER_FALLBACK`, said in the rationale.
+    Raises ConfigError if a constant cannot be set.
+    """
+    from calibration.config import FixedValue
+    from models.model import load_model
+
+    if not cfg.from_data:
+        return
+    t0 = int(load_model().time_settings["INITIAL TIME"])
+    df = history.fit
+    for const, series in cfg.from_data.items():
+        value, year = _nearest_observation(df, series, t0)
+        if value is not None:
+            cfg.fixed[const] = FixedValue(
+                value, f"{series} of {cfg.region} in {year} (from the region's data).",
+                f"取自该区域数据：{year}年{series}。")
+            continue
+        if const == "total land area":
+            crop, y1 = _nearest_observation(df, "cropland", t0)
+            forest, y2 = _nearest_observation(df, "forest_area", t0)
+            if crop is not None and forest is not None:
+                value = (crop + forest) / CROPLAND_FOREST_COVER_FALLBACK
+                cfg.fixed[const] = FixedValue(
+                    value,
+                    f"No land_area in the data of {cfg.region}: (cropland {y1} + forest {y2}) / "
+                    f"{CROPLAND_FOREST_COVER_FALLBACK} (assumption; sizes land classes only).",
+                    f"数据中无陆地面积：按（耕地+森林）/{CROPLAND_FOREST_COVER_FALLBACK}估算（假设）。")
+                continue
+        raise ConfigError(
+            f"{cfg.path}: from_data.{const}: region {cfg.region} has no independent observation "
+            f"of {series!r} within 5 years of {t0}; add it to the data or fix {const!r} in a "
+            f"regions block")
+
+
+def _nearest_observation(df: pd.DataFrame, series: str, year: int) -> tuple[float | None, int]:
+    d = df[(df["variable"] == series) & df["fit_mask"]]
+    if d.empty:
+        return None, year
+    dist = (d["year"] - year).abs()
+    i = dist.idxmin()
+    if dist[i] > 5:
+        return None, year
+    return float(d.loc[i, "value"]), int(d.loc[i, "year"])
 
 
 def observation_at(df: pd.DataFrame, series: str, year: int) -> float | None:

@@ -270,6 +270,11 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
                     if ls.get("used") else "not used"))
         L.append(f"- runs: {result.optimizer['runs']}; runtime {result.timing['total_s']:.1f} s "
                  f"(DE {result.timing['de_s']:.1f} s, polish {result.timing['least_squares_s']:.1f} s)")
+        ident = result.identification or {}
+        if ident:
+            L.append(f"- identification: {ident.get('rounds', 0)} round(s), "
+                     f"{len(ident.get('eliminated', []))} constant(s) fixed as not identified; "
+                     f"{ident.get('runs', 0)} runs and {ident.get('total_s', 0):.1f} s in all")
     L.append("")
 
     if assessment.acceptance:
@@ -318,6 +323,29 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
         L.append(_table(["parameter", "estimate", "SE", "rel. SE", "95 % interval", "bounds",
                          "model default", "flags"], rows))
         L.append("")
+        elim = (result.identification or {}).get("eliminated") or []
+        if elim:
+            L.append("### Constants fixed because the history does not identify them")
+            L.append("")
+            L.append("Each was estimated first; the data could not identify it, so it is fixed "
+                     "to its literature value (the documented model default) and the other "
+                     "constants were fitted again (`calibration/identify.py`).")
+            L.append("")
+            L.append(_table(["constant", "round", "estimate when removed", "SE", "prior range",
+                             "reason", "value used"],
+                            [[f"`{d['name']}`", str(d.get("round", "")), _fmt(d["estimate"], 4),
+                              _fmt(d["se"] if d["se"] is not None else float("nan"), 3),
+                              f"[{_fmt(d['lower'])}, {_fmt(d['upper'])}]", d["reason"],
+                              _fmt(d["value"], 6)] for d in elim]))
+            L.append("")
+        at_bound = [(n, p.bound_reason) for p in cfg.parameters for n in [p.name]
+                    if p.bound_reason and n in result.names
+                    and any(f in ("at_lower_bound", "at_upper_bound")
+                            for f in result.flags[result.names.index(n)]["flags"])]
+        if at_bound:
+            L.append("Estimates at a bound, with the reason given in the configuration: "
+                     + "; ".join(f"`{n}`: {r}" for n, r in at_bound))
+            L.append("")
         if result.fixed:
             L.append("Fixed for this region: " + ", ".join(
                 f"`{k}` = {_fmt(v, 6)}" for k, v in result.fixed.items()))

@@ -125,14 +125,8 @@ def _s(
 
 _POP, _URB, _RUR = "Total Population", "Urban Population", "Rural Population"
 _RATE, _FOREST = "urbanization rate", "total forest area"
-_NET_SINK, _RURAL_LAND = "net land carbon sink", "Rural Construction Land"
+_NET_SINK, _RURAL_LAND = "land carbon sink", "Rural Construction Land"
 _CEMENT, _FLOOR_PC = "cement production", "urban residential floor space per capita"
-#: Note on ``primary``: the model variables "net land carbon sink", "cement production",
-#: "urban residential floor space per capita" and "floor space construction" are planned in
-#: the model rework (issues 12/13) but do not exist in the model yet. Their series are
-#: registered as alternatives (primary=False) so that code comparing primary series with a
-#: model run (webapp.fit_stats) keeps working; make them primary when the variables exist.
-
 _SPECS: tuple[SeriesSpec, ...] = (
     # --- population and urbanization (人口与城镇化) -----------------------------------
     _s("total_population", _POP, UNIT_PERSON,
@@ -217,7 +211,17 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "Land-use-change CO2, GCB bookkeeping models (highly uncertain; negative = net sink); display only",
        "土地利用变化CO2（全球碳计划簿记模型，不确定性大；负值为净汇），仅展示",
        fitted=False, min_value=None),
+    _s("co2_coal", "coal CO2 emissions", UNIT_CO2,
+       "CO2 from coal combustion; GCB 2024 via OWID",
+       "煤炭燃烧CO2排放（全球碳计划2024）", primary=True),
     # --- land (国土空间) -------------------------------------------------------------------
+    _s("land_area", None, UNIT_AREA,
+       "Land area (country area less inland water), FAOSTAT; sets the region's total land area "
+       "when a configuration does not fix it",
+       "陆地面积（国土面积减内陆水域，粮农组织）", fitted=False),
+    _s("grassland_fao", "Grassland", UNIT_AREA,
+       "Permanent meadows and pastures, FAOSTAT (USA, GBR; for China an imputed constant, not shipped)",
+       "永久草地和牧场（粮农组织；中国数据为填补常数，未收录）"),
     _s("cropland", "Cropland", UNIT_AREA,
        "Cropland (arable land + permanent crops), FAOSTAT Land Use",
        "耕地及园地（FAOSTAT 'Cropland' = 可耕地 + 多年生作物）", primary=True),
@@ -279,7 +283,8 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("lulucf_net_removals", _NET_SINK, UNIT_CO2,
        "Net removals of the LULUCF sector, national GHG inventory (CO2e, positive = net sink; "
        "latest national submission per inventory year: 2005, 2010, 2014, 2018, 2020, 2021)",
-       "土地利用、土地利用变化和林业净吸收（国家温室气体清单，CO2当量，正值为净汇）", min_value=None),
+       "土地利用、土地利用变化和林业净吸收（国家温室气体清单，CO2当量，正值为净汇）", primary=True,
+       min_value=None),
     _s("lulucf_net_removals_lucf", _NET_SINK, UNIT_CO2,
        "Net removals of land-use change and forestry on the Revised-1996 LUCF basis (categories 5A + 5B "
        "only; 1994 INC, 2005 SNC as first reported, 2012 BUR1)",
@@ -305,14 +310,14 @@ _SPECS: tuple[SeriesSpec, ...] = (
     # --- construction and materials (建设与材料) ---------------------------------------
     _s("cement_production", _CEMENT, UNIT_MASS_FLOW,
        "Hydraulic cement production, USGS world table (rounded to 3 significant digits)",
-       "水泥产量（美国地质调查局世界统计，三位有效数字）"),
+       "水泥产量（美国地质调查局世界统计，三位有效数字）", primary=True),
     _s("cement_production_nbs", _CEMENT, UNIT_MASS_FLOW,
        "Cement output, NBS (1978, 1980, 1985, 2000, 2001)",
        "水泥产量（国家统计局）"),
     _s("urban_floor_space_per_capita", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
        "Per-capita residential floor space of cities (城市人均住宅建筑面积, MOHURD, 1978-2006; "
        "secondary tabulation)",
-       "城市人均住宅建筑面积（住建部，1978-2006年）"),
+       "城市人均住宅建筑面积（住建部，1978-2006年）", primary=True),
     _s("urban_floor_space_per_capita_nbs", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
        "Per-capita housing floor space of urban residents (城镇居民人均住房建筑面积; 2012, 2016, 2019, 2021)",
        "城镇居民人均住房建筑面积"),
@@ -320,8 +325,8 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "Per-capita living floor space of family households in cities, 7th census (2020)",
        "七普城市家庭户人均居住面积（2020年）"),
     _s("floor_space_completed", "floor space construction", UNIT_FLOOR_FLOW,
-       "Floor space of buildings completed by construction enterprises (房屋竣工面积; 2004, 2005, 2020)",
-       "建筑业企业房屋竣工面积"),
+       "Floor space of buildings completed by construction enterprises (房屋竣工面积; 2004, 2005, 2020); excludes self-built rural houses, so display only",
+       "建筑业企业房屋竣工面积（仅建筑业企业，不含农户自建）", fitted=False),
 )
 
 #: name -> SeriesSpec, read-only.

@@ -1,0 +1,174 @@
+"""Identifiable calibration: fit, then fix what the data cannot identify (参数可识别性).
+
+A constant fitted to history is a result only when the data identify it. After a fit,
+:func:`fit_identified` looks at every estimated constant and fixes to its literature value
+(the documented model default) each one that
+
+* has a standard error wider than its prior range (the width of its bounds), or an
+  undefined standard error (singular Jacobian), or no effect on any fitted series; or
+* ends at a bound of its prior range without a written ``bound_reason`` in the
+  configuration (the data push it outside what the literature allows: a finding about
+  the model, reported, not a result).
+
+Constants are removed a few at a time, worst first (largest standard error relative to
+the range; bound cases after the unidentified ones), and the remaining ones are fitted
+again from the previous optimum with the local least-squares polish, because fixing one
+constant of a correlated group usually makes the others identifiable. When constants
+were removed, a final global search (differential evolution) on the reduced set makes
+sure the optimum does not depend on the path of the removals. The removed constants, the
+reason, the estimate and the value used are recorded in ``FitResult.identification`` and
+shown in the report.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from typing import Callable
+
+import numpy as np
+
+from calibration.config import CalibrationConfig, FixedValue
+from calibration.fit import FitResult, Problem, fit
+from calibration.observations import RegionHistory, load_region_history
+
+__all__ = ["fit_identified", "unidentified"]
+
+
+def unidentified(result: FitResult, cfg: CalibrationConfig) -> list[dict]:
+    """Estimated constants that the data do not identify, worst first.
+
+    Each item: ``{name, estimate, se, width, severity, reason}``; severity is SE / width
+    (infinite for no effect or an undefined SE); constants at a bound without a
+    ``bound_reason`` get severity 0.5 (removed after the unidentified ones).
+    """
+    reasons = {p.name: p.bound_reason for p in cfg.parameters}
+    out = []
+    for i, name in enumerate(result.names):
+        if result.integer[i]:
+            continue
+        flags = result.flags[i]["flags"]
+        width = result.upper[i] - result.lower[i]
+        se = result.se[i]
+        x = result.estimates[i]
+        item = {"name": name, "estimate": x, "se": se, "width": width,
+                "lower": result.lower[i], "upper": result.upper[i]}
+        if "no_effect" in flags:
+            out.append({**item, "severity": math.inf,
+                        "reason": "no effect on any fitted series"})
+        elif not (se is not None and np.isfinite(se)):
+            out.append({**item, "severity": math.inf,
+                        "reason": "standard error undefined (singular Jacobian)"})
+        elif se > width:
+            out.append({**item, "severity": se / width,
+                        "reason": f"standard error {se:.3g} wider than the prior range "
+                                  f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"})
+        elif ("at_lower_bound" in flags or "at_upper_bound" in flags) and not reasons.get(name):
+            side = "lower" if "at_lower_bound" in flags else "upper"
+            out.append({**item, "severity": 0.5,
+                        "reason": f"estimate at the {side} bound of the prior range, no written "
+                                  "reason"})
+    out.sort(key=lambda d: -d["severity"])
+    return out
+
+
+def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, float],
+                sources: dict[str, str] | None = None) -> CalibrationConfig:
+    new = copy.copy(cfg)
+    new.fixed = dict(cfg.fixed)
+    names = {d["name"] for d in items}
+    for d in items:
+        value = defaults[d["name"]]
+        src = (sources or {}).get(d["name"]) or "model default"
+        new.fixed[d["name"]] = FixedValue(
+            value,
+            f"Not identified by the history ({d['reason']}); fixed to the literature value "
+            f"({src}).",
+            f"历史数据无法识别（{d['reason']}），固定为文献值（{src}）。")
+    new.parameters = [p for p in cfg.parameters if p.name not in names]
+    return new
+
+
+def fit_identified(
+    cfg: CalibrationConfig,
+    history: RegionHistory | None = None,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> tuple[FitResult, Problem]:
+    """Fit ``cfg``, then remove unidentified constants (see the module docstring).
+
+    Returns the final (FitResult, Problem); ``result.identification`` lists the removed
+    constants (``eliminated``) and the number of rounds.
+    """
+    import time
+
+    log = log or (lambda msg: None)
+    t0 = time.perf_counter()
+    history = history or load_region_history(cfg)
+    result, problem = fit(cfg, history, log=log)
+    runs = result.optimizer["runs"]
+    settings = cfg.identification
+    if not settings.eliminate:
+        return result, problem
+    from models.model import load_model
+
+    model = load_model()
+    defaults = {n: model.constants[n].default for n in result.names}
+    sources = {}
+    for p in cfg.parameters:
+        if p.literature is not None:
+            defaults[p.name] = p.literature
+            sources[p.name] = p.literature_source
+    eliminated: list[dict] = []
+    local = dataclasses.replace(cfg.optimizer, maxiter=0)
+    rounds = 0
+    current = cfg
+    while rounds < settings.max_rounds:
+        bad = unidentified(result, current)
+        if not bad or len(bad) >= len(result.names):
+            break
+        rounds += 1
+        take = bad[: max(1, len(bad) // 3)]
+        for d in take:
+            d["round"] = rounds
+            d["value"] = defaults[d["name"]]
+        eliminated += take
+        log(f"identification round {rounds}: fixing "
+            + ", ".join(f"{d['name']} ({d['reason']})" for d in take))
+        start = {n: v for n, v in zip(result.names, result.estimates)}
+        current = _with_fixed(current, take, defaults, sources)
+        current.optimizer = local
+        result, problem = fit(current, history, log=log, start=start)
+        runs += result.optimizer["runs"]
+    if eliminated and settings.final_global:
+        current.optimizer = cfg.optimizer
+        start = {n: v for n, v in zip(result.names, result.estimates)}
+        log(f"global search on the {len(result.names)} identified constants")
+        result, problem = fit(current, history, log=log, start=start)
+        runs += result.optimizer["runs"]
+        while rounds < settings.max_rounds:
+            bad = unidentified(result, current)
+            if not bad or len(bad) >= len(result.names):
+                break
+            rounds += 1
+            take = bad[:1]
+            for d in take:
+                d["round"] = rounds
+                d["value"] = defaults[d["name"]]
+            eliminated += take
+            log(f"identification round {rounds}: fixing {take[0]['name']} ({take[0]['reason']})")
+            start = {n: v for n, v in zip(result.names, result.estimates)}
+            current = _with_fixed(current, take, defaults, sources)
+            current.optimizer = local
+            result, problem = fit(current, history, log=log, start=start)
+            runs += result.optimizer["runs"]
+    result.identification = {
+        "total_s": time.perf_counter() - t0,
+        "runs": runs,
+        "rounds": rounds,
+        "eliminated": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                        for k, v in d.items()} for d in eliminated],
+        "remaining_unidentified": [d["name"] for d in unidentified(result, current)],
+    }
+    return result, problem
