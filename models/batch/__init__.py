@@ -12,6 +12,7 @@ parameter sets at once (arrays of shape (N,)).
 """
 
 from .errors import (
+    SUPPORTED_CONSTRUCTS,
     BatchCompileError,
     CircularDependencyError,
     ParameterError,
@@ -19,11 +20,12 @@ from .errors import (
     UnsupportedConstructError,
 )
 from .results import BatchResult
+from .engines import BACKENDS
 from .runner import DEFAULT_CHUNK_SIZE, BatchModel, compile_model
 from .runtime import DelayOrderError
-from .translate import SUPPORTED_CONSTRUCTS
 
 __all__ = [
+    "BACKENDS",
     "BatchCompileError",
     "BatchModel",
     "BatchResult",

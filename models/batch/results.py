@@ -26,6 +26,7 @@ class BatchResult:
     times: np.ndarray
     vensim: dict = field(default_factory=dict)
     resolve: Callable | None = None
+    info: dict = field(default_factory=dict)  # output name -> ir.VariableInfo
 
     @property
     def n_runs(self) -> int:

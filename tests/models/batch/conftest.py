@@ -117,3 +117,29 @@ def pysd_cache(tmp_path_factory):
         return cache[mdl]
 
     return get
+
+
+CONTROL_LINES = {
+    "initial_time": "INITIAL TIME",
+    "final_time": "FINAL TIME",
+    "time_step": "TIME STEP",
+    "saveper": "SAVEPER",
+}
+
+
+def with_control(tmp_dir: Path, mdl: Path, **settings) -> Path:
+    """A copy of ``mdl`` in ``tmp_dir`` whose control equations are replaced by the
+    given values (e.g. ``initial_time=2005``): the model as Vensim would run it with
+    those settings in the file."""
+    import re
+
+    text = mdl.read_text(encoding="utf-8")
+    for key, value in settings.items():
+        name = CONTROL_LINES[key]
+        text, count = re.subn(
+            rf"(^{name}\s*=)[^~]*~", rf"\g<1> {value}\n\t~", text, count=1, flags=re.M
+        )
+        assert count == 1, f"{name} not found in {mdl}"
+    target = tmp_dir / mdl.name
+    target.write_text(text, encoding="utf-8")
+    return target
