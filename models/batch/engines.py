@@ -37,8 +37,10 @@ class Engine(Protocol):
     name: str
 
     def run_block(self, prepared: PreparedParams, outputs: list, grid: TimeGrid,
-                  start: int, stop: int, out: dict) -> None:
-        """Simulate runs ``start:stop``; fill ``out[name]`` (n_saved, stop - start)."""
+                  start: int, stop: int, store: np.ndarray, column: int) -> None:
+        """Simulate runs ``start:stop``; ``store`` (n_outputs, n_saved, n_columns),
+        C-contiguous, receives output ``o`` of run ``start + j`` in
+        ``store[o, :, column + j]``."""
 
     def run_single(self, prepared: PreparedParams, outputs: list, grid: TimeGrid) -> dict:
         """One run whose inputs are all shared values; ``name -> (1, n_saved)``."""
@@ -57,7 +59,13 @@ class NumpyEngine:
             prepared.kinds, tuple(dict.fromkeys(outputs)), mode, prepared.int_names, grid
         )
 
-    def run_block(self, prepared, outputs, grid, start, stop, out) -> None:
+    def run_block(self, prepared, outputs, grid, start, stop, store, column) -> None:
+        width = stop - start
+        out = {py: store[o, :, column : column + width] for o, py in enumerate(outputs)}
+        self.fill(prepared, outputs, grid, start, stop, out)
+
+    def fill(self, prepared, outputs, grid, start, stop, out) -> None:
+        """Simulate runs ``start:stop`` into ``out[name]`` (n_saved, stop - start)."""
         inputs = prepared.chunk(start, stop)
         simulator = self.simulator(prepared, outputs, "vector", grid)
         with np.errstate(all="ignore"):
@@ -81,7 +89,7 @@ class NumpyEngine:
         except (ArithmeticError, ValueError, TypeError):
             # math-module error (overflow, log(0), x/0...): NumPy semantics instead
             arrays = {py: np.empty((n_saved, 1)) for py in outputs}
-            self.run_block(prepared, outputs, grid, 0, 1, arrays)
+            self.fill(prepared, outputs, grid, 0, 1, arrays)
             return {py: arrays[py].T.copy() for py in outputs}
         block = np.array([out[py] for py in outputs], dtype=float)  # (n_outputs, n_saved)
         return {py: block[i : i + 1] for i, py in enumerate(outputs)}

@@ -345,16 +345,15 @@ class BatchModel:
         if n == 1 and prepared.all_shared:
             data = engine.run_single(prepared, unique, grid)
         else:
-            # stored (n_saved, N) so the simulator writes contiguous rows; exposed
-            # to the caller as (N, n_saved) transposed views
-            stored = empty_arrays({py: (n_saved, n) for py in unique})
+            # stored (n_outputs, n_saved, N) so the NumPy backend writes contiguous
+            # rows; exposed to the caller as (N, n_saved) transposed views
+            stored = empty_arrays({"store": (len(unique), n_saved, n)})["store"]
 
             def task(start: int, stop: int) -> None:
-                out = {py: stored[py][:, start:stop] for py in unique}
-                engine.run_block(prepared, unique, grid, start, stop, out)
+                engine.run_block(prepared, unique, grid, start, stop, stored, start)
 
             self._map_chunks(task, n, chunk_size, n_threads, progress, engine)
-            data = {py: stored[py].T for py in unique}
+            data = {py: stored[o].T for o, py in enumerate(unique)}
         if progress is not None and n == 1:
             progress(1, 1)
         arrays = {key: data[py] for key, py in zip(keys, py_outputs)}
@@ -411,13 +410,12 @@ class BatchModel:
             if n == 1 and prepared.all_shared:
                 data = engine.run_single(prepared, unique, grid)
             else:
-                buffers = getattr(local, "buffers", None)
-                if buffers is None or local.size < size:
-                    buffers = empty_arrays({py: (n_saved, size) for py in unique})
-                    local.buffers, local.size = buffers, size
-                out = {py: buffers[py][:, :size] for py in unique}
-                engine.run_block(prepared, unique, grid, start, stop, out)
-                data = {py: out[py].T for py in unique}
+                buffer = getattr(local, "buffer", None)
+                if buffer is None or buffer.shape[2] < size:
+                    buffer = np.empty((len(unique), n_saved, size))
+                    local.buffer = buffer
+                engine.run_block(prepared, unique, grid, start, stop, buffer, 0)
+                data = {py: buffer[o, :, :size].T for o, py in enumerate(unique)}
             arrays = {key: data[py] for key, py in zip(keys, py_outputs)}
             for name, metric in metrics.items():
                 value = np.asarray(metric(arrays, times), dtype=float)

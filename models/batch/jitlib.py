@@ -1,0 +1,110 @@
+"""Vensim builtins for the Numba kernel (``jitgen.py``): scalar float64 versions of
+the functions of ``runtime.py``, with the same semantics (PySD's, with NumPy's
+handling of NaN and of floating-point errors).
+
+Imported by the generated kernel modules; compiled once and cached on disk by
+Numba (``cache=True``). The digest of this file is part of every kernel's cache key,
+so editing it recompiles the kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+SMALL_VENSIM = 1e-6  # PySD functions.SMALL_VENSIM
+
+_JIT = dict(cache=True, fastmath=False, error_model="numpy", nogil=True)
+
+
+@njit(**_JIT)
+def f_min(a, b):
+    """np.minimum: NaN if either is NaN."""
+    if a < b:
+        return a
+    if b <= a:
+        return b
+    return np.nan
+
+
+@njit(**_JIT)
+def f_max(a, b):
+    """np.maximum: NaN if either is NaN."""
+    if a > b:
+        return a
+    if b >= a:
+        return b
+    return np.nan
+
+
+@njit(**_JIT)
+def f_xidz(a, b, x):
+    """XIDZ: x if |b| < 1e-6 else a / b."""
+    if abs(b) < SMALL_VENSIM:
+        return x
+    return a / b
+
+
+@njit(**_JIT)
+def f_zidz(a, b):
+    """ZIDZ: 0 if |b| < 1e-6 else a / b."""
+    if abs(b) < SMALL_VENSIM:
+        return 0.0
+    return a / b
+
+
+@njit(**_JIT)
+def f_quantum(a, b):
+    """QUANTUM: a if b < 1e-6 else b * trunc(a / b)."""
+    if b < SMALL_VENSIM:
+        return a
+    return b * np.trunc(a / b)
+
+
+@njit(**_JIT)
+def f_modulo(x, m):
+    """MODULO as PySD: x - quantum(x, m)."""
+    return x - f_quantum(x, m)
+
+
+@njit(**_JIT)
+def f_pulse(t, start, width):
+    """PULSE(start, width): 1 while start - 1e-6 <= t < start + width, else 0."""
+    if start - SMALL_VENSIM <= t and t < start + width:
+        return 1.0
+    return 0.0
+
+
+@njit(**_JIT)
+def f_pulse_train(t, start, repeat, width, end):
+    """PULSE TRAIN, PySD ``pulse(time, start, repeat_time, width, end=end)``."""
+    if repeat == 0:
+        return f_pulse(t, start, width)
+    if start <= t and t < end:
+        if (t - start + SMALL_VENSIM) % repeat < width:
+            return 1.0
+    return 0.0
+
+
+@njit(**_JIT)
+def f_interp(x, xs, ys, lo, hi):
+    """np.interp(x, xs[lo:hi], ys[lo:hi]): linear, clamped at both ends."""
+    if x != x:
+        return np.nan
+    if x <= xs[lo]:
+        return ys[lo]
+    last = hi - 1
+    if x >= xs[last]:
+        return ys[last]
+    a, b = lo, last  # xs[a] < x < xs[b]: bisect
+    while b - a > 1:
+        mid = (a + b) >> 1
+        if xs[mid] <= x:
+            a = mid
+        else:
+            b = mid
+    x0 = xs[a]
+    if x == x0:
+        return ys[a]
+    y0 = ys[a]
+    return (ys[a + 1] - y0) / (xs[a + 1] - x0) * (x - x0) + y0
