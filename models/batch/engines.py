@@ -111,17 +111,14 @@ def select_engine(name: str | None, compiler: Compiler, cache: dict) -> Engine:
         return engine
     engine = cache.get("numba")
     if engine is None:
+        level = logging.WARNING if name == "numba" else logging.INFO
+        from .jit import NumbaEngine, NumbaUnavailable
+
         try:
-            from .jit import NumbaEngine, NumbaUnavailable
-        except ImportError as exc:  # pragma: no cover - jit.py imports numba lazily
-            log.info("batch runner: Numba backend unavailable (%s); using NumPy", exc)
+            engine = NumbaEngine(compiler)
+        except NumbaUnavailable as exc:
+            log.log(level, "batch runner: %s; using the NumPy backend", exc)
             engine = None
-        else:
-            try:
-                engine = NumbaEngine(compiler)
-            except NumbaUnavailable as exc:
-                log.info("batch runner: %s; using the NumPy backend", exc)
-                engine = None
         cache["numba"] = engine or False
     if not engine:
         return select_engine("numpy", compiler, cache)

@@ -125,8 +125,8 @@ class NumbaEngine:
         self.jitlib_digest = source_digest("jitlib.py", "jitgen.py")
         self.compile_log: list[CompileRecord] = []
         self._kernels: dict = {}  # signature -> (kernel, layout, defaults)
-        self._grids: dict = {}
         self._lock = threading.Lock()
+        self._numpy = None  # fallback engine for inputs the kernel cannot take
         # generate the default kernel now: an unsupported construct falls back to NumPy
         try:
             self._source(self._signature_key({}, frozenset(), compiler.grid))
@@ -181,8 +181,14 @@ class NumbaEngine:
         with self._lock:
             entry = self._kernels.get(key)
             if entry is None:
-                source, layout = self._source(key)
-                function, record = _load_kernel(source)
+                try:
+                    source, layout = self._source(key)
+                    function, record = _load_kernel(source)
+                except Exception as exc:  # noqa: BLE001 - any kernel failure falls back
+                    raise NumbaUnavailable(
+                        f"the Numba kernel cannot be built for these inputs "
+                        f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                    ) from exc
                 if record not in self.compile_log:
                     self.compile_log.append(record)
                     log.info("batch kernel %s in %.2f s (%s)", record.path, record.seconds,
@@ -237,8 +243,21 @@ class NumbaEngine:
         return np.array([index[name] for name in outputs], dtype=np.int64)
 
     # ----------------------------------------------------------------- runs
+    def _fallback(self, exc: Exception):
+        """The NumPy engine, after logging why the kernel cannot be used."""
+        from .engines import NumpyEngine
+
+        if self._numpy is None:
+            log.warning("batch runner: %s; using the NumPy backend", exc)
+            self._numpy = NumpyEngine(self.compiler)
+        return self._numpy
+
     def run_block(self, prepared, outputs, grid, start, stop, store, column) -> None:
-        arrays = self._arrays(prepared, grid)
+        try:
+            arrays = self._arrays(prepared, grid)
+        except NumbaUnavailable as exc:
+            self._fallback(exc).run_block(prepared, outputs, grid, start, stop, store, column)
+            return
         layout = arrays["layout"]
         missing = [name for name in outputs if name not in layout.variables]
         if missing:  # hidden helpers are never outputs; keep the error explicit
@@ -267,6 +286,10 @@ class NumbaEngine:
             )
 
     def run_single(self, prepared, outputs, grid) -> dict:
+        try:
+            self._arrays(prepared, grid)
+        except NumbaUnavailable as exc:
+            return self._fallback(exc).run_single(prepared, outputs, grid)
         store = np.empty((len(outputs), grid.n_saved, 1))
         self.run_block(prepared, outputs, grid, 0, 1, store, 0)
         return {py: store[i].T for i, py in enumerate(outputs)}

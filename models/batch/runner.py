@@ -363,6 +363,8 @@ class BatchModel:
             vensim={key: self.ir.info[py].vensim for key, py in zip(keys, py_outputs)},
             resolve=self.resolve,
             info={key: self.ir.info[py] for key, py in zip(keys, py_outputs)},
+            time_units=getattr(self.ir.info.get("initial_time"), "units", ""),
+            model=Path(self.ir.path).name,
         )
 
     def run_metrics(

@@ -137,3 +137,19 @@ def test_delay_shorter_than_order_times_dt_is_refused():
     model = compile_model(MDL_DIR / "delay.mdl")
     with pytest.raises(DelayOrderError, match="shipments 3"):
         model.run({"delay time": 0.2})
+
+
+def test_to_xarray_carries_units_names_and_comments(model, pysd_cache):
+    """Attributes come from the model file, as PySD documents it (``model.doc``)."""
+    doc = pysd_cache(STOCK_FLOW).doc.set_index("Real Name")
+    result = model.run({"growth rate": np.array([0.01, 0.05])}, outputs=["Stock A", "decay_b"])
+    dataset = result.to_xarray()
+    assert dataset["Stock A"].dims == ("run", "time")
+    for key, vensim in (("Stock A", "Stock A"), ("decay_b", "decay B")):
+        attrs = dataset[key].attrs
+        assert attrs["long_name"] == vensim
+        assert attrs["units"] == doc.loc[vensim, "Units"]
+        assert attrs["comment"] == doc.loc[vensim, "Comment"]
+    assert dataset["time"].attrs["units"] == doc.loc["INITIAL TIME", "Units"]
+    assert dataset.attrs["source"] == "stock_flow.mdl"
+    np.testing.assert_array_equal(dataset["Stock A"].values, result["Stock A"])
