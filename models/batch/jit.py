@@ -113,6 +113,8 @@ class NumbaEngine:
         self.compiler = compiler
         model = self.model = compiler.model
         self.constants = [n for n, node in model.nodes.items() if isinstance(node.expr, ir.Num)]
+        self.constant_set = frozenset(self.constants)
+        self.integer_constants = [n for n in self.constants if model.nodes[n].expr.integer]
         self.variables = tuple(
             py for py, info in model.info.items() if info.kind != "lookup" and py in model.nodes
         )
@@ -127,6 +129,8 @@ class NumbaEngine:
         self._kernels: dict = {}  # signature -> (kernel, layout, defaults)
         self._lock = threading.Lock()
         self._numpy = None  # fallback engine for inputs the kernel cannot take
+        self._variable_index = {name: i for i, name in enumerate(self.variables)}
+        self._osel_cache: dict = {}
         # generate the default kernel now: an unsupported construct falls back to NumPy
         try:
             self._source(self._signature_key({}, frozenset(), compiler.grid))
@@ -135,16 +139,15 @@ class NumbaEngine:
 
     # ------------------------------------------------------------ signature
     def _signature_key(self, kinds: dict, int_names: frozenset, grid: TimeGrid) -> tuple:
-        nums = set(self.constants)
+        nums = self.constant_set
         structural = tuple(sorted(
             (name, "value" if kind in ("scalar", "array") else kind)
             for name, kind in kinds.items()
             if name not in nums or kind in ("series", "frame")
         ))
         integers = frozenset(
-            n for n in self.constants
-            if (n in int_names) or (n not in kinds and self.model.nodes[n].expr.integer)
-        )
+            n for n in self.integer_constants if n not in kinds
+        ) | frozenset(n for n in int_names if n in nums)
         return structural, integers, grid.integer_start
 
     def _source(self, key: tuple) -> tuple:
@@ -238,9 +241,21 @@ class NumbaEngine:
         cache[grid.key] = arrays
         return arrays
 
-    def _osel(self, layout: KernelLayout, outputs: list) -> np.ndarray:
-        index = {name: i for i, name in enumerate(layout.variables)}
-        return np.array([index[name] for name in outputs], dtype=np.int64)
+    def _osel(self, outputs: list) -> np.ndarray:
+        """Index (in the layout's variables) of each output; KeyError for names that
+        are not model variables."""
+        key = tuple(outputs)
+        osel = self._osel_cache.get(key)
+        if osel is None:
+            index = self._variable_index
+            missing = [name for name in outputs if name not in index]
+            if missing:
+                raise KeyError(f"not a model variable: {missing}")
+            osel = np.array([index[name] for name in outputs], dtype=np.int64)
+            if len(self._osel_cache) > 64:
+                self._osel_cache.clear()
+            self._osel_cache[key] = osel
+        return osel
 
     # ----------------------------------------------------------------- runs
     def _fallback(self, exc: Exception):
@@ -258,15 +273,11 @@ class NumbaEngine:
         except NumbaUnavailable as exc:
             self._fallback(exc).run_block(prepared, outputs, grid, start, stop, store, column)
             return
-        layout = arrays["layout"]
-        missing = [name for name in outputs if name not in layout.variables]
-        if missing:  # hidden helpers are never outputs; keep the error explicit
-            raise KeyError(f"not a model variable: {missing}")
         err = np.zeros(stop - start, dtype=np.int64)
         call = (
             arrays["CV"], arrays["AV"], arrays["AIDX"], arrays["TS"], arrays["TF"],
             arrays["T"], arrays["SAVE"], float(grid.time_step), self.LX, self.LY, self.LOFF,
-            self._osel(layout, outputs), arrays["VROW"], store, int(start), int(column), err,
+            self._osel(outputs), arrays["VROW"], store, int(start), int(column), err,
         )
         parallel, serial = arrays["function"]
         if stop - start < PARALLEL_MIN_RUNS or self.numba.get_num_threads() == 1:

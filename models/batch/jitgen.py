@@ -58,7 +58,6 @@ _RUN_ARGS = (
 _BINARY = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MATH = {
-    "exp": "math.exp",
     "ln": "math.log",
     "sqrt": "math.sqrt",
     "sin": "math.sin",
@@ -263,6 +262,8 @@ class KernelGenerator:
             a, b = self.temp(args[0]), self.temp(args[1])
             quantum = f"({a} if {b} < 1e-06 else {b} * np.trunc({a} / {b}))"
             return quantum if fn == "quantum" else f"({a} - {quantum})"
+        if fn == "exp":
+            return self.exp(args[0])
         if fn in _MATH:
             return f"{_MATH[fn]}({args[0]})"
         if fn == "power":
@@ -285,6 +286,31 @@ class KernelGenerator:
             x = self.temp(args[0])
             return f"(np.trunc({x}) if i == 0 else {x})"
         raise KernelUnsupported(f"function {fn.upper()}")
+
+    def exp(self, arg: str) -> str:
+        """exp in straight-line arithmetic: libm's exp is one call per value and
+        stops the vectorisation of the lane loop. Cody-Waite reduction
+        x = k ln2 + r (|r| <= ln2/2), Taylor polynomial of degree 13 (truncation error
+        below 3e-16), scaling by 2^k as two exact powers of two built from their bit
+        patterns: within 1 ulp of libm for normal results
+        (tests/models/batch/test_backends.py), NaN, overflow and underflow as libm."""
+        x = self.temp(arg)
+        k = self.temp(f"np.floor({x} * 1.4426950408889634 + 0.5)")
+        r = self.temp(f"({x} - {k} * 0.6931471803691238) - {k} * 1.9082149292705877e-10")
+        poly = "(1.0 / 6227020800)"
+        for factorial in (479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6):
+            poly = f"({poly} * {r} + 1.0 / {factorial})"
+        poly = f"((({poly} * {r} + 0.5) * {r} + 1.0) * {r} + 1.0)"
+        p = self.temp(poly)
+        # k clamped (NaN too: it takes the last branch), split in halves so that
+        # both factors 2^k1, 2^k2 are normal numbers
+        kc = self.temp(f"int({k} if ({k} >= -1100.0 and {k} <= 1100.0) else "
+                       f"(1100.0 if {k} > 1100.0 else -1100.0))")
+        k1 = self.temp(f"{kc} >> 1")
+        scaled = self.temp(f"{p} * bits_to_float(({k1} + 1023) << 52) * "
+                           f"bits_to_float(({kc} - {k1} + 1023) << 52)")
+        return (f"({x} if {x} != {x} else (np.inf if {x} > 709.782712893384 else "
+                f"(0.0 if {x} < -745.1332191019412 else {scaled})))")
 
     def lookup(self, expr: ir.Lookup) -> str:
         table = self.model.lookups[expr.table]
@@ -427,7 +453,7 @@ class KernelGenerator:
             "import math",
             "import numpy as np",
             "from numba import njit, prange",
-            "from models.batch.jitlib import f_interp, f_pulse_train",
+            "from models.batch.jitlib import bits_to_float, f_interp, f_pulse_train",
             "",
             f"B = {BLOCK}  # runs per block: one SIMD lane each",
             "",

@@ -10,7 +10,9 @@ so editing it recompiles the kernels.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir as llvm_ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 SMALL_VENSIM = 1e-6  # PySD functions.SMALL_VENSIM
 
@@ -108,3 +110,17 @@ def f_interp(x, xs, ys, lo, hi):
         return ys[a]
     y0 = ys[a]
     return (ys[a + 1] - y0) / (xs[a + 1] - x0) * (x - x0) + y0
+
+
+
+
+@intrinsic
+def bits_to_float(typingctx, bits):
+    """The float64 whose IEEE-754 bit pattern is the int64 ``bits`` (one LLVM
+    ``bitcast``; vectorises, unlike a table look-up or ``math.ldexp``)."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.DoubleType())
+
+    return sig, codegen

@@ -138,6 +138,7 @@ class BatchModel:
         self.compiler = _shared_compiler(model, self.digest)
         self.grid = self.compiler.grid
         self._grids: dict = {}
+        self._all_outputs = None
         addressable = {
             info.vensim: py for py, info in model.info.items() if info.kind != "lookup"
         }
@@ -277,8 +278,12 @@ class BatchModel:
 
     def _outputs(self, outputs) -> tuple[list[str], list[str]]:
         if outputs is None:
-            keys = list(self.variables)
-        elif isinstance(outputs, str):
+            if self._all_outputs is None:
+                keys = list(self.variables)
+                self._all_outputs = (keys, [self.resolve(k) for k in keys])
+            keys, py = self._all_outputs
+            return list(keys), list(py)
+        if isinstance(outputs, str):
             keys = [outputs]
         else:
             keys = list(dict.fromkeys(outputs))
