@@ -210,12 +210,15 @@ class TerritorialModel:
     def resolve_constant(self, key: str) -> str:
         """Vensim name of the constant ``key`` (Vensim or python name); the error for an
         unknown name or a computed variable suggests constants with similar names."""
-        hint = self._suggest(key, self.constants)
+        if key in self.constants:
+            return key
         try:
             name = self.resolve(key)
         except ModelInputError:
+            hint = self._suggest(key, self.constants)
             raise ModelInputError(f"unknown model variable '{key}'.{hint}") from None
         if name not in self.constants:
+            hint = self._suggest(key, self.constants)  # only on failure: difflib is slow
             raise ModelInputError(
                 f"'{key}' is a computed {self.variables[name].kind.lower()} variable, not a "
                 f"constant; only constants can be overridden.{hint}"
