@@ -26,8 +26,8 @@ from . import ir, runtime
 from .plan import ARRAY, SCALAR, Plan
 from .timegrid import TimeGrid
 
-_PY_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
-_PY_CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_PY_OPS = ir.PYTHON_OPS
+_PY_CMP = ir.PYTHON_COMPARISONS
 _UFUNC_OPS = {
     "+": "add",
     "-": "subtract",

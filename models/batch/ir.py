@@ -76,6 +76,10 @@ Expr = Union[Num, Ref, TimeRef, StateRef, Op, Call, Lookup, ActiveInit]
 #: PySD python names of the Vensim control variables.
 CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
 
+#: Python source of the binary arithmetic and comparison operators (both backends).
+PYTHON_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+PYTHON_COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
 ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "^", "neg"})
 COMPARISON_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 LOGIC_OPS = frozenset({"and", "or", "not"})

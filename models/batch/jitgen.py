@@ -55,8 +55,8 @@ _RUN_ARGS = (
     "OUT", "R0", "W0", "ERR",
 )
 
-_BINARY = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
-_COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_BINARY = ir.PYTHON_OPS
+_COMPARE = ir.PYTHON_COMPARISONS
 _MATH = {
     "ln": "math.log",
     "sqrt": "math.sqrt",
@@ -71,14 +71,6 @@ _MATH = {
     "tanh": "math.tanh",
     "integer": "np.trunc",
     "abs": "abs",
-}
-_HELPERS = {
-    "min": "f_min",
-    "max": "f_max",
-    "xidz": "f_xidz",
-    "zidz": "f_zidz",
-    "modulo": "f_modulo",
-    "quantum": "f_quantum",
 }
 
 

@@ -1,6 +1,8 @@
-"""Vensim builtins for the Numba kernel (``jitgen.py``): scalar float64 versions of
-the functions of ``runtime.py``, with the same semantics (PySD's, with NumPy's
-handling of NaN and of floating-point errors).
+"""Helpers of the Numba kernel (``jitgen.py``) that are not written inline: lookups
+with many points, PULSE TRAIN, and the bit cast used by the kernel's EXP. Same
+semantics as ``runtime.py`` (PySD's, with NumPy's handling of NaN and of
+floating-point errors). Everything else is emitted inline so the loop over runs
+vectorises.
 
 Imported by the generated kernel modules; compiled once and cached on disk by
 Numba (``cache=True``). The digest of this file is part of every kernel's cache key,
@@ -17,56 +19,6 @@ from numba.extending import intrinsic
 SMALL_VENSIM = 1e-6  # PySD functions.SMALL_VENSIM
 
 _JIT = dict(cache=True, fastmath=False, error_model="numpy", nogil=True)
-
-
-@njit(**_JIT)
-def f_min(a, b):
-    """np.minimum: NaN if either is NaN."""
-    if a < b:
-        return a
-    if b <= a:
-        return b
-    return np.nan
-
-
-@njit(**_JIT)
-def f_max(a, b):
-    """np.maximum: NaN if either is NaN."""
-    if a > b:
-        return a
-    if b >= a:
-        return b
-    return np.nan
-
-
-@njit(**_JIT)
-def f_xidz(a, b, x):
-    """XIDZ: x if |b| < 1e-6 else a / b."""
-    if abs(b) < SMALL_VENSIM:
-        return x
-    return a / b
-
-
-@njit(**_JIT)
-def f_zidz(a, b):
-    """ZIDZ: 0 if |b| < 1e-6 else a / b."""
-    if abs(b) < SMALL_VENSIM:
-        return 0.0
-    return a / b
-
-
-@njit(**_JIT)
-def f_quantum(a, b):
-    """QUANTUM: a if b < 1e-6 else b * trunc(a / b)."""
-    if b < SMALL_VENSIM:
-        return a
-    return b * np.trunc(a / b)
-
-
-@njit(**_JIT)
-def f_modulo(x, m):
-    """MODULO as PySD: x - quantum(x, m)."""
-    return x - f_quantum(x, m)
 
 
 @njit(**_JIT)
