@@ -57,6 +57,13 @@ class CompileRecord:
     path: str
     seconds: float
     from_disk_cache: bool
+    model: str = ""  # model file name
+
+
+def compile_records() -> list[CompileRecord]:
+    """Every kernel compiled or loaded by this process (for logs and CI summaries)."""
+    with _KERNEL_LOCK:
+        return [record for _, record in _KERNELS.values()]
 
 
 def _configure_numba():
@@ -97,7 +104,8 @@ def _load_kernel(source: str) -> tuple:
             raise
         finally:
             sys.setrecursionlimit(limit)
-        record = CompileRecord(str(path), time.perf_counter() - start, on_disk)
+        model = source.split(" kernel of ", 1)[1].split(";", 1)[0] if " kernel of " in source else ""
+        record = CompileRecord(str(path), time.perf_counter() - start, on_disk, model)
         kernels = (module.kernel, module.kernel_serial)
         _KERNELS[digest] = (kernels, record)
         return kernels, record
