@@ -1,17 +1,18 @@
 """Source of the fused Numba kernel of a model, generated from the evaluation plan.
 
 One kernel serves every run of a model: every numeric constant (control variables
-included) is read from a per-run value vector, so overriding other constants, other
-values, another time grid or other outputs needs no recompilation. Only overriding
-a *computed* variable, or giving a time series, changes the plan and so the kernel
-(``KernelSignature``).
+included) is read from a value vector, so overriding other constants, other values,
+another time grid or other outputs needs no recompilation. Only overriding a
+*computed* variable, giving a time series, or integer values that change PySD's
+integer semantics changes the plan and so the kernel (``NumbaEngine._signature_key``).
 
-The kernel (``kernel(...)``, see ``KERNEL_ARGS``) loops over the runs of a block in
-parallel (``prange``); each run keeps every value of the time step in local
-variables (registers), in the plan's order: initialisation (PySD's order), run
-constants, then for every point of the grid the core equations, at save points the
-output-only equations and the stores, and the explicit Euler update of every state,
-exactly as the NumPy backend (``codegen.py``) and PySD.
+The kernel (``kernel(...)``, arguments ``KERNEL_ARGS``) splits the runs into blocks
+of ``BLOCK`` runs, in parallel threads (``prange``). A block is simulated by one
+loop over its runs (*lanes*) per time step holding every equation of the step, in
+the plan's order (core equations, output-only equations, derivatives, explicit Euler
+update), with the values in local variables: LLVM turns that loop into SIMD code, one
+run per lane. Initialisation (PySD's order) and the run constants are computed once
+per block. Values are exactly those of the NumPy backend (``codegen.py``) and PySD.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class KernelLayout:
                computed variables)
     series     python names of shared time-series inputs (rows of TS)
     frames     python names of per-run time-series inputs (rows of TF)
-    variables  python names of the variables that can be saved (OIDX order)
+    variables  python names of the variables that can be saved (OSEL indexes them)
     tables     lookup table names (LOFF order)
     delays     keys of the DELAY statefuls (ERR codes - 1)
     """

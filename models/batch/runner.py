@@ -10,21 +10,28 @@ Memory
 for the product model (1990-2100, SAVEPER 1, n_times = 111) that is 88.8 MB per
 output per 10^5 runs (22 stocks: 1.95 GB; all 284 variables: 25 GB, so request
 the outputs you need for large sweeps, or use ``run_metrics``).
-On top of that each worker thread holds one chunk's working set, about
+On top of that the NumPy backend holds one chunk's working set per thread, about
 ``8 * chunk_size * n_arrays`` bytes where n_arrays counts per-run parameters,
 states, derivative buffers and shared loop buffers (~250 for the product model:
-~16 MB at the default chunk of 8192 runs). ``run_metrics`` adds
+~16 MB at the default chunk of 8192 runs); the Numba kernel needs ~30 kB per thread
+plus a copy of the per-run parameters (``8 * N * n_per_run`` bytes). ``run_metrics`` adds
 ``8 * chunk_size * n_times * n_outputs`` bytes per thread for the chunk's time
 series (7.3 MB per output at chunk 8192) and ``8 * N`` bytes per metric; it does
 not grow with N otherwise.
 
-Threads
--------
-``n_threads`` > 1 runs chunks in parallel threads (NumPy releases the GIL inside
-ufuncs). Each step is ~450 short ufunc calls, so the threads contend for the GIL
-between calls; on the 2-vCPU development machine two threads were ~20 % slower
-than one when the machine was otherwise idle (and faster only when other processes
-competed for the CPUs), hence the default of 1.
+Backends and threads
+--------------------
+``backend`` (per model, or per call) selects the engine (``engines.py``): the Numba
+kernel (default where Numba is installed; its own threads, ``n_threads`` of them,
+default all cores) or the NumPy code (``n_threads`` > 1 runs chunks in parallel
+threads; each step is ~450 short ufunc calls that contend for the GIL, so the default
+is 1).
+
+Time settings
+-------------
+``initial_time``, ``final_time``, ``time_step`` and ``saveper`` of a call define its
+time grid (``timegrid.py``); the plan is compiled per grid and cached, and the Numba
+kernel takes the grid as data.
 """
 
 from __future__ import annotations
