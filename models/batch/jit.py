@@ -44,6 +44,8 @@ _LAYER_LOCK = threading.Lock()  # serialises calls when Numba only has 'workqueu
 
 #: Blocks with fewer runs use the single-threaded kernel.
 PARALLEL_MIN_RUNS = 32
+#: SIMD blocks a thread takes at a time (dynamic scheduling of the parallel loop).
+PARALLEL_CHUNK_BLOCKS = 2
 
 
 class NumbaUnavailable(Exception):
@@ -290,11 +292,18 @@ class NumbaEngine:
         parallel, serial = arrays["function"]
         if stop - start < PARALLEL_MIN_RUNS or self.numba.get_num_threads() == 1:
             serial(*call)  # no thread start-up for a handful of runs
-        elif self.numba.config.THREADING_LAYER == "workqueue":
-            with _LAYER_LOCK:
+            return
+        # blocks handed out dynamically: a thread slowed down by other processes does
+        # not hold up the others (static halves of the range would)
+        previous = self.numba.set_parallel_chunksize(PARALLEL_CHUNK_BLOCKS)
+        try:
+            if self.numba.config.THREADING_LAYER == "workqueue":
+                with _LAYER_LOCK:
+                    parallel(*call)
+            else:
                 parallel(*call)
-        else:
-            parallel(*call)
+        finally:
+            self.numba.set_parallel_chunksize(previous)
         if err.any():
             key = self.delays[int(err[err > 0][0]) - 1]
             stateful = self.model.statefuls[key]
