@@ -292,18 +292,18 @@ class NumbaEngine:
         parallel, serial = arrays["function"]
         if stop - start < PARALLEL_MIN_RUNS or self.numba.get_num_threads() == 1:
             serial(*call)  # no thread start-up for a handful of runs
-            return
-        # blocks handed out dynamically: a thread slowed down by other processes does
-        # not hold up the others (static halves of the range would)
-        previous = self.numba.set_parallel_chunksize(PARALLEL_CHUNK_BLOCKS)
-        try:
-            if self.numba.config.THREADING_LAYER == "workqueue":
-                with _LAYER_LOCK:
+        else:
+            # blocks handed out dynamically: a thread slowed down by other processes
+            # does not hold up the others (static halves of the range would)
+            previous = self.numba.set_parallel_chunksize(PARALLEL_CHUNK_BLOCKS)
+            try:
+                if self.numba.config.THREADING_LAYER == "workqueue":
+                    with _LAYER_LOCK:
+                        parallel(*call)
+                else:
                     parallel(*call)
-            else:
-                parallel(*call)
-        finally:
-            self.numba.set_parallel_chunksize(previous)
+            finally:
+                self.numba.set_parallel_chunksize(previous)
         if err.any():
             key = self.delays[int(err[err > 0][0]) - 1]
             stateful = self.model.statefuls[key]

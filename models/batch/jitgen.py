@@ -360,8 +360,8 @@ class KernelGenerator:
             if st.kind == "delay":
                 self.pre = []
                 delay_time = self.num(st.args["time"])
-                lines += self.pre + [
-                    f"if j0 < m and {st.order} * DT > {delay_time}:",
+                lines += self.pre + [  # the first DELAY in PySD's order is reported
+                    f"if j0 < m and ERR[first + j0] == 0 and {st.order} * DT > {delay_time}:",
                     f"    ERR[first + j0] = {self.layout.delays.index(key) + 1}",
                 ]
             lines += self.statement(f"is{key}_0", st.initial_state(0))
