@@ -64,22 +64,7 @@ _UFUNC_CALLS = {
     "tanh": "tanh",
     "integer": "trunc",
 }
-_MATH_CALLS = {
-    "exp": "exp",
-    "ln": "log",
-    "sqrt": "sqrt",
-    "power": "pow",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "integer": "trunc",
-}
+_MATH_CALLS = ir.MATH_MODULE_NAMES
 _S_HELPERS = {
     "min": "s_min",
     "max": "s_max",

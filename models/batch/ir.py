@@ -80,6 +80,24 @@ CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
 PYTHON_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 PYTHON_COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
+#: Vensim functions computed by Python's ``math`` module: function -> ``math`` name.
+MATH_MODULE_NAMES = {
+    "exp": "exp",
+    "ln": "log",
+    "sqrt": "sqrt",
+    "power": "pow",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "integer": "trunc",
+}
+
 ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "^", "neg"})
 COMPARISON_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 LOGIC_OPS = frozenset({"and", "or", "not"})

@@ -58,21 +58,13 @@ _RUN_ARGS = (
 
 _BINARY = ir.PYTHON_OPS
 _COMPARE = ir.PYTHON_COMPARISONS
+# math-module functions (numba compiles them to LLVM intrinsics); EXP and POWER are
+# emitted separately, INTEGER as np.trunc (math.trunc returns an int in Numba)
 _MATH = {
-    "ln": "math.log",
-    "sqrt": "math.sqrt",
-    "sin": "math.sin",
-    "cos": "math.cos",
-    "tan": "math.tan",
-    "arcsin": "math.asin",
-    "arccos": "math.acos",
-    "arctan": "math.atan",
-    "sinh": "math.sinh",
-    "cosh": "math.cosh",
-    "tanh": "math.tanh",
-    "integer": "np.trunc",
-    "abs": "abs",
+    fn: f"math.{name}" for fn, name in ir.MATH_MODULE_NAMES.items()
+    if fn not in ("exp", "power", "integer")
 }
+_MATH.update(integer="np.trunc", abs="abs")
 
 
 #: Runs simulated together by one thread, one per SIMD lane (8 float64 = AVX-512).
