@@ -1,13 +1,17 @@
-"""Benchmark: batch NumPy simulator vs PySD on the same Vensim model.
+"""Benchmark: batch runner backends (NumPy, compiled Numba kernel) vs PySD.
 
-Prints, in one run: PySD runs/s (a few runs), batch runs/s at N = 1, 10^2, 10^4,
-10^5 with the ratio to PySD, single-run latency (median of many), and peak memory.
+Prints, in one run, for the NumPy backend, the Numba backend and PySD: compile time
+(PySD parse and translation; Numba kernel compiled cold in a fresh cache folder, and
+loaded from the disk cache), single-run latency (median of many), runs/s at N = 1,
+10^2, 10^4, 10^5 (all stocks saved) and in metrics mode (N = 10^5), peak memory, and
+runs/s of the Numba backend in-process vs on a Dask cluster of 2 worker processes.
 
 Usage::
 
     python benchmarks/bench_batch.py                       # models/territorial_carbon.mdl
     python benchmarks/bench_batch.py --model path/to/x.mdl
     python benchmarks/bench_batch.py --synthetic 250       # generated chain of 250 variables
+    python benchmarks/bench_batch.py --no-dask --max-n 10000
 
 Throughput runs draw every constant with a declared range (one value per run)
 uniformly within ``--spread`` (default 5 %) of its range around its default (wider
@@ -22,6 +26,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.batch import DEFAULT_CHUNK_SIZE, compile_model  # noqa: E402
+from models.batch.cache import ENV_VAR as CACHE_ENV  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "territorial_carbon.mdl"
 
@@ -173,6 +179,59 @@ def timed(fn, repeat: int = 1) -> tuple[float, float]:
     return best
 
 
+def cold_kernel_compile(mdl: Path) -> str:
+    """Seconds to compile the Numba kernel of ``mdl`` with an empty cache folder, in
+    a fresh interpreter (the first-call cost on a new machine)."""
+    code = (
+        "import time; from models.batch import compile_model; "
+        f"m = compile_model({str(mdl)!r}); t = time.perf_counter(); m.run(backend='numba'); "
+        "e = m.engine('numba'); r = e.compile_log[-1] if e.name == 'numba' else None; "
+        "print(f'{time.perf_counter() - t:.1f} s first call, {r.seconds:.1f} s kernel compile' "
+        "if r else 'numba unavailable')"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, CACHE_ENV: cache, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, cwd=ROOT)
+    return out.stdout.strip() or out.stderr.strip().splitlines()[-1]
+
+
+def final_values(model, params: dict, outputs: list) -> np.ndarray:
+    """Final value of each output for every run (a Dask task: top-level, picklable)."""
+    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+    return model.run_metrics(params, metrics, outputs=outputs).to_numpy()
+
+
+def dask_comparison(model, params: dict, outputs: list, n: int, chunks: int) -> None:
+    """runs/s of the Numba backend in this process vs on 2 Dask worker processes."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        print("dask: distributed not installed, skipped")
+        return
+    bounds = np.linspace(0, n, chunks + 1).astype(int)
+    parts = [{k: v[a:b] for k, v in params.items()} for a, b in zip(bounds[:-1], bounds[1:])]
+    start = time.perf_counter()
+    local = np.concatenate([final_values(model, part, outputs) for part in parts])
+    in_process = time.perf_counter() - start
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", env={"NUMBA_NUM_THREADS": "1"}) as cluster, \
+            Client(cluster) as client:
+        remote_model = client.scatter(model, broadcast=True)
+        warm = {k: v[:8] for k, v in params.items()}  # workers load the kernel once
+        client.gather(client.map(final_values, [remote_model] * 2, [warm] * 2, [outputs] * 2,
+                                 pure=False))
+        start = time.perf_counter()
+        futures = client.map(final_values, [remote_model] * len(parts), parts,
+                             [outputs] * len(parts), pure=False)
+        remote = np.concatenate(client.gather(futures))
+        on_dask = time.perf_counter() - start
+    same = np.array_equal(local, remote, equal_nan=True)
+    print(f"Dask, N={n} in {chunks} chunks, metrics mode: in-process (Numba, all cores) "
+          f"{n / in_process:,.0f} runs/s; 2 worker processes (1 thread each) "
+          f"{n / on_dask:,.0f} runs/s; ratio {in_process / on_dask:.2f}; identical results: {same}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -181,9 +240,11 @@ def main(argv=None) -> None:
     parser.add_argument("--outputs", default="",
                         help="comma-separated outputs (default: every stock)")
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--pysd-runs", type=int, default=5)
     parser.add_argument("--max-n", type=int, default=100_000)
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask comparison")
+    parser.add_argument("--no-cold-compile", action="store_true",
+                        help="skip the cold Numba compile in a fresh cache folder")
     parser.add_argument("--spread", type=float, default=SPREAD,
                         help="draw each constant within this fraction of its range around "
                              "the default (1 = whole declared range)")
@@ -197,73 +258,93 @@ def main(argv=None) -> None:
     if not mdl.exists():
         parser.error(f"model {mdl} not found (use --synthetic N to benchmark a generated one)")
 
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     start = time.perf_counter()
-    model = compile_model(mdl)
-    compile_time = time.perf_counter() - start
+    model = compile_model(mdl, use_cache=False)
+    translate_time = time.perf_counter() - start
+    start = time.perf_counter()
+    compile_model(mdl)  # the IR from the disk cache (what later processes do)
+    cached_time = time.perf_counter() - start
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
     rng = np.random.default_rng(0)
     n_times = len(model.times)
     print(f"model: {mdl}  ({len(model.variables)} variables, {len(model.ir.statefuls)} "
           f"stateful objects, {model.grid.n_steps} Euler steps, {n_times} saved times)")
-    print(f"outputs: {len(outputs)} ({', '.join(outputs[:4])}{', ...' if len(outputs) > 4 else ''})")
-    print(f"chunk size {args.chunk_size}, threads {args.threads}, CPUs {os.cpu_count()}")
-    print(f"compile (PySD parse + translation): {compile_time:.2f} s")
+    print(f"outputs: {len(outputs)} ({', '.join(outputs[:4])}{', ...' if len(outputs) > 4 else ''}); "
+          f"chunk size {args.chunk_size}")
+    print(f"compile: PySD parse + translation {translate_time:.2f} s; from the disk cache "
+          f"{cached_time * 1e3:.0f} ms")
+    if not args.no_cold_compile:
+        print(f"compile: Numba kernel, empty cache, fresh interpreter: {cold_kernel_compile(mdl)}")
+    start = time.perf_counter()
+    model.run(backend="numba")
+    engine = model.engine("numba")
+    record = engine.compile_log[-1] if engine.name == "numba" and engine.compile_log else None
+    print(f"compile: Numba kernel first call in this process {time.perf_counter() - start:.2f} s"
+          + (f" (kernel {'loaded from the disk cache' if record.from_disk_cache else 'compiled'}"
+             f" in {record.seconds:.2f} s: {record.path})" if record else " (Numba unavailable)"))
 
     pysd_params = draw_params(model, args.pysd_runs, rng)
     pysd_rate, pysd_cpu_rate, translate = pysd_runs_per_second(mdl, pysd_params, args.pysd_runs)
     print(f"PySD: translate {translate:.2f} s, {pysd_rate:.2f} runs/s wall, "
           f"{pysd_cpu_rate:.2f} runs/s CPU ({args.pysd_runs} runs, all variables)")
-    print(f"load average at start: {os.getloadavg()[0]:.1f}")
 
-    # single-run latency (N = 1, scalar fast path, every variable returned)
+    backends = ("numpy", "numba")
     one = {name: float(v[0]) for name, v in pysd_params.items()}
-    model.run(one)  # compile this signature
-    samples, cpu_samples = [], []
-    for k in range(100):
-        sample = timed(lambda: model.run(
-            {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}))
-        samples.append(sample[0])
-        cpu_samples.append(sample[1])
-    print(f"single run latency (N=1, all {len(model.variables)} variables): "
-          f"median {statistics.median(samples) * 1e3:.2f} ms wall, "
-          f"{statistics.median(cpu_samples) * 1e3:.2f} ms CPU over {len(samples)} runs")
+    latency = {}
+    for backend in backends:
+        model.run(one, backend=backend)  # compile this signature
+        samples = []
+        for k in range(100):
+            values = {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}
+            samples.append(timed(lambda: model.run(values, backend=backend))[0])
+        latency[backend] = statistics.median(samples)
+    print(f"single run latency (N=1, all {len(model.variables)} variables, median of 100): "
+          + ", ".join(f"{b} {latency[b] * 1e3:.2f} ms" for b in backends)
+          + f", PySD {1e3 / pysd_rate:.0f} ms; Numba {latency['numpy'] / latency['numba']:.1f}x NumPy")
 
-    kwargs = dict(outputs=outputs, chunk_size=args.chunk_size, n_threads=args.threads)
-    model.run(one, **kwargs)  # compile the N = 1 and N > 1 signatures before timing
-    model.run(draw_params(model, 2, rng), **kwargs)
-    header = ("N", "wall s", "runs/s", "x PySD", "CPU s", "runs/s CPU", "x PySD CPU")
-    print("{:>8} {:>8} {:>9} {:>8} {:>8} {:>11} {:>11}".format(*header))
+    print("runs/s (wall; CPU seconds of this process in brackets), every stock saved:")
+    print(f"{'N':>8} {'NumPy':>20} {'Numba':>20} {'Numba/NumPy':>12} {'Numba/PySD':>11}")
 
-    def row(n, wall, cpu, note=""):
-        print(f"{n:>8} {wall:>8.3f} {n / wall:>9.0f} {n / wall / pysd_rate:>8.0f} "
-              f"{cpu:>8.3f} {n / cpu:>11.0f} {n / cpu / pysd_cpu_rate:>11.0f}{note}")
+    def measure(n, params, metrics=None):
+        rates = {}
+        for backend in backends:
+            if metrics is None:
+                call = lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,  # noqa: E731
+                                         backend=backend)
+            else:
+                call = lambda: model.run_metrics(params, metrics, outputs=outputs,  # noqa: E731
+                                                 chunk_size=args.chunk_size, backend=backend)
+            wall, cpu = timed(call, repeat=3 if n <= 10_000 else 1)
+            rates[backend] = (n / wall, n / cpu)
+        cells = [f"{rates[b][0]:>10,.0f} ({rates[b][1]:>7,.0f})" for b in backends]
+        print(f"{n:>8} {cells[0]:>20} {cells[1]:>20} {rates['numba'][0] / rates['numpy'][0]:>12.1f} "
+              f"{rates['numba'][0] / pysd_rate:>11,.0f}")
 
+    for backend in backends:  # compile the N > 1 signatures before timing
+        model.run(draw_params(model, 2, rng), outputs=outputs, backend=backend)
     for n in [1, 100, 10_000, 100_000]:
-        if n > args.max_n:
-            continue
-        params = draw_params(model, n, rng) if n > 1 else one
-        row(n, *timed(lambda: model.run(params, **kwargs), repeat=5 if n <= 10_000 else 1))
-
+        if n <= args.max_n:
+            measure(n, draw_params(model, n, rng) if n > 1 else one)
     n = min(args.max_n, 100_000)
     params = draw_params(model, n, rng)
-    if args.threads == 1 and n >= 4 * args.chunk_size:
-        row(n, *timed(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
-                                        n_threads=2)), "  (2 threads)")
     metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
-    row(n, *timed(lambda: model.run_metrics(params, metrics, outputs=outputs,
-                                            chunk_size=args.chunk_size, n_threads=args.threads)),
-        "  (run_metrics: final value of each output)")
+    print(f"metrics mode (run_metrics: final value of each output), N={n}:")
+    measure(n, params, metrics)
 
     result_bytes = 8 * n_times * len(outputs) * n
-    peak = peak_memory(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
-                                         n_threads=args.threads))
-    print(f"peak memory, run() N={n}: {peak}; results alone {result_bytes / 2**20:.0f} MiB "
-          f"(8 B x {n_times} times x {len(outputs)} outputs x N = "
-          f"{8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")
-    peak = peak_memory(lambda: model.run_metrics(params, metrics, outputs=outputs,
-                                                 chunk_size=args.chunk_size,
-                                                 n_threads=args.threads))
-    print(f"peak memory, run_metrics() N={n}: {peak}")
+    for backend in backends:
+        peak = peak_memory(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
+                                             backend=backend))
+        print(f"peak memory, {backend}, run() N={n}: {peak}")
+        peak = peak_memory(lambda: model.run_metrics(params, metrics, outputs=outputs,
+                                                     chunk_size=args.chunk_size, backend=backend))
+        print(f"peak memory, {backend}, run_metrics() N={n}: {peak}")
+    print(f"results alone: {result_bytes / 2**20:.0f} MiB (8 B x {n_times} times x "
+          f"{len(outputs)} outputs x N = {8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")
+    if not args.no_dask:
+        dask_comparison(model, params, outputs, n, chunks=8)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     tmpdir.cleanup()
 
 

@@ -3,10 +3,16 @@
 Every simulation done by calibration goes through :func:`simulate_many`, so the
 simulator behind it is one line (:data:`BACKEND`):
 
-* ``"batch"``: the vectorized NumPy runner ``models.batch`` compiled from PySD's parse
-  of the Vensim file (one call for the whole population, agrees with PySD to ~1e-12);
+* ``"batch"`` (default): the batch runner ``models.batch`` compiled from PySD's parse
+  of the Vensim file (one call for the whole population, agrees with PySD to ~1e-12),
+  with its fastest available backend: the compiled Numba kernel, else NumPy;
+* ``"numba"`` / ``"numpy"``: the batch runner with that backend (``numba`` falls back
+  to NumPy, with a log message, where Numba is missing);
 * ``"pysd"``: the PySD reference runner ``models.model``, one run after another (slow,
   kept as a fallback and for cross-checks).
+
+Select with the ``backend`` argument or the ``CALIBRATION_BACKEND`` environment
+variable.
 
 The equations are never written here: both backends read ``models/territorial_carbon.mdl``.
 """
@@ -23,8 +29,11 @@ import numpy as np
 
 from models.model import MODEL_PATH
 
-#: The simulator used by calibration: "batch" (vectorized) or "pysd" (reference loop).
+#: The simulator used by calibration: "batch" (fastest batch backend), "numba",
+#: "numpy" or "pysd" (reference loop).
 BACKEND = os.environ.get("CALIBRATION_BACKEND", "batch")
+#: Batch-runner backend of each batch simulator name.
+BATCH_BACKENDS = {"batch": "auto", "numba": "numba", "numpy": "numpy"}
 
 
 class SimulationError(RuntimeError):
@@ -71,7 +80,8 @@ def simulate_many(
         outputs: Vensim names of the variables to return.
         fixed: constants set to the same value in every run (Vensim name -> value).
         mdl_path: the Vensim model.
-        backend: ``"batch"`` or ``"pysd"`` (default :data:`BACKEND`).
+        backend: ``"batch"``, ``"numba"``, ``"numpy"`` or ``"pysd"`` (default
+            :data:`BACKEND`).
 
     Returns:
         output name -> float array (N, T) on the grid of :func:`model_times`.
@@ -84,7 +94,7 @@ def simulate_many(
     fixed = dict(fixed or {})
     backend = backend or BACKEND
     n = X.shape[0]
-    if backend == "batch":
+    if backend in BATCH_BACKENDS:
         try:
             bm = _batch_model(mdl_path)
         except ImportError as err:  # batch runner not available: reference runner
@@ -95,7 +105,8 @@ def simulate_many(
         for j, name in enumerate(names):
             params[name] = X[:, j].copy()
         with np.errstate(all="ignore"):
-            res = bm.run(params, n_runs=n, outputs=list(outputs), n_threads=1)
+            res = bm.run(params, n_runs=n, outputs=list(outputs),
+                         backend=BATCH_BACKENDS[backend])
         return {o: np.asarray(res.arrays[o], dtype=float) for o in outputs}
     if backend == "pysd":
         from models.model import load_model
@@ -109,7 +120,9 @@ def simulate_many(
             for o in outputs:
                 out[o][i] = df[o].to_numpy(dtype=float)
         return out
-    raise ValueError(f"unknown backend {backend!r}; use 'batch' or 'pysd'")
+    raise ValueError(
+        f"unknown backend {backend!r}; use 'batch', 'numba', 'numpy' or 'pysd'"
+    )
 
 
 __all__ = ["BACKEND", "SimulationError", "model_times", "simulate_many"]

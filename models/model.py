@@ -210,12 +210,15 @@ class TerritorialModel:
     def resolve_constant(self, key: str) -> str:
         """Vensim name of the constant ``key`` (Vensim or python name); the error for an
         unknown name or a computed variable suggests constants with similar names."""
-        hint = self._suggest(key, self.constants)
+        if key in self.constants:
+            return key
         try:
             name = self.resolve(key)
         except ModelInputError:
+            hint = self._suggest(key, self.constants)
             raise ModelInputError(f"unknown model variable '{key}'.{hint}") from None
         if name not in self.constants:
+            hint = self._suggest(key, self.constants)  # only on failure: difflib is slow
             raise ModelInputError(
                 f"'{key}' is a computed {self.variables[name].kind.lower()} variable, not a "
                 f"constant; only constants can be overridden.{hint}"
@@ -402,24 +405,31 @@ def run_scenario(
     mdl_path: str | Path = MODEL_PATH,
     engine: str = "batch",
     source: str = "overrides",
-    **kwargs: float,
+    **time_settings: float,
 ) -> pd.DataFrame:
     """Run a scenario (mapping of constant overrides) and return results by year.
 
     ``engine="batch"`` (default) uses the compiled simulator, equal to PySD to 1e-9
     (tests/models/batch) and about 30 times faster for one run; ``engine="pysd"`` is
-    the reference runner, also used whenever time settings (``final_time``,
-    ``time_step``, ``saveper``) are overridden.
+    the reference runner. ``time_settings``: ``initial_time``, ``final_time``,
+    ``time_step``, ``saveper`` (years); the batch runner compiles per time grid, and
+    a later ``initial_time`` computes every initial value at that year, as the
+    model file with that INITIAL TIME would (the PySD engine takes the last three).
     """
     model = load_model(mdl_path)
     columns = list(return_columns) if return_columns is not None else None
-    if engine == "pysd" or kwargs:
-        return model.run(overrides, return_columns=columns, source=source, **kwargs)
+    if engine == "pysd":
+        return model.run(overrides, return_columns=columns, source=source, **time_settings)
     if engine != "batch":
         raise ValueError(f"unknown engine {engine!r}; use 'batch' or 'pysd'")
     params = model.validate_overrides(overrides or {}, source=source)
     outputs = [model.resolve(c) for c in columns] if columns is not None else None
-    result = batch_model(mdl_path).run(params, n_runs=1, outputs=outputs)
+    from models.batch import ParameterError
+
+    try:
+        result = batch_model(mdl_path).run(params, n_runs=1, outputs=outputs, **time_settings)
+    except ParameterError as exc:
+        raise ModelInputError(f"{source}: {exc}") from None
     frame = result.to_dataframe(run=0)
     frame.index = frame.index.astype(float)
     frame.index.name = "year"

@@ -35,10 +35,10 @@ projection era starting 2025, 1989 for ``@hist``), counted in
 
 Runs and reproducibility
 ------------------------
-:class:`ModelEvaluator` is picklable (it holds the model path, the base scenario's
-overrides and the metric specs); it compiles the batch model lazily on first call
-and caches it per process (the compiled model is not pickled), so on Dask every
-worker compiles once. Parameters not in the problem keep the base scenario's values
+:class:`ModelEvaluator` is picklable (it holds the base scenario's overrides, the
+metric specs and the batch model, which pickles as its small intermediate
+representation), so Dask workers need neither the model file nor PySD; each worker
+compiles the simulation kernel once (from its disk cache when it has one). Parameters not in the problem keep the base scenario's values
 (default ``baseline``, the calibrated scenario). Results depend only on the sample
 (``seed``), never on the scheduler or chunking. Every chunk is validated (declared
 ranges, initial land shares ≤ 1); a run giving non-finite values is an error
@@ -358,8 +358,9 @@ class ModelEvaluator:
 
     # ---------------------------------------------------------------- pickling
     def __getstate__(self) -> dict[str, Any]:
-        """Everything but the compiled model (recompiled lazily where unpickled)."""
-        return {**self.__dict__, "_model": None}
+        """Everything, the batch model as its intermediate representation (workers
+        compile it once; they do not read the model file)."""
+        return {**self.__dict__, "_model": self.model}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -1,8 +1,11 @@
-"""Batch runner: compile a subscript-free Vensim model into a vectorised NumPy simulator.
+"""Batch runner: compile a subscript-free Vensim model into a simulator of N runs.
 
-The equations come only from the .mdl file, parsed by PySD; the simulator reproduces
-PySD's time grid, initialisation order and Euler integration, and evaluates N
-parameter sets at once (arrays of shape (N,)).
+The equations come only from the .mdl file, parsed by PySD (imported only to
+translate a file the first time; the translation is cached on disk); the simulator
+reproduces PySD's time grid, initialisation order and Euler integration, and evaluates
+N parameter sets at once, with one of two backends compiled from the same plan: a
+fused parallel Numba kernel (default when Numba is installed) or generated NumPy code
+(the fallback). See ``engines.py``, ``jit.py`` and ``cache.py``.
 
 >>> model = compile_model("models/territorial_carbon.mdl")       # doctest: +SKIP
 >>> result = model.run({"birth rate": np.linspace(0.01, 0.02, 1000)},
@@ -12,6 +15,7 @@ parameter sets at once (arrays of shape (N,)).
 """
 
 from .errors import (
+    SUPPORTED_CONSTRUCTS,
     BatchCompileError,
     CircularDependencyError,
     ParameterError,
@@ -19,11 +23,12 @@ from .errors import (
     UnsupportedConstructError,
 )
 from .results import BatchResult
+from .engines import BACKENDS
 from .runner import DEFAULT_CHUNK_SIZE, BatchModel, compile_model
 from .runtime import DelayOrderError
-from .translate import SUPPORTED_CONSTRUCTS
 
 __all__ = [
+    "BACKENDS",
     "BatchCompileError",
     "BatchModel",
     "BatchResult",

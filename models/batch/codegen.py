@@ -26,8 +26,8 @@ from . import ir, runtime
 from .plan import ARRAY, SCALAR, Plan
 from .timegrid import TimeGrid
 
-_PY_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
-_PY_CMP = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_PY_OPS = ir.PYTHON_OPS
+_PY_CMP = ir.PYTHON_COMPARISONS
 _UFUNC_OPS = {
     "+": "add",
     "-": "subtract",
@@ -64,22 +64,7 @@ _UFUNC_CALLS = {
     "tanh": "tanh",
     "integer": "trunc",
 }
-_MATH_CALLS = {
-    "exp": "exp",
-    "ln": "log",
-    "sqrt": "sqrt",
-    "power": "pow",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "integer": "trunc",
-}
+_MATH_CALLS = ir.MATH_MODULE_NAMES
 _S_HELPERS = {
     "min": "s_min",
     "max": "s_max",

@@ -4,6 +4,54 @@ from __future__ import annotations
 
 from typing import Sequence
 
+#: Human-readable list used in error messages.
+SUPPORTED_CONSTRUCTS: tuple[str, ...] = (
+    "INTEG",
+    "+ - * / ^ unary-",
+    "= <> < <= > >=",
+    ":AND: :OR: :NOT:",
+    "IF THEN ELSE",
+    "MIN",
+    "MAX",
+    "ABS",
+    "EXP",
+    "LN",
+    "LOG",
+    "SQRT",
+    "POWER",
+    "SIN/COS/TAN/ARCSIN/ARCCOS/ARCTAN/SINH/COSH/TANH",
+    "INTEGER",
+    "MODULO",
+    "QUANTUM",
+    "XIDZ",
+    "ZIDZ",
+    "STEP",
+    "RAMP",
+    "PULSE",
+    "PULSE TRAIN",
+    "Time",
+    "TIME STEP",
+    "INITIAL TIME",
+    "FINAL TIME",
+    "SAVEPER",
+    "INITIAL",
+    "ACTIVE INITIAL",
+    "WITH LOOKUP",
+    "named lookups",
+    "SMOOTH",
+    "SMOOTHI",
+    "SMOOTH3",
+    "SMOOTH3I",
+    "SMOOTH N (constant order)",
+    "DELAY N (constant order, delay time constant during the run)",
+    "DELAY1",
+    "DELAY1I",
+    "DELAY3",
+    "DELAY3I",
+    "TREND",
+    "GAME",
+)
+
 
 class BatchCompileError(Exception):
     """Base class: the Vensim model cannot be compiled to the batch simulator."""

@@ -73,6 +73,31 @@ class ActiveInit:
 
 Expr = Union[Num, Ref, TimeRef, StateRef, Op, Call, Lookup, ActiveInit]
 
+#: PySD python names of the Vensim control variables.
+CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
+
+#: Python source of the binary arithmetic and comparison operators (both backends).
+PYTHON_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+PYTHON_COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+#: Vensim functions computed by Python's ``math`` module: function -> ``math`` name.
+MATH_MODULE_NAMES = {
+    "exp": "exp",
+    "ln": "log",
+    "sqrt": "sqrt",
+    "power": "pow",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "integer": "trunc",
+}
+
 ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "^", "neg"})
 COMPARISON_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 LOGIC_OPS = frozenset({"and", "or", "not"})
@@ -168,6 +193,7 @@ class Stateful:
     owner: str
     vensim: str
     non_negative: bool = False
+    fixed_time: bool = False  # DELAY N: PySD's DelayN, supported with a run-constant delay time
 
     @property
     def dynamic(self) -> bool:
@@ -290,6 +316,8 @@ class ModelIR:
     names      Vensim name -> python name (PySD's namespace)
     initial_time_is_int  INITIAL TIME is an integer literal (PySD's time is then a
                Python int during initialisation)
+    structural python name -> why: constants fixing the structure (SMOOTH N / DELAY N
+               orders); they cannot be overridden in runs
     """
 
     path: str
@@ -300,3 +328,57 @@ class ModelIR:
     info: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
     initial_time_is_int: bool = False
+    structural: dict = field(default_factory=dict)
+    control_exprs: dict = field(default_factory=dict)
+
+    def control_values(self, overrides: dict | None = None) -> dict:
+        """Control variables (python name -> value) with ``overrides`` applied; the
+        others are re-evaluated from their equations (e.g. ``SAVEPER = TIME STEP``
+        follows an overridden TIME STEP, as in PySD)."""
+        overrides = overrides or {}
+        nodes = dict(self.nodes)
+        values: dict = {}
+        for name in CONTROL_NAMES:
+            if name in overrides:
+                value = float(overrides[name])
+            elif name in self.control_exprs:
+                value = evaluate_constant(self.control_exprs[name], nodes)
+            else:
+                value = values.get("time_step")
+            if value is None:
+                raise ValueError(f"control variable {name!r} is not a constant")
+            values[name] = value
+            nodes[name] = Node(name, name, Num(value))
+        return values
+
+
+# ------------------------------------------------------------------ constants
+def evaluate_constant(expr: Expr, nodes: dict, _depth: int = 0) -> float | None:
+    """Value of ``expr`` if it only involves numbers, arithmetic and references to
+    constant nodes; ``None`` otherwise. Used for control variables and the
+    ``constants`` listing (default values)."""
+    if _depth > 200:
+        return None
+    if isinstance(expr, Num):
+        return expr.value
+    if isinstance(expr, Ref):
+        node = nodes.get(expr.name)
+        return None if node is None else evaluate_constant(node.expr, nodes, _depth + 1)
+    if isinstance(expr, Op) and expr.op in ("+", "-", "*", "/", "^", "neg"):
+        values = [evaluate_constant(arg, nodes, _depth + 1) for arg in expr.args]
+        if any(v is None for v in values):
+            return None
+        try:
+            if expr.op == "neg":
+                return -values[0]
+            a, b = values
+            return {
+                "+": lambda: a + b,
+                "-": lambda: a - b,
+                "*": lambda: a * b,
+                "/": lambda: a / b,
+                "^": lambda: a**b,
+            }[expr.op]()
+        except (ArithmeticError, ValueError):
+            return None
+    return None

@@ -32,6 +32,11 @@ class PreparedParams:
     n_runs: int
     int_names: frozenset = frozenset()  # values given as integers (PySD keeps ints)
 
+    @property
+    def all_shared(self) -> bool:
+        """No per-run values (arrays or frames): every run is the same."""
+        return not any(kind in ("array", "frame") for kind in self.kinds.values())
+
     def chunk(self, start: int, stop: int) -> dict:
         """Inputs of runs ``start:stop`` (views, no copies)."""
         out = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import ir
-from .errors import CircularDependencyError
+from .errors import SUPPORTED_CONSTRUCTS, CircularDependencyError, UnsupportedConstructError
 
 SCALAR, ARRAY = "S", "A"
 
@@ -87,7 +87,18 @@ def _topological(items, deps, describe, what: str) -> list:
     return order
 
 
-def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:
+def _is_dynamic(atom: ir.Expr, dynamic: set, statefuls: dict) -> bool:
+    """Does the atomic argument ``atom`` change during a run?"""
+    if isinstance(atom, ir.TimeRef):
+        return True
+    if isinstance(atom, ir.Ref):
+        return atom.name in dynamic
+    if isinstance(atom, ir.StateRef):
+        return statefuls[atom.key].dynamic
+    return False
+
+
+def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs, integer_start: bool) -> callable:
     """``is_int(expr)``: does PySD compute ``expr`` as a Python/NumPy *integer* during
     initialisation? (integer literals, integer overrides and int-preserving operations;
     NumPy functions, divisions, lookups and comparisons give floats.)"""
@@ -97,7 +108,7 @@ def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:
         if isinstance(expr, ir.Num):
             return expr.integer
         if isinstance(expr, ir.TimeRef):
-            return model.initial_time_is_int
+            return integer_start
         if isinstance(expr, ir.Ref):
             name = expr.name
             if name in inputs:
@@ -126,7 +137,7 @@ def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:
                 return is_int(expr.args[0])
             if expr.fn in ("modulo", "quantum", "ramp"):
                 return all(is_int(a) for a in expr.args) and (
-                    expr.fn != "ramp" or model.initial_time_is_int
+                    expr.fn != "ramp" or integer_start
                 )
             if expr.fn == "if_then_else":
                 return is_int(expr.args[1]) and is_int(expr.args[2])
@@ -136,7 +147,8 @@ def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:
 
 
 def make_plan(
-    model: ir.ModelIR, inputs: dict, outputs, mode: str = "vector", int_inputs=frozenset()
+    model: ir.ModelIR, inputs: dict, outputs, mode: str = "vector", int_inputs=frozenset(),
+    control: dict | None = None, integer_start: bool | None = None,
 ) -> Plan:
     """Build the evaluation plan (see module docstring).
 
@@ -145,13 +157,21 @@ def make_plan(
     mode     "vector" (shape inference), "scalar" (N == 1, everything a float) or
              "safe" (every state an array; used after a scalar-path arithmetic error)
     int_inputs  overridden names whose values are integers (PySD keeps ints as ints)
+    control  values of the control variables of the run's time grid (default: the
+             model file's)
+    integer_start  INITIAL TIME is an integer (default: as in the model file)
     """
+    if integer_start is None:
+        integer_start = model.initial_time_is_int
     nodes, statefuls = model.nodes, model.statefuls
     literal = {
         name: node.expr.value
         for name, node in nodes.items()
         if isinstance(node.expr, ir.Num) and name not in inputs
     }
+    for name, value in (control or {}).items():
+        if name in nodes:
+            literal[name] = value
     plan = Plan(mode=mode, inputs=dict(inputs), outputs=tuple(outputs), literal=literal)
 
     def expr_of(name):
@@ -232,6 +252,12 @@ def make_plan(
         ):
             dynamic.add(name)
     plan.dynamic_nodes = dynamic
+    for key in needed_states:
+        stateful = statefuls[key]
+        if stateful.fixed_time and _is_dynamic(stateful.args["time"], dynamic, statefuls):
+            raise UnsupportedConstructError(
+                stateful.vensim, "DELAY N with a time-varying delay time", SUPPORTED_CONSTRUCTS
+            )
 
     # ---- shape kinds (monotone fixpoint S -> A)
     node_kind = {name: SCALAR for name in needed_nodes}
@@ -282,7 +308,7 @@ def make_plan(
     )
     plan.statefuls = [key for kind, key in plan.init_block if kind == "s"]
     plan.dynamic_statefuls = [key for key in plan.statefuls if statefuls[key].dynamic]
-    is_int = _int_analysis(model, inputs, int_inputs)
+    is_int = _int_analysis(model, inputs, int_inputs, integer_start)
     plan.truncate_first_input = {
         key
         for key in plan.dynamic_statefuls

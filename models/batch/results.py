@@ -26,6 +26,9 @@ class BatchResult:
     times: np.ndarray
     vensim: dict = field(default_factory=dict)
     resolve: Callable | None = None
+    info: dict = field(default_factory=dict)  # output name -> ir.VariableInfo
+    time_units: str = ""  # units of INITIAL TIME in the model (e.g. "Year")
+    model: str = ""  # model file the results come from
 
     @property
     def n_runs(self) -> int:
@@ -47,13 +50,25 @@ class BatchResult:
         raise KeyError(f"{name!r} is not among the outputs of this run: {self.names}")
 
     def to_xarray(self):
-        """``xarray.Dataset`` with one variable per output, dims ("run", "time")."""
+        """``xarray.Dataset`` with one variable per output, dims ("run", "time").
+
+        Every variable carries the model file's documentation as attributes:
+        ``units``, ``long_name`` (the Vensim name) and ``comment``; ``time`` carries
+        the model's time unit. The arrays are not copied."""
         import xarray as xr
 
-        return xr.Dataset(
-            {name: (("run", "time"), values) for name, values in self.arrays.items()},
-            coords={"run": np.arange(self.n_runs), "time": self.times},
-        )
+        data = {}
+        for name, values in self.arrays.items():
+            info = self.info.get(name)
+            attrs = {
+                "long_name": self.vensim.get(name, name),
+                "units": info.units if info is not None else "",
+                "comment": info.comment if info is not None else "",
+            }
+            data[name] = xr.Variable(("run", "time"), values, attrs)
+        time = xr.Variable("time", self.times, {"long_name": "Time", "units": self.time_units})
+        attrs = {"source": self.model} if self.model else {}
+        return xr.Dataset(data, coords={"run": np.arange(self.n_runs), "time": time}, attrs=attrs)
 
     def to_dataframe(self, run: int = 0) -> pd.DataFrame:
         """DataFrame of one run: index ``time`` (years), one column per output."""

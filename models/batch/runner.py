@@ -10,25 +10,35 @@ Memory
 for the product model (1990-2100, SAVEPER 1, n_times = 111) that is 88.8 MB per
 output per 10^5 runs (22 stocks: 1.95 GB; all 284 variables: 25 GB, so request
 the outputs you need for large sweeps, or use ``run_metrics``).
-On top of that each worker thread holds one chunk's working set, about
+On top of that the NumPy backend holds one chunk's working set per thread, about
 ``8 * chunk_size * n_arrays`` bytes where n_arrays counts per-run parameters,
 states, derivative buffers and shared loop buffers (~250 for the product model:
-~16 MB at the default chunk of 8192 runs). ``run_metrics`` adds
+~16 MB at the default chunk of 8192 runs); the Numba kernel needs ~30 kB per thread
+plus a copy of the per-run parameters (``8 * N * n_per_run`` bytes). ``run_metrics`` adds
 ``8 * chunk_size * n_times * n_outputs`` bytes per thread for the chunk's time
 series (7.3 MB per output at chunk 8192) and ``8 * N`` bytes per metric; it does
 not grow with N otherwise.
 
-Threads
--------
-``n_threads`` > 1 runs chunks in parallel threads (NumPy releases the GIL inside
-ufuncs). Each step is ~450 short ufunc calls, so the threads contend for the GIL
-between calls; on the 2-vCPU development machine two threads were ~20 % slower
-than one when the machine was otherwise idle (and faster only when other processes
-competed for the CPUs), hence the default of 1.
+Backends and threads
+--------------------
+``backend`` (per model, or per call) selects the engine (``engines.py``): the Numba
+kernel (default where Numba is installed; its own threads, ``n_threads`` of them,
+default all cores) or the NumPy code (``n_threads`` > 1 runs chunks in parallel
+threads; each step is ~450 short ufunc calls that contend for the GIL, so the default
+is 1).
+
+Time settings
+-------------
+``initial_time``, ``final_time``, ``time_step`` and ``saveper`` of a call define its
+time grid (``timegrid.py``); the plan is compiled per grid and cached, and the Numba
+kernel takes the grid as data.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,14 +48,17 @@ import numpy as np
 import pandas as pd
 
 from . import ir
-from .compiler import Compiler, Simulator, load_model
+from .compiler import Compiler, load_model, model_grid
+from .cache import ir_cache_path, load_pickle, store_pickle
+from .engines import BACKENDS, Engine, select_engine
+from .errors import BatchCompileError
 from .errors import ParameterError
 from .memory import empty_arrays
 from .names import NameResolver
 from .params import PreparedParams, prepare_params
 from .results import BatchResult
-from .runtime import DelayOrderError
-from .translate import evaluate_constant
+from .ir import evaluate_constant
+from .timegrid import TimeGrid
 
 #: Runs per chunk: large enough to amortise the ~0.3 us Python overhead of each NumPy
 #: call, small enough for the working set (~250 arrays of 8 B x chunk, ~16 MB) to stay
@@ -57,23 +70,82 @@ Metric = Callable[[dict, np.ndarray], np.ndarray]
 Progress = Callable[[int, int], None]
 
 
-def compile_model(path: str | Path) -> "BatchModel":
+_IR_BY_CONTENT: dict = {}  # sha256 of a model file -> translated IR (this process)
+_COMPILERS: dict = {}  # IR digest -> Compiler (simulators and kernels, this process)
+_REGISTRY_LOCK = threading.Lock()
+
+
+def compile_model(
+    path: str | Path, backend: str = "auto", use_cache: bool = True
+) -> "BatchModel":
     """Parse a subscript-free Vensim .mdl with PySD and compile it for batch runs.
+
+    The translation is cached per file content, in this process and on disk
+    (``cache.py``), so PySD is imported and run only the first time a model file
+    is seen on a machine. ``backend``: default backend of the model's runs
+    (``"auto"``: Numba if available, else NumPy; see ``engines.py``).
 
     Raises ``UnsupportedConstructError`` (naming the variable and construct) for
     anything outside the supported subset.
     """
-    return BatchModel(load_model(path), Path(path))
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BatchCompileError(f"cannot read model file {path}: {exc}") from None
+    content = hashlib.sha256(data).hexdigest()
+    model = _IR_BY_CONTENT.get(content) if use_cache else None
+    if model is None:
+        cached_file = ir_cache_path(data)
+        model = load_pickle(cached_file) if use_cache else None
+        if not isinstance(model, ir.ModelIR):
+            model = load_model(path)
+            if use_cache:
+                store_pickle(cached_file, model)
+        with _REGISTRY_LOCK:
+            _IR_BY_CONTENT[content] = model
+    if model.path != str(path):
+        model = dataclasses.replace(model, path=str(path))
+    return BatchModel(model, path, backend)
+
+
+def _shared_compiler(model: ir.ModelIR, digest: str) -> Compiler:
+    """One Compiler per distinct IR and process: unpickled copies of a model (Dask
+    workers) reuse the simulators and kernels compiled for the first one."""
+    with _REGISTRY_LOCK:
+        compiler = _COMPILERS.get(digest)
+    if compiler is None:
+        compiler = Compiler(model)  # may raise (compile-time checks): not registered
+        with _REGISTRY_LOCK:
+            compiler = _COMPILERS.setdefault(digest, compiler)
+            while len(_COMPILERS) > 16:
+                _COMPILERS.pop(next(iter(_COMPILERS)))
+    return compiler
 
 
 class BatchModel:
-    """A compiled model: metadata, name resolution and vectorised runs."""
+    """A compiled model: metadata, name resolution and vectorised runs.
 
-    def __init__(self, model: ir.ModelIR, path: Path | None = None):
+    Picklable and small: a pickle holds the IR (a few hundred kB for the product
+    model), never generated code, kernels or locks; unpickling compiles on first use
+    and shares the compilation with every other copy of the same IR in the process.
+    PySD is not needed where a model is unpickled.
+    """
+
+    def __init__(self, model: ir.ModelIR, path: Path | None = None, backend: str = "auto",
+                 digest: str | None = None):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
         self.ir = model
         self.path = path
-        self.compiler = Compiler(model)
+        self.backend = backend
+        self.digest = digest or hashlib.sha256(
+            pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        ).hexdigest()
+        self.compiler = _shared_compiler(model, self.digest)
         self.grid = self.compiler.grid
+        self._grids: dict = {}
+        self._all_outputs = None
         addressable = {
             info.vensim: py for py, info in model.info.items() if info.kind != "lookup"
         }
@@ -81,6 +153,13 @@ class BatchModel:
         self._lookups = NameResolver(
             {info.vensim: py for py, info in model.info.items() if info.kind == "lookup"}
         )
+
+    def __getstate__(self) -> dict:
+        return {"ir": self.ir, "path": self.path, "backend": self.backend,
+                "digest": self.digest}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["ir"], state["path"], state["backend"], state["digest"])
 
     # ------------------------------------------------------------ metadata
     @property
@@ -149,10 +228,42 @@ class BatchModel:
         scalar = prepared.n_runs == 1 and not any(
             k in ("array", "frame") for k in prepared.kinds.values()
         )
-        return self._simulator(prepared, py_outputs, "scalar" if scalar else "vector").source
+        engine = self.engine("numpy")
+        return engine.simulator(prepared, py_outputs, "scalar" if scalar else "vector", self.grid).source
 
     # --------------------------------------------------------------- runs
-    def _prepare(self, params, n_runs) -> PreparedParams:
+    def time_grid(
+        self, initial_time: float | None = None, final_time: float | None = None,
+        time_step: float | None = None, saveper: float | None = None,
+    ) -> TimeGrid:
+        """Time grid of a run with these settings (None: the model file's value;
+        SAVEPER defined as TIME STEP in the file follows an overridden TIME STEP).
+
+        Raises ``ParameterError`` naming the setting for invalid values."""
+        overrides = {
+            "initial_time": initial_time, "final_time": final_time,
+            "time_step": time_step, "saveper": saveper,
+        }
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if not overrides:
+            return self.grid
+        for name, value in overrides.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ParameterError(f"{name}: expected a number, got {value!r}")
+        key = tuple(sorted((k, v, type(v).__name__) for k, v in overrides.items()))
+        grid = self._grids.get(key)
+        if grid is None:
+            try:
+                grid = model_grid(self.ir, overrides)
+            except ValueError as exc:
+                raise ParameterError(f"time settings {overrides}: {exc}") from None
+            self.compiler.check(grid)
+            if len(self._grids) > 32:
+                self._grids.pop(next(iter(self._grids)))
+            self._grids[key] = grid
+        return grid
+
+    def _prepare(self, params, n_runs, grid: TimeGrid | None = None) -> PreparedParams:
         resolved: dict = {}
         for name, value in (params or {}).items():
             if name not in self.names and name in self._lookups:
@@ -162,25 +273,40 @@ class BatchModel:
                 raise ParameterError(
                     f"{name!r} is a control variable; it cannot be overridden in batch runs"
                 )
+            if py in self.ir.structural:
+                raise ParameterError(
+                    f"{name!r} is the {self.ir.structural[py]}; it fixes the model structure "
+                    "and cannot be overridden in batch runs"
+                )
             if py in resolved:
                 raise ParameterError(f"{name!r} given twice (as another spelling)")
             resolved[py] = value
-        return prepare_params(resolved, n_runs, self.grid)
+        return prepare_params(resolved, n_runs, grid or self.grid)
 
     def _outputs(self, outputs) -> tuple[list[str], list[str]]:
         if outputs is None:
-            keys = list(self.variables)
-        elif isinstance(outputs, str):
+            if self._all_outputs is None:
+                keys = list(self.variables)
+                self._all_outputs = (keys, [self.resolve(k) for k in keys])
+            keys, py = self._all_outputs
+            return list(keys), list(py)
+        if isinstance(outputs, str):
             keys = [outputs]
         else:
             keys = list(dict.fromkeys(outputs))
         py = [self.resolve(k) for k in keys]
         return keys, py
 
-    def _simulator(self, prepared: PreparedParams, outputs_py, mode: str) -> Simulator:
-        return self.compiler.simulator(
-            prepared.kinds, tuple(dict.fromkeys(outputs_py)), mode, prepared.int_names
-        )
+    def engine(self, backend: str | None = None) -> Engine:
+        """The simulation backend: ``"numba"``, ``"numpy"`` or ``"auto"`` (default:
+        this model's ``backend``; see ``engines.py``)."""
+        return select_engine(backend or self.backend, self.compiler, self.compiler.engines)
+
+    def _setup(self, params, n_runs, outputs, time_settings: dict, backend):
+        grid = self.time_grid(**time_settings)
+        prepared = self._prepare(params, n_runs, grid)
+        keys, py_outputs = self._outputs(outputs)
+        return grid, prepared, keys, py_outputs, self.engine(backend)
 
     def run(
         self,
@@ -190,6 +316,12 @@ class BatchModel:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         n_threads: int | None = None,
         progress: Progress | None = None,
+        *,
+        initial_time: float | None = None,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        backend: str | None = None,
     ) -> BatchResult:
         """Simulate ``n_runs`` parameter sets and return the saved time series.
 
@@ -201,38 +333,50 @@ class BatchModel:
         n_runs     N; default inferred from the arrays, else 1.
         outputs    variables to return (default: all variables; see module
                    docstring for memory).
-        chunk_size runs simulated together per NumPy call.
-        n_threads  worker threads over chunks (default 1, see module docstring).
+        chunk_size runs simulated together per call of the backend.
+        n_threads  NumPy backend: worker threads over chunks (default 1); Numba
+                   backend: threads of the kernel (default: all cores).
         progress   called as ``progress(done_runs, total_runs)`` after each chunk.
+        initial_time, final_time, time_step, saveper
+                   time settings of the run (model time units; default: the model
+                   file's). As PySD with the same control values in the file: every
+                   initial value is computed at the given INITIAL TIME.
+        backend    ``"auto"``, ``"numba"`` or ``"numpy"`` (default: ``self.backend``).
 
         Returns a ``BatchResult`` whose ``arrays[name]`` has shape (N, n_times).
         """
-        prepared = self._prepare(params, n_runs)
-        keys, py_outputs = self._outputs(outputs)
+        grid, prepared, keys, py_outputs, engine = self._setup(
+            params, n_runs, outputs,
+            dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
+                 saveper=saveper),
+            backend,
+        )
         unique = list(dict.fromkeys(py_outputs))
         n = prepared.n_runs
-        n_saved = self.grid.n_saved
-        if n == 1 and not any(k in ("array", "frame") for k in prepared.kinds.values()):
-            data = self._run_scalar(prepared, unique)
+        n_saved = grid.n_saved
+        if n == 1 and prepared.all_shared:
+            data = engine.run_single(prepared, unique, grid)
         else:
-            # stored (n_saved, N) so the simulator writes contiguous rows; exposed
-            # to the caller as (N, n_saved) transposed views
-            stored = empty_arrays({py: (n_saved, n) for py in unique})
+            # stored (n_outputs, n_saved, N) so the NumPy backend writes contiguous
+            # rows; exposed to the caller as (N, n_saved) transposed views
+            stored = empty_arrays({"store": (len(unique), n_saved, n)})["store"]
 
             def task(start: int, stop: int) -> None:
-                out = {py: stored[py][:, start:stop] for py in unique}
-                self._run_vector(prepared, unique, start, stop, out)
+                engine.run_block(prepared, unique, grid, start, stop, stored, start)
 
-            self._map_chunks(task, n, chunk_size, n_threads, progress)
-            data = {py: stored[py].T for py in unique}
+            self._map_chunks(task, n, chunk_size, n_threads, progress, engine)
+            data = {py: stored[o].T for o, py in enumerate(unique)}
         if progress is not None and n == 1:
             progress(1, 1)
         arrays = {key: data[py] for key, py in zip(keys, py_outputs)}
         return BatchResult(
             arrays=arrays,
-            times=self.times,
+            times=grid.saved_times.copy(),
             vensim={key: self.ir.info[py].vensim for key, py in zip(keys, py_outputs)},
             resolve=self.resolve,
+            info={key: self.ir.info[py] for key, py in zip(keys, py_outputs)},
+            time_units=getattr(self.ir.info.get("initial_time"), "units", ""),
+            model=Path(self.ir.path).name,
         )
 
     def run_metrics(
@@ -244,6 +388,12 @@ class BatchModel:
         progress: Progress | None = None,
         outputs: Sequence[str] | None = None,
         n_threads: int | None = None,
+        *,
+        initial_time: float | None = None,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        backend: str | None = None,
     ) -> pd.DataFrame:
         """Reduce every run to scalars without keeping all time series.
 
@@ -252,30 +402,34 @@ class BatchModel:
         variables by Vensim name) to arrays (chunk, n_times) and ``times`` has shape
         (n_times,); it must return an array of shape (chunk,).
         Pass ``outputs`` (the variables the metrics read) to compute only those.
+        Time settings and ``backend`` as in ``run``.
 
         Returns a DataFrame indexed by run (0..N-1) with one column per metric.
         """
-        prepared = self._prepare(params, n_runs)
-        keys, py_outputs = self._outputs(outputs)
+        grid, prepared, keys, py_outputs, engine = self._setup(
+            params, n_runs, outputs,
+            dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
+                 saveper=saveper),
+            backend,
+        )
         unique = list(dict.fromkeys(py_outputs))
         n = prepared.n_runs
-        times = self.times
+        times = grid.saved_times.copy()
         results = {name: np.empty(n) for name in metrics}
-        n_saved = self.grid.n_saved
+        n_saved = grid.n_saved
         local = threading.local()  # per-thread (n_saved, chunk) buffers, reused
 
         def task(start: int, stop: int) -> None:
             size = stop - start
-            if n == 1 and not any(k in ("array", "frame") for k in prepared.kinds.values()):
-                data = self._run_scalar(prepared, unique)
+            if n == 1 and prepared.all_shared:
+                data = engine.run_single(prepared, unique, grid)
             else:
-                buffers = getattr(local, "buffers", None)
-                if buffers is None or local.size < size:
-                    buffers = empty_arrays({py: (n_saved, size) for py in unique})
-                    local.buffers, local.size = buffers, size
-                out = {py: buffers[py][:, :size] for py in unique}
-                self._run_vector(prepared, unique, start, stop, out)
-                data = {py: out[py].T for py in unique}
+                buffer = getattr(local, "buffer", None)
+                if buffer is None or buffer.shape[2] < size:
+                    buffer = np.empty((len(unique), n_saved, size))
+                    local.buffer = buffer
+                engine.run_block(prepared, unique, grid, start, stop, buffer, 0)
+                data = {py: buffer[o, :, :size].T for o, py in enumerate(unique)}
             arrays = {key: data[py] for key, py in zip(keys, py_outputs)}
             for name, metric in metrics.items():
                 value = np.asarray(metric(arrays, times), dtype=float)
@@ -285,14 +439,18 @@ class BatchModel:
                     )
                 results[name][start:stop] = value
 
-        self._map_chunks(task, n, chunk_size, n_threads, progress)
+        self._map_chunks(task, n, chunk_size, n_threads, progress, engine)
         return pd.DataFrame(results, index=pd.RangeIndex(n, name="run"))
 
     # ----------------------------------------------------------- internals
     @staticmethod
-    def _map_chunks(task, n: int, chunk_size: int, n_threads, progress) -> None:
+    def _map_chunks(task, n: int, chunk_size: int, n_threads, progress, engine) -> None:
         chunk_size = max(1, int(chunk_size))
         bounds = [(s, min(n, s + chunk_size)) for s in range(0, n, chunk_size)]
+        if engine.name == "numba":  # the kernel runs its own threads
+            with engine.threads(n_threads):
+                BatchModel._map_chunks(task, n, chunk_size, 1, progress, _SERIAL)
+            return
         workers = min(len(bounds), max(1, int(n_threads or 1)))
         done = 0
         if workers <= 1:
@@ -315,31 +473,9 @@ class BatchModel:
                     future.cancel()
                 raise
 
-    def _run_vector(self, prepared, outputs, start, stop, out) -> None:
-        inputs = prepared.chunk(start, stop)
-        simulator = self._simulator(prepared, outputs, "vector")
-        with np.errstate(all="ignore"):
-            try:
-                simulator.run_chunk(inputs, stop - start, out)
-            except DelayOrderError:
-                raise
-            except (ArithmeticError, ValueError, TypeError):
-                # a value shared by all runs hit a Python float error: redo with arrays
-                safe = self._simulator(prepared, outputs, "safe")
-                safe.run_chunk(inputs, stop - start, out)
 
-    def _run_scalar(self, prepared, outputs) -> dict:
-        n_saved = self.grid.n_saved
-        simulator = self._simulator(prepared, outputs, "scalar")
-        out = {py: [0.0] * n_saved for py in outputs}
-        try:
-            simulator.run_chunk(prepared.values, 1, out)
-        except DelayOrderError:
-            raise
-        except (ArithmeticError, ValueError, TypeError):
-            # math-module error (overflow, log(0), x/0...): NumPy semantics instead
-            arrays = {py: np.empty((n_saved, 1)) for py in outputs}
-            self._run_vector(prepared, outputs, 0, 1, arrays)
-            return {py: arrays[py].T.copy() for py in outputs}
-        block = np.array([out[py] for py in outputs], dtype=float)  # (n_outputs, n_saved)
-        return {py: block[i : i + 1] for i, py in enumerate(outputs)}
+class _Serial:
+    name = "serial"
+
+
+_SERIAL = _Serial()

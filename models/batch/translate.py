@@ -26,54 +26,8 @@ from pysd.translators.structures.abstract_model import (
 from pysd.translators.vensim.vensim_file import VensimFile
 
 from . import ir
-from .errors import BatchCompileError, UnsupportedConstructError
-
-#: Human-readable list used in error messages.
-SUPPORTED_CONSTRUCTS: tuple[str, ...] = (
-    "INTEG",
-    "+ - * / ^ unary-",
-    "= <> < <= > >=",
-    ":AND: :OR: :NOT:",
-    "IF THEN ELSE",
-    "MIN",
-    "MAX",
-    "ABS",
-    "EXP",
-    "LN",
-    "LOG",
-    "SQRT",
-    "POWER",
-    "SIN/COS/TAN/ARCSIN/ARCCOS/ARCTAN/SINH/COSH/TANH",
-    "INTEGER",
-    "MODULO",
-    "QUANTUM",
-    "XIDZ",
-    "ZIDZ",
-    "STEP",
-    "RAMP",
-    "PULSE",
-    "PULSE TRAIN",
-    "Time",
-    "TIME STEP",
-    "INITIAL TIME",
-    "FINAL TIME",
-    "SAVEPER",
-    "INITIAL",
-    "ACTIVE INITIAL",
-    "WITH LOOKUP",
-    "named lookups",
-    "SMOOTH",
-    "SMOOTHI",
-    "SMOOTH3",
-    "SMOOTH3I",
-    "SMOOTH N (constant order)",
-    "DELAY1",
-    "DELAY1I",
-    "DELAY3",
-    "DELAY3I",
-    "TREND",
-    "GAME",
-)
+from .errors import SUPPORTED_CONSTRUCTS, BatchCompileError, UnsupportedConstructError
+from .ir import CONTROL_NAMES, evaluate_constant
 
 #: PySD function name -> allowed numbers of arguments.
 FUNCTION_ARITY: dict[str, tuple[int, ...]] = {
@@ -108,7 +62,6 @@ FUNCTION_ARITY: dict[str, tuple[int, ...]] = {
     "active_initial": (2,),
 }
 
-CONTROL_NAMES = ("initial_time", "final_time", "time_step", "saveper")
 
 _STRUCTURE_NAMES = {
     ae.DelayFixedStructure: "DELAY FIXED",
@@ -128,9 +81,17 @@ _COMPARISONS = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=
 
 
 def load_abstract_model(path: str | Path) -> AbstractModel:
-    """Parse a Vensim .mdl file with PySD and return its abstract model."""
+    """Parse a Vensim .mdl file with PySD and return its abstract model.
+
+    A syntax error of the file raises ``BatchCompileError`` naming the file and the
+    text PySD could not parse."""
+    from parsimonious.exceptions import ParseError
+
     vensim_file = VensimFile(Path(path))
-    vensim_file.parse()
+    try:
+        vensim_file.parse()
+    except ParseError as exc:
+        raise BatchCompileError(f"{path}: Vensim syntax error: {exc}") from None
     return vensim_file.get_abstract_model()
 
 
@@ -190,6 +151,7 @@ class Translator:
             rng.name.lower().replace(" ", "_") for rng in self.main.subscripts
         }
         self._subscript_ranges = subscript_ranges
+        self._elements = {self.namespace.namespace[e.name]: e for e in elements}
 
         # lookups first: calls need to know which names are lookups
         for element in elements:
@@ -207,7 +169,9 @@ class Translator:
             self._check_subscripts(element)
             component = element.components[0]
             if isinstance(component, AbstractData):
-                raise _unsupported(element.name, "DATA / GET DATA")
+                # ':=' data equations: GET XLS/DIRECT DATA or CONSTANTS, or bare DATA
+                construct = _STRUCTURE_NAMES.get(type(component.ast), "DATA")
+                raise _unsupported(element.name, construct)
             expr = self._expr(component.ast)
             self.model.nodes[py] = ir.Node(py, element.name, expr)
             is_control = isinstance(element, AbstractControlElement) or py in CONTROL_NAMES
@@ -278,6 +242,7 @@ class Translator:
                 raise _unsupported(node.vensim, "non-constant control variable")
             values[name] = value
             integer = isinstance(node.expr, ir.Num) and node.expr.integer
+            self.model.control_exprs[name] = node.expr
             node.expr = ir.Num(value, integer)
         for required in ("initial_time", "final_time", "time_step"):
             if required not in values:
@@ -306,6 +271,7 @@ class Translator:
             ae.SmoothStructure: self._smooth,
             ae.SmoothNStructure: self._smooth,
             ae.DelayStructure: self._delay,
+            ae.DelayNStructure: self._delay,
             ae.TrendStructure: self._trend,
             ae.InitialStructure: self._initial,
         }.get(type(ast))
@@ -332,18 +298,15 @@ class Translator:
         return ir.Ref(py)
 
     def _arithmetic(self, ast: ae.ArithmeticStructure) -> ir.Expr:
-        args = [self._expr(arg) for arg in ast.arguments]
-        ops = list(ast.operators)
+        return self._arithmetic_of([self._expr(arg) for arg in ast.arguments], list(ast.operators))
+
+    def _arithmetic_of(self, args: list, ops: list) -> ir.Expr:
         if ops == ["negative"]:
             return ir.Op("neg", (args[0],))
         if "negative" in ops or len(ops) != len(args) - 1:
             raise BatchCompileError(f"variable '{self._element}': malformed arithmetic {ops}")
         if all(op == "^" for op in ops):
-            # PySD writes 'a**b**c', which Python evaluates right to left
-            result = args[-1]
-            for arg in reversed(args[:-1]):
-                result = ir.Op("^", (arg, result))
-            return result
+            return _power_chain(args)
         if "^" in ops:
             raise BatchCompileError(f"variable '{self._element}': mixed '^' chain {ops}")
         result = args[0]
@@ -423,10 +386,49 @@ class Translator:
         return stateful
 
     def _order(self, value: Any, construct: str) -> int:
-        number = _as_float(value)
-        if number is None or number != int(number) or number < 1:
+        """Order of SMOOTH N / DELAY N: a literal or a constant expression (named
+        constants included). Names it reads are recorded in ``ModelIR.structural``:
+        they fix the model's structure and cannot be overridden in runs."""
+        names: set = set()
+        number = self._constant_ast(value, names, 0)
+        if number is None:
             raise _unsupported(self._element, f"{construct} with non-constant order")
+        if number != int(number) or number < 1:
+            raise _unsupported(self._element, f"{construct} with order {number:g} (not a positive integer)")
+        for name in names:
+            self.model.structural.setdefault(name, f"order of {construct} in '{self._element}'")
         return int(number)
+
+    def _constant_ast(self, ast: Any, names: set, depth: int) -> float | None:
+        """Value of a PySD expression made of numbers, arithmetic and references to
+        constants (recorded in ``names``); None if it is anything else."""
+        number = _as_float(ast)
+        if number is not None:
+            return number
+        if depth > 100:
+            return None
+        if isinstance(ast, ae.ReferenceStructure) and ast.subscripts is None:
+            py = self.namespace.cleanspace.get(ast.reference)
+            element = self._elements.get(py)
+            if element is None or len(element.components) != 1:
+                return None
+            component = element.components[0]
+            if isinstance(component, (AbstractData, AbstractLookup)):
+                return None
+            value = self._constant_ast(component.ast, names, depth + 1)
+            if value is not None:
+                names.add(py)
+            return value
+        if isinstance(ast, ae.ArithmeticStructure):
+            values = [self._constant_ast(arg, names, depth + 1) for arg in ast.arguments]
+            if any(v is None for v in values):
+                return None
+            ops = list(ast.operators)
+            if ops == ["negative"]:
+                return -values[0]
+            expr = self._arithmetic_of([ir.Num(v) for v in values], ops)
+            return evaluate_constant(expr, {})
+        return None
 
     def _integ(self, ast: ae.IntegStructure) -> ir.Expr:
         args = {"flow": self._expr(ast.flow), "initial": self._expr(ast.initial)}
@@ -442,14 +444,20 @@ class Translator:
         }
         return self._new_stateful("smooth", order, args).output()
 
-    def _delay(self, ast: ae.DelayStructure) -> ir.Expr:
-        order = self._order(ast.order, "DELAY")
+    def _delay(self, ast) -> ir.Expr:
+        """DELAY1/DELAY3 (PySD ``Delay``) and DELAY N (``DelayN``). With a delay time
+        constant during the run, PySD's DelayN equals its Delay; DELAY N with a
+        time-varying delay time is refused after translation (``_check_delay_n``)."""
+        construct = "DELAY N" if isinstance(ast, ae.DelayNStructure) else "DELAY"
+        order = self._order(ast.order, construct)
         args = {
             "input": self._atom(self._expr(ast.input)),
             "time": self._atom(self._expr(ast.delay_time)),
             "initial": self._atom(self._expr(ast.initial)),
         }
-        return self._new_stateful("delay", order, args).output()
+        stateful = self._new_stateful("delay", order, args)
+        stateful.fixed_time = construct == "DELAY N"
+        return stateful.output()
 
     def _trend(self, ast: ae.TrendStructure) -> ir.Expr:
         args = {
@@ -464,33 +472,19 @@ class Translator:
         return self._new_stateful("initial", 1, args).output()
 
 
-# ------------------------------------------------------------------ constants
-def evaluate_constant(expr: ir.Expr, nodes: dict, _depth: int = 0) -> float | None:
-    """Value of ``expr`` if it only involves numbers, arithmetic and references to
-    constant nodes; ``None`` otherwise. Used for control variables and the
-    ``constants`` listing (default values)."""
-    if _depth > 200:
-        return None
-    if isinstance(expr, ir.Num):
-        return expr.value
-    if isinstance(expr, ir.Ref):
-        node = nodes.get(expr.name)
-        return None if node is None else evaluate_constant(node.expr, nodes, _depth + 1)
-    if isinstance(expr, ir.Op) and expr.op in ("+", "-", "*", "/", "^", "neg"):
-        values = [evaluate_constant(arg, nodes, _depth + 1) for arg in expr.args]
-        if any(v is None for v in values):
-            return None
-        try:
-            if expr.op == "neg":
-                return -values[0]
-            a, b = values
-            return {
-                "+": lambda: a + b,
-                "-": lambda: a - b,
-                "*": lambda: a * b,
-                "/": lambda: a / b,
-                "^": lambda: a**b,
-            }[expr.op]()
-        except (ArithmeticError, ValueError):
-            return None
-    return None
+def _power_chain(args: list) -> ir.Expr:
+    """``a ^ b ^ c`` as Vensim and PySD evaluate it.
+
+    PySD's parser folds a unary minus into a number literal (``-2^2`` is parsed as
+    the operands ``(-2, 2)``) and writes the chain as Python ``-2 ** 2``; Python's
+    ``**`` binds tighter than a unary minus on its left and is right-associative, so
+    ``-2^2 = -(2^2) = -4`` and ``2^-2^2 = 2^(-(2^2)) = 1/16``. A negative literal
+    operand therefore negates the whole power to its right.
+    """
+    result = args[-1]
+    for arg in reversed(args[:-1]):
+        if isinstance(arg, ir.Num) and arg.value < 0:
+            result = ir.Op("neg", (ir.Op("^", (ir.Num(-arg.value, arg.integer), result)),))
+        else:
+            result = ir.Op("^", (arg, result))
+    return result

@@ -158,13 +158,15 @@ def test_before_start_is_returned_as_bound_year() -> None:
     assert set(out) == {"tp1@hist", "tp4", "tp3"} and out["tp1@hist"].shape == (40,)
 
 
-def test_evaluator_pickles_without_the_compiled_model() -> None:
+def test_evaluator_pickles_with_the_model_ir() -> None:
+    """The batch model travels as its intermediate representation (workers need no
+    model file); in the same process the clone shares the compiled simulators."""
     ev = ModelEvaluator(["tp3", "Cropland@2035"], time_variables=["gross emissions"], time_years=[2020, 2030])
     X = np.array([[0.1], [0.2]])
     first = ev(X, ["additional non fossil share"])
     assert ev._model is not None
     clone = pickle.loads(pickle.dumps(ev))
-    assert clone._model is None
+    assert clone._model is not ev._model and clone._model.compiler is ev._model.compiler
     again = clone(X, ["additional non fossil share"])
     for key in first:
         np.testing.assert_array_equal(first[key], again[key])

@@ -143,12 +143,13 @@ def test_warnings_for_bounds_correlation_and_no_effect():
     assert any("lower bound" in m for m in msgs)
 
 
-def test_batch_and_pysd_backends_agree():
+@pytest.mark.parametrize("backend", ["batch", "numba", "numpy"])
+def test_batch_and_pysd_backends_agree(backend):
     names = ["migration coefficient", "attainable share of frontier productivity",
              "initial cropland share"]
     X = np.array([[0.05, 0.5, 0.13], [0.09, 0.9, 0.14]])
     outs = ["urbanization rate", "GDP", "Cropland", "fossil and industry CO2 emissions"]
-    a = simulate_many(X, names, outs, backend="batch")
+    a = simulate_many(X, names, outs, backend=backend)
     b = simulate_many(X, names, outs, backend="pysd")
     for o in outs:
         assert a[o].shape == (2, len(model_times()))

@@ -117,3 +117,49 @@ def pysd_cache(tmp_path_factory):
         return cache[mdl]
 
     return get
+
+
+CONTROL_LINES = {
+    "initial_time": "INITIAL TIME",
+    "final_time": "FINAL TIME",
+    "time_step": "TIME STEP",
+    "saveper": "SAVEPER",
+}
+
+
+def with_control(tmp_dir: Path, mdl: Path, **settings) -> Path:
+    """A copy of ``mdl`` in ``tmp_dir`` whose control equations are replaced by the
+    given values (e.g. ``initial_time=2005``): the model as Vensim would run it with
+    those settings in the file."""
+    import re
+
+    text = mdl.read_text(encoding="utf-8")
+    for key, value in settings.items():
+        name = CONTROL_LINES[key]
+        text, count = re.subn(
+            rf"(^{name}\s*=)[^~]*~", rf"\g<1> {value}\n\t~", text, count=1, flags=re.M
+        )
+        assert count == 1, f"{name} not found in {mdl}"
+    target = tmp_dir / mdl.name
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def pytest_terminal_summary(terminalreporter):
+    """CI log line: the Numba kernels this session compiled (cold) or loaded from the
+    disk cache, and how long that took (the product model's kernel is the big one)."""
+    import sys
+
+    jit = sys.modules.get("models.batch.jit")
+    records = jit.compile_records() if jit is not None else []
+    if not records:
+        return
+    compiled = [r for r in records if not r.from_disk_cache]
+    loaded = [r for r in records if r.from_disk_cache]
+    line = (f"batch-runner kernels: {len(compiled)} compiled in "
+            f"{sum(r.seconds for r in compiled):.1f} s, {len(loaded)} loaded from the disk cache "
+            f"in {sum(r.seconds for r in loaded):.1f} s")
+    if compiled:
+        largest = max(compiled, key=lambda r: r.seconds)
+        line += f"; slowest compile {largest.model} {largest.seconds:.1f} s"
+    terminalreporter.write_line(line)

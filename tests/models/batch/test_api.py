@@ -132,8 +132,28 @@ def test_scalars_shared_and_n_runs(model):
     assert np.all(result["Stock A"] == result["Stock A"][0])
 
 
-def test_delay_shorter_than_order_times_dt_is_refused():
-    """PySD would silently lower the DELAY3 order; the batch runner refuses."""
-    model = compile_model(MDL_DIR / "delay.mdl")
-    with pytest.raises(DelayOrderError, match="shipments 3"):
-        model.run({"delay time": 0.2})
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_delay_shorter_than_order_times_dt_is_refused(backend):
+    """PySD would silently lower the DELAY3 order; the batch runner refuses, naming
+    the first such DELAY in PySD's initialisation order, for one run, a few runs and
+    a parallel block of runs where only some runs are affected."""
+    model = compile_model(MDL_DIR / "delay.mdl", backend=backend)
+    for value in (0.2, np.full(3, 0.2), np.where(np.arange(40) == 37, 0.2, 4.0)):
+        with pytest.raises(DelayOrderError, match="'shipments 3':"):
+            model.run({"delay time": value})
+
+
+def test_to_xarray_carries_units_names_and_comments(model, pysd_cache):
+    """Attributes come from the model file, as PySD documents it (``model.doc``)."""
+    doc = pysd_cache(STOCK_FLOW).doc.set_index("Real Name")
+    result = model.run({"growth rate": np.array([0.01, 0.05])}, outputs=["Stock A", "decay_b"])
+    dataset = result.to_xarray()
+    assert dataset["Stock A"].dims == ("run", "time")
+    for key, vensim in (("Stock A", "Stock A"), ("decay_b", "decay B")):
+        attrs = dataset[key].attrs
+        assert attrs["long_name"] == vensim
+        assert attrs["units"] == doc.loc[vensim, "Units"]
+        assert attrs["comment"] == doc.loc[vensim, "Comment"]
+    assert dataset["time"].attrs["units"] == doc.loc["INITIAL TIME", "Units"]
+    assert dataset.attrs["source"] == "stock_flow.mdl"
+    np.testing.assert_array_equal(dataset["Stock A"].values, result["Stock A"])

@@ -10,8 +10,20 @@ from .conftest import MDL_DIR
 
 CASES = [
     ("unsupported_delay_fixed.mdl", "shipments fixed", "DELAY FIXED"),
-    ("unsupported_delay_n.mdl", "shipments n", "DELAY N"),
+    (
+        "unsupported_delay_n_order.mdl",
+        "shipments n",
+        "DELAY N whose delay time = 3 is below order x TIME STEP = 4 x 1 (PySD would lower the order)",
+    ),
+    (
+        "unsupported_delay_order.mdl",
+        "shipments",
+        "DELAY3 whose delay time 'transit time' = 0.3 is below order x TIME STEP = 3 x 0.125 "
+        "(PySD would lower the order)",
+    ),
+    ("unsupported_delay_n_varying.mdl", "shipments n", "DELAY N with a time-varying delay time"),
     ("unsupported_get_data.mdl", "historical input", "GET XLS/DIRECT DATA"),
+    ("unsupported_get_xls_constants.mdl", "historical constants", "GET XLS/DIRECT CONSTANTS"),
     ("unsupported_function.mdl", "noisy input", "RANDOM UNIFORM"),
     ("unsupported_sample_if_true.mdl", "sampled input", "SAMPLE IF TRUE"),
     ("unsupported_subscripts.mdl", "regional input", "subscripts"),

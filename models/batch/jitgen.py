@@ -1,0 +1,467 @@
+"""Source of the fused Numba kernel of a model, generated from the evaluation plan.
+
+One kernel serves every run of a model: every numeric constant (control variables
+included) is read from a value vector, so overriding other constants, other values,
+another time grid or other outputs needs no recompilation. Only overriding a
+*computed* variable, giving a time series, or integer values that change PySD's
+integer semantics changes the plan and so the kernel (``NumbaEngine._signature_key``).
+
+The kernel (``kernel(...)``, arguments ``KERNEL_ARGS``) splits the runs into blocks
+of ``BLOCK`` runs, in parallel threads (``prange``). A block is simulated by one
+loop over its runs (*lanes*) per time step holding every equation of the step, in
+the plan's order (core equations, output-only equations, derivatives, explicit Euler
+update), with the values in local variables: LLVM turns that loop into SIMD code, one
+run per lane. Initialisation (PySD's order) and the run constants are computed once
+per block. Values are exactly those of the NumPy backend (``codegen.py``) and PySD.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import ir
+from .plan import Plan
+
+#: Arguments of the generated kernel, in order.
+KERNEL_ARGS = (
+    "CV",  # (n_values,) shared values: constants' defaults or shared overrides
+    "AV",  # (N, n_per_run) per-run values of all runs of the call
+    "AIDX",  # (n_per_run,) int64: slot in CV of each AV column
+    "TS",  # (n_series, n_points) shared time-series inputs
+    "TF",  # (n_frames, n_points, N) per-run time-series inputs
+    "T",  # (n_points,) integration times
+    "SAVE",  # (n_points,) bool: saved point?
+    "DT",  # TIME STEP
+    "LX",  # concatenated lookup x values
+    "LY",  # concatenated lookup y values
+    "LOFF",  # (n_tables + 1,) int64 offsets of each table in LX/LY
+    "OSEL",  # (n_outputs,) int64: index (in KernelLayout.variables) of each output
+    "VROW",  # (n_variables,) int64: row of each variable in the kernel's value block
+    "OUT",  # (n_outputs, n_saved, n_columns) results; run R0 + r goes to column W0 + r
+    "R0",  # first run of this block (row of AV, column of TF)
+    "W0",  # column of OUT of the block's first run
+    "ERR",  # (m,) int64: 0, or 1 + index of a DELAY whose order x TIME STEP > delay time
+)
+
+#: Numba types of KERNEL_ARGS (explicit: the kernel compiles, or loads from the disk
+#: cache, when its module is imported, and never again for other array shapes).
+KERNEL_SIGNATURE = (
+    "void(float64[::1], float64[:, ::1], int64[::1], float64[:, ::1], float64[:, :, ::1], "
+    "float64[::1], boolean[::1], float64, float64[::1], float64[::1], int64[::1], "
+    "int64[::1], int64[::1], float64[:, :, ::1], int64, int64, int64[::1])"
+)
+_RUN_ARGS = (
+    "b", "CV", "AV", "AIDX", "TS", "TF", "T", "SAVE", "DT", "LX", "LY", "LOFF", "OSEL", "VROW",
+    "OUT", "R0", "W0", "ERR",
+)
+
+_BINARY = ir.PYTHON_OPS
+_COMPARE = ir.PYTHON_COMPARISONS
+# math-module functions (numba compiles them to LLVM intrinsics); EXP and POWER are
+# emitted separately, INTEGER as np.trunc (math.trunc returns an int in Numba)
+_MATH = {
+    fn: f"math.{name}" for fn, name in ir.MATH_MODULE_NAMES.items()
+    if fn not in ("exp", "power", "integer")
+}
+_MATH.update(integer="np.trunc", abs="abs")
+
+
+#: Runs simulated together by one thread, one per SIMD lane (8 float64 = AVX-512).
+BLOCK = 8
+
+
+class KernelUnsupported(Exception):
+    """The plan uses something the kernel generator does not handle."""
+
+
+@dataclass(frozen=True)
+class KernelLayout:
+    """Where the kernel finds its inputs and puts its outputs (fixed per plan).
+
+    slots      python name -> index in CV (numeric constants, then overridden
+               computed variables)
+    series     python names of shared time-series inputs (rows of TS)
+    frames     python names of per-run time-series inputs (rows of TF)
+    variables  python names of the variables that can be saved (OSEL indexes them)
+    tables     lookup table names (LOFF order)
+    delays     keys of the DELAY statefuls (ERR codes - 1)
+    """
+
+    slots: dict
+    series: tuple
+    frames: tuple
+    variables: tuple
+    tables: tuple
+    delays: tuple
+    rows: list  # row of each variable in the kernel's value block (filled by the generator)
+
+
+def _num(value: float) -> str:
+    if math.isnan(value):
+        return "np.nan"
+    if math.isinf(value):
+        return "np.inf" if value > 0 else "(-np.inf)"
+    text = repr(float(value))
+    return f"({text})" if value < 0 else text
+
+
+#: Lookup tables with at most this many points are evaluated branch-free (selects),
+#: which keeps the lane loop vectorisable; longer ones call ``f_interp``.
+SELECT_LOOKUP_POINTS = 32
+
+
+class KernelGenerator:
+    """Builds the kernel source for one plan (see module docstring).
+
+    Every value of the plan lives either in a local variable of a lane loop
+    (``n_<name>`` in the time loop, ``i_<name>`` during initialisation, ``s…`` for
+    states) or, when it must survive from one loop to the next, in a row of the
+    block's value array ``A`` (flat, ``A[row * B + lane]``: constant offsets let LLVM
+    prove that rows never overlap, so the lane loop vectorises without run-time
+    alias checks).
+    """
+
+    def __init__(self, model: ir.ModelIR, plan: Plan, layout: KernelLayout):
+        self.model = model
+        self.plan = plan
+        self.layout = layout
+        self.table_index = {name: i for i, name in enumerate(layout.tables)}
+        self.temps = 0
+        self.pre: list[str] = []  # statements computing temporaries of the current line
+        self.phase = "init"
+        self.lane = "j"
+        self.loads: dict = {}  # stored value -> local name loaded in the current loop
+        self.uniform: dict = {}  # lookups of Time -> local computed before the lane loop
+        self.uniform_lines: list[str] = []
+
+    # ----------------------------------------------------------------- rows
+    def assign_rows(self) -> None:
+        """Rows of A: slots (constants and overridden values), values computed once
+        per run (non-dynamic nodes, INITIAL states), dynamic states, and every
+        dynamic variable (copied to the outputs at save points)."""
+        plan = self.plan
+        rows: dict = {("v", name): slot for name, slot in self.layout.slots.items()}
+        for name in self.model.nodes:
+            if (name in plan.needed_nodes and name not in plan.dynamic_nodes
+                    and ("v", name) not in rows and name not in plan.inputs):
+                rows[("v", name)] = len(rows)
+        for key in plan.statefuls:
+            for j in range(self.model.statefuls[key].order):
+                rows[("s", key, j)] = len(rows)
+        for name in self.layout.variables:
+            if name in plan.dynamic_nodes:
+                rows[("v", name)] = len(rows)
+        self.rows = rows
+
+    def variable_rows(self) -> list[int]:
+        """Row of A of each variable (KernelLayout.variables order)."""
+        return [self.rows[("v", name)] for name in self.layout.variables]
+
+    def stored(self, key) -> str:
+        return f"A[{self.rows[key] * BLOCK} + {self.lane}]"
+
+    # ---------------------------------------------------------- expressions
+    def temp(self, source: str) -> str:
+        self.temps += 1
+        name = f"_t{self.temps}"
+        self.pre.append(f"{name} = {source}")
+        return name
+
+    def local(self, key) -> str:
+        """Local variable holding a value in the current loop (loaded from A when
+        the value was computed in an earlier loop)."""
+        kind = key[0]
+        if self.phase == "init":
+            return ("i_" + key[1]) if kind == "v" else f"is{key[1]}_{key[2]}"
+        if kind == "v" and key[1] in self.plan.dynamic_nodes:
+            return "n_" + key[1]
+        if kind == "s" and self.model.statefuls[key[1]].dynamic:
+            return f"s{key[1]}_{key[2]}"
+        name = self.loads.get(key)
+        if name is None:
+            name = self.loads[key] = (f"c_{key[1]}" if kind == "v" else f"c{key[1]}_{key[2]}")
+        return name
+
+    def atom(self, expr: ir.Expr) -> str:
+        if isinstance(expr, ir.Ref):
+            return self.local(("v", expr.name))
+        if isinstance(expr, ir.StateRef):
+            return self.local(("s", expr.key, expr.index))
+        if isinstance(expr, ir.Num):
+            return _num(expr.value)
+        if isinstance(expr, ir.TimeRef):
+            return "t" if self.phase == "step" else "T[0]"
+        raise KernelUnsupported(f"atom {expr!r}")
+
+    def num(self, expr: ir.Expr) -> str:
+        """Source of ``expr`` as a float64 (temporaries go to ``self.pre``)."""
+        while isinstance(expr, ir.ActiveInit):
+            expr = expr.init if self.phase == "init" else expr.expr
+        if ir.is_logical(expr):
+            return f"(1.0 if {self.cond(expr)} else 0.0)"
+        if isinstance(expr, (ir.Ref, ir.StateRef, ir.Num, ir.TimeRef)):
+            return self.atom(expr)
+        if isinstance(expr, ir.Lookup):
+            return self.lookup(expr)
+        if isinstance(expr, ir.Op):
+            args = [self.num(a) for a in expr.args]
+            if expr.op in _BINARY:
+                return f"({args[0]} {_BINARY[expr.op]} {args[1]})"
+            if expr.op == "neg":
+                return f"(-{args[0]})"
+            raise KernelUnsupported(f"operator {expr.op}")
+        if isinstance(expr, ir.Call):
+            return self.call(expr)
+        raise KernelUnsupported(f"expression {type(expr).__name__}")
+
+    def cond(self, expr: ir.Expr) -> str:
+        """Source of ``expr`` as a boolean (non-zero is true, as in PySD)."""
+        while isinstance(expr, ir.ActiveInit):
+            expr = expr.init if self.phase == "init" else expr.expr
+        if isinstance(expr, ir.Op) and expr.op in _COMPARE:
+            a, b = (self.num(x) for x in expr.args)
+            return f"({a} {_COMPARE[expr.op]} {b})"
+        if isinstance(expr, ir.Op) and expr.op in ("and", "or"):
+            a, b = (self.cond(x) for x in expr.args)
+            return f"({a} {expr.op} {b})"
+        if isinstance(expr, ir.Op) and expr.op == "not":
+            return f"(not {self.cond(expr.args[0])})"
+        return f"({self.num(expr)} != 0.0)"
+
+    def call(self, expr: ir.Call) -> str:
+        fn = expr.fn
+        if fn == "if_then_else":
+            c, yes, no = expr.args
+            return f"({self.num(yes)} if {self.cond(c)} else {self.num(no)})"
+        args = [self.num(a) for a in expr.args]
+        if fn in ("min", "max"):  # np.minimum / np.maximum: NaN if either is NaN
+            a, b = self.temp(args[0]), self.temp(args[1])
+            lt, le = ("<", "<=") if fn == "min" else (">", ">=")
+            return f"({a} if {a} {lt} {b} else ({b} if {b} {le} {a} else np.nan))"
+        if fn in ("zidz", "xidz"):
+            a, b = args[0], self.temp(args[1])
+            fallback = "0.0" if fn == "zidz" else args[2]
+            return f"({fallback} if abs({b}) < 1e-06 else {a} / {b})"
+        if fn in ("quantum", "modulo"):
+            a, b = self.temp(args[0]), self.temp(args[1])
+            quantum = f"({a} if {b} < 1e-06 else {b} * np.trunc({a} / {b}))"
+            return quantum if fn == "quantum" else f"({a} - {quantum})"
+        if fn == "exp":
+            return self.exp(args[0])
+        if fn in _MATH:
+            return f"{_MATH[fn]}({args[0]})"
+        if fn == "power":
+            return f"({args[0]} ** {args[1]})"
+        time = self.atom(ir.TimeRef())
+        if fn == "step":
+            return f"({args[0]} * (1.0 if ({time} + HALF_DT) > {args[1]} else 0.0))"
+        if fn == "ramp":
+            slope, start, finish = args
+            finish = self.temp(finish)
+            low = f"({finish} if {finish} < {time} else ({time} if {time} <= {finish} else np.nan))"
+            return (f"(((1.0 if ({time} + 1e-06) > {start} else 0.0) * {slope}) * "
+                    f"({low} - {start}))")
+        if fn == "pulse":
+            start, width = self.temp(args[0]), args[1]
+            return f"(1.0 if ({start} - 1e-06 <= {time} and {time} < {start} + {width}) else 0.0)"
+        if fn == "pulse_train":
+            return f"f_pulse_train({time}, {', '.join(args)})"
+        if fn == "trunc_first":
+            x = self.temp(args[0])
+            return f"(np.trunc({x}) if i == 0 else {x})"
+        raise KernelUnsupported(f"function {fn.upper()}")
+
+    def exp(self, arg: str) -> str:
+        """exp in straight-line arithmetic: libm's exp is one call per value and
+        stops the vectorisation of the lane loop. Cody-Waite reduction
+        x = k ln2 + r (|r| <= ln2/2), Taylor polynomial of degree 13 (truncation error
+        below 3e-16), scaling by 2^k as two exact powers of two built from their bit
+        patterns: within 1 ulp of libm for normal results
+        (tests/models/batch/test_backends.py), NaN, overflow and underflow as libm."""
+        x = self.temp(arg)
+        k = self.temp(f"np.floor({x} * 1.4426950408889634 + 0.5)")
+        r = self.temp(f"({x} - {k} * 0.6931471803691238) - {k} * 1.9082149292705877e-10")
+        poly = "(1.0 / 6227020800)"
+        for factorial in (479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6):
+            poly = f"({poly} * {r} + 1.0 / {factorial})"
+        poly = f"((({poly} * {r} + 0.5) * {r} + 1.0) * {r} + 1.0)"
+        p = self.temp(poly)
+        # k clamped (NaN too: it takes the last branch), split in halves so that
+        # both factors 2^k1, 2^k2 are normal numbers
+        kc = self.temp(f"int({k} if ({k} >= -1100.0 and {k} <= 1100.0) else "
+                       f"(1100.0 if {k} > 1100.0 else -1100.0))")
+        k1 = self.temp(f"{kc} >> 1")
+        scaled = self.temp(f"{p} * bits_to_float(({k1} + 1023) << 52) * "
+                           f"bits_to_float(({kc} - {k1} + 1023) << 52)")
+        return (f"({x} if {x} != {x} else (np.inf if {x} > 709.782712893384 else "
+                f"(0.0 if {x} < -745.1332191019412 else {scaled})))")
+
+    def lookup(self, expr: ir.Lookup) -> str:
+        table = self.model.lookups[expr.table]
+        i = self.table_index[expr.table]
+        if self.phase == "step" and isinstance(expr.arg, ir.TimeRef):
+            name = self.uniform.get(expr.table)
+            if name is None:  # same for every run: once per step, outside the lanes
+                name = self.uniform[expr.table] = f"u_{len(self.uniform)}"
+                self.uniform_lines.append(f"{name} = f_interp(t, LX, LY, LOFF[{i}], LOFF[{i + 1}])")
+            return name
+        x = self.temp(self.num(expr.arg))
+        xs, ys = table.x, table.y
+        if len(xs) == 1 or len(xs) > SELECT_LOOKUP_POINTS:
+            return f"f_interp({x}, LX, LY, LOFF[{i}], LOFF[{i + 1}])"
+        # np.interp branch-free: clamp, then the segment [x0, x1) holding x
+        x0, x1, y0, y1 = (_num(xs[0]), _num(xs[1]), _num(ys[0]), _num(ys[1]))
+        for k in range(1, len(xs) - 1):
+            x0 = f"({_num(xs[k])} if {x} >= {_num(xs[k])} else {x0})"
+            x1 = f"({_num(xs[k + 1])} if {x} >= {_num(xs[k])} else {x1})"
+            y0 = f"({_num(ys[k])} if {x} >= {_num(xs[k])} else {y0})"
+            y1 = f"({_num(ys[k + 1])} if {x} >= {_num(xs[k])} else {y1})"
+        x0, x1, y0, y1 = (self.temp(v) for v in (x0, x1, y0, y1))
+        inner = f"({y0} if {x} == {x0} else ({y1} - {y0}) / ({x1} - {x0}) * ({x} - {x0}) + {y0})"
+        return (f"(np.nan if {x} != {x} else ({_num(ys[0])} if {x} <= {_num(xs[0])} else "
+                f"({_num(ys[-1])} if {x} >= {_num(xs[-1])} else {inner})))")
+
+    # ----------------------------------------------------------- statements
+    def statement(self, target: str, expr: ir.Expr) -> list[str]:
+        self.pre = []
+        source = self.num(expr)
+        return self.pre + [f"{target} = {source}"]
+
+    def node(self, name: str) -> list[str]:
+        return self.statement(self.local(("v", name)), self.model.nodes[name].expr)
+
+    def init_lines(self) -> list[str]:
+        """Once per block: constants, PySD's initialisation and the run constants,
+        lane by lane; values needed later are stored in A."""
+        plan, model = self.plan, self.model
+        self.phase, self.lane, self.loads = "init", "j0", {}
+        lines: list[str] = []
+        for name in self.layout.slots:
+            if name in plan.needed_nodes:
+                lines.append(f"i_{name} = {self.stored(('v', name))}")
+        lines += [f"i_{name} = TS[{q}, 0]" for q, name in enumerate(self.layout.series)]
+        lines += [f"i_{name} = TF[{q}, 0, R0 + first + min(j0, m - 1)]"
+                  for q, name in enumerate(self.layout.frames)]
+        for kind, key in plan.init_block:
+            if kind == "n":
+                if key not in plan.inputs:
+                    lines += self.node(key)
+                continue
+            st = model.statefuls[key]
+            if st.kind == "delay":
+                self.pre = []
+                delay_time = self.num(st.args["time"])
+                lines += self.pre + [  # the first DELAY in PySD's order is reported
+                    f"if j0 < m and ERR[first + j0] == 0 and {st.order} * DT > {delay_time}:",
+                    f"    ERR[first + j0] = {self.layout.delays.index(key) + 1}",
+                ]
+            lines += self.statement(f"is{key}_0", st.initial_state(0))
+            lines += [f"is{key}_{j} = is{key}_0" for j in range(1, st.order)]
+        for name in plan.const_block:
+            lines += self.node(name)
+        for key in self.rows:
+            if key[0] == "v" and key[1] in plan.dynamic_nodes or key[1] in self.layout.slots:
+                continue
+            if key[0] == "v" and key[1] not in plan.needed_nodes:
+                continue
+            lines.append(f"{self.stored(key)} = {self.local(key)}")
+        return lines
+
+    def step_lines(self) -> list[str]:
+        """One time step of one lane: every dynamic equation, the stores of the
+        dynamic variables (copied to the outputs at save points) and the Euler
+        update of every state."""
+        plan, model = self.plan, self.model
+        self.phase, self.lane, self.loads = "step", "j1", {}
+        lines: list[str] = []
+        for key in plan.dynamic_statefuls:
+            for j in range(model.statefuls[key].order):
+                lines.append(f"s{key}_{j} = {self.stored(('s', key, j))}")
+        lines += [f"n_{name} = TS[{q}, i]" for q, name in enumerate(self.layout.series)]
+        lines += [f"n_{name} = TF[{q}, i, R0 + first + min(j1, m - 1)]"
+                  for q, name in enumerate(self.layout.frames)]
+        for name in plan.core_block + plan.output_block:
+            if name not in plan.inputs:
+                lines += self.node(name)
+        for name in self.layout.variables:
+            if name in plan.dynamic_nodes:
+                lines.append(f"{self.stored(('v', name))} = n_{name}")
+        updates = []
+        for key in plan.dynamic_statefuls:
+            st = model.statefuls[key]
+            for j in range(st.order):
+                ddt = st.derivative(j, key in plan.truncate_first_input)
+                lines += self.statement(f"d{key}_{j}", ddt)
+                new = f"s{key}_{j} + d{key}_{j} * DT"
+                if st.non_negative:  # np.maximum(state, 0): NaN stays NaN
+                    new = self.temp(new)
+                    self_pre, self.pre = self.pre, []
+                    updates += self_pre
+                    new = f"({new} if {new} > 0.0 else (0.0 if 0.0 >= {new} else np.nan))"
+                updates.append(f"{self.stored(('s', key, j))} = {new}")
+        loads = [f"{name} = {self.stored(key)}" for key, name in self.loads.items()]
+        return loads + lines + updates
+
+    def source(self, function_name: str = "kernel") -> str:
+        self.assign_rows()
+        init = self.init_lines()
+        step = self.step_lines()
+        n_rows = len(self.rows)
+        body = [
+            f"A = np.empty({n_rows * BLOCK})",
+            "for j in range(B):",
+            "    R = R0 + first + min(j, m - 1)  # lanes past the last run repeat it",
+            f"    for q in range({len(self.layout.slots)}):",
+            "        A[q * B + j] = CV[q]",
+            "    for q in range(AIDX.shape[0]):",
+            "        A[AIDX[q] * B + j] = AV[R, q]",
+            "for j0 in range(B):",
+        ]
+        body += ["    " + line for line in init]
+        body += [
+            "K = 0  # next save slot",
+            "for i in range(T.shape[0]):",
+            "    t = T[i]",
+        ]
+        body += ["    " + line for line in self.uniform_lines]
+        body += ["    for j1 in range(B):"] + ["        " + line for line in step]
+        body += [
+            "    if SAVE[i]:",
+            "        for o in range(OSEL.shape[0]):",
+            "            row = VROW[OSEL[o]] * B",
+            "            for j in range(m):",
+            "                OUT[o, K, W0 + first + j] = A[row + j]",
+            "        K += 1",
+        ]
+        header = [
+            "import math",
+            "import numpy as np",
+            "from numba import njit, prange",
+            "from models.batch.jitlib import bits_to_float, f_interp, f_pulse_train",
+            "",
+            f"B = {BLOCK}  # runs per block: one SIMD lane each",
+            "",
+            "",
+            '@njit(fastmath=False, cache=True, error_model="numpy", nogil=True)',
+            f"def run_block({', '.join(_RUN_ARGS)}):",
+            "    HALF_DT = DT / 2",
+            "    first = b * B",
+            "    m = min(B, ERR.shape[0] - first)",
+        ]
+        lines = header + ["    " + line for line in body]
+        blocks = "(ERR.shape[0] + B - 1) // B"
+        for name, loop_kind, options in (
+            (function_name, "prange", "parallel=True, "),
+            (function_name + "_serial", "range", ""),
+        ):
+            lines += [
+                "",
+                "",
+                f"@njit({KERNEL_SIGNATURE!r}, {options}fastmath=False, cache=True,",
+                '      error_model="numpy", nogil=True)',
+                f"def {name}({', '.join(KERNEL_ARGS)}):",
+                f"    for b in {loop_kind}({blocks}):",
+                f"        run_block({', '.join(_RUN_ARGS)})",
+            ]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,78 @@
+"""Helpers of the Numba kernel (``jitgen.py``) that are not written inline: lookups
+with many points, PULSE TRAIN, and the bit cast used by the kernel's EXP. Same
+semantics as ``runtime.py`` (PySD's, with NumPy's handling of NaN and of
+floating-point errors). Everything else is emitted inline so the loop over runs
+vectorises.
+
+Imported by the generated kernel modules; compiled once and cached on disk by
+Numba (``cache=True``). The digest of this file is part of every kernel's cache key,
+so editing it recompiles the kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir as llvm_ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+SMALL_VENSIM = 1e-6  # PySD functions.SMALL_VENSIM
+
+_JIT = dict(cache=True, fastmath=False, error_model="numpy", nogil=True)
+
+
+@njit(**_JIT)
+def f_pulse(t, start, width):
+    """PULSE(start, width): 1 while start - 1e-6 <= t < start + width, else 0."""
+    if start - SMALL_VENSIM <= t and t < start + width:
+        return 1.0
+    return 0.0
+
+
+@njit(**_JIT)
+def f_pulse_train(t, start, repeat, width, end):
+    """PULSE TRAIN, PySD ``pulse(time, start, repeat_time, width, end=end)``."""
+    if repeat == 0:
+        return f_pulse(t, start, width)
+    if start <= t and t < end:
+        if (t - start + SMALL_VENSIM) % repeat < width:
+            return 1.0
+    return 0.0
+
+
+@njit(**_JIT)
+def f_interp(x, xs, ys, lo, hi):
+    """np.interp(x, xs[lo:hi], ys[lo:hi]): linear, clamped at both ends."""
+    if x != x:
+        return np.nan
+    if x <= xs[lo]:
+        return ys[lo]
+    last = hi - 1
+    if x >= xs[last]:
+        return ys[last]
+    a, b = lo, last  # xs[a] < x < xs[b]: bisect
+    while b - a > 1:
+        mid = (a + b) >> 1
+        if xs[mid] <= x:
+            a = mid
+        else:
+            b = mid
+    x0 = xs[a]
+    if x == x0:
+        return ys[a]
+    y0 = ys[a]
+    return (ys[a + 1] - y0) / (xs[a + 1] - x0) * (x - x0) + y0
+
+
+
+
+@intrinsic
+def bits_to_float(typingctx, bits):
+    """The float64 whose IEEE-754 bit pattern is the int64 ``bits`` (one LLVM
+    ``bitcast``; vectorises, unlike a table look-up or ``math.ldexp``)."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvm_ir.DoubleType())
+
+    return sig, codegen

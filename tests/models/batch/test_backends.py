@@ -1,0 +1,137 @@
+"""Backend selection: Numba when available, NumPy as the automatic fallback (with a
+log message), compile records, and the two backends agreeing on the product model."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from models.batch import compile_model
+from models.batch import jit, jitgen
+
+from .conftest import MDL_DIR, PRODUCT_MODEL, assert_close, draw, pysd_run
+
+
+@pytest.fixture
+def fresh_engines(monkeypatch):
+    """A model whose compiler has no engine yet (engines are cached per compiler)."""
+    def make(mdl, backend="auto"):
+        model = compile_model(mdl, backend=backend)
+        monkeypatch.setattr(model.compiler, "engines", {})
+        return model
+    return make
+
+
+def test_numba_is_the_default_and_reports_its_compile(fresh_engines):
+    model = fresh_engines(MDL_DIR / "stock_flow.mdl")
+    model.run({"growth rate": np.array([0.01, 0.02])})
+    engine = model.engine()
+    assert engine.name == "numba"
+    record = engine.compile_log[-1]
+    assert record.seconds > 0 and record.path.endswith(".py")
+
+
+def test_missing_numba_falls_back_to_numpy_with_a_log_message(fresh_engines, monkeypatch, caplog,
+                                                               pysd_cache):
+    def missing():
+        raise jit.NumbaUnavailable("Numba is not installed (simulated)")
+
+    monkeypatch.setattr(jit, "_configure_numba", missing)
+    model = fresh_engines(MDL_DIR / "stock_flow.mdl")
+    with caplog.at_level(logging.INFO, logger="models.batch.engines"):
+        result = model.run()
+    assert model.engine().name == "numpy"
+    assert "Numba is not installed (simulated); using the NumPy backend" in caplog.text
+    expected = pysd_run(pysd_cache(MDL_DIR / "stock_flow.mdl"), {}, ["Stock A"])
+    assert_close(result["Stock A"][0], expected["Stock A"].values, "fallback")
+
+
+def test_construct_unsupported_by_the_kernel_falls_back(fresh_engines, monkeypatch, caplog):
+    monkeypatch.delitem(jitgen._MATH, "ln")
+    model = fresh_engines(MDL_DIR / "math_functions.mdl")
+    with caplog.at_level(logging.WARNING, logger="models.batch.engines"):
+        model.run(backend="numba")
+    assert model.engine("numba").name == "numpy"
+    assert "does not support function LN" in caplog.text
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        compile_model(MDL_DIR / "stock_flow.mdl", backend="cuda")
+    model = compile_model(MDL_DIR / "stock_flow.mdl")
+    with pytest.raises(ValueError, match="unknown backend"):
+        model.run(backend="gpu")
+
+
+def test_backends_agree_on_the_product_model():
+    """Every saved value of every variable, 40 draws around the defaults: Numba ==
+    NumPy to 1e-9 (each also equals PySD: test_equivalence.py)."""
+    model = compile_model(PRODUCT_MODEL)
+    defaults = model.constants
+    ranges = {name: (*limits[:2], None) for name, limits in model.limits.items()
+              if name in defaults and None not in limits[:2]}
+    draws = draw(ranges, np.random.default_rng(11), 40, defaults, spread=0.05)
+    numba = model.run(draws, backend="numba")
+    numpy = model.run(draws, backend="numpy")
+    for name in model.variables:
+        for k in range(40):
+            assert_close(numba[name][k], numpy[name][k], f"{name} run {k}")
+
+
+EXP_MODEL = """{UTF-8}
+x=
+\t0
+\t~\tdmnl [-800,800]
+\t~\tArgument.
+\t|
+
+y=
+\tEXP(x)
+\t~\tdmnl
+\t~\tValue.
+\t|
+
+FINAL TIME  = 1
+\t~\tYear
+\t~\tThe final time.
+\t|
+
+INITIAL TIME  = 0
+\t~\tYear
+\t~\tThe initial time.
+\t|
+
+SAVEPER  = 1
+\t~\tYear [0,?]
+\t~\tThe output interval.
+\t|
+
+TIME STEP  = 1
+\t~\tYear [0,?]
+\t~\tThe time step.
+\t|
+"""
+
+
+def test_kernel_exp_is_within_one_ulp_of_libm(tmp_path):
+    """The kernel computes EXP without a libm call (to stay vectorised): compare it
+    with NumPy's exp on normal results, and NaN/inf/underflow cases exactly."""
+    path = tmp_path / "exp.mdl"
+    path.write_text(EXP_MODEL, encoding="utf-8")
+    model = compile_model(path, backend="numba")
+    rng = np.random.default_rng(5)
+    x = np.concatenate([
+        np.linspace(-708.0, 709.78, 40_001), rng.normal(0, 3, 20_000), rng.uniform(-50, 50, 20_000),
+        [0.0, -0.0, 1e-300, -1e-300, 709.782712893384, 709.8, -745.2, -800.0, 800.0,
+         np.nan, np.inf, -np.inf],
+    ])
+    got = model.run({"x": x}, outputs=["y"])["y"][:, 0]
+    assert model.engine().name == "numba"
+    with np.errstate(over="ignore"):
+        expected = np.exp(x)
+    normal = np.isfinite(expected) & (expected > 2.3e-308)
+    np.testing.assert_allclose(got[normal], expected[normal], rtol=2.3e-16, atol=0)
+    special = ~normal & (np.abs(x) > 700) | np.isnan(x) | np.isinf(x)
+    np.testing.assert_array_equal(got[special], expected[special])
