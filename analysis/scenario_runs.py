@@ -184,7 +184,8 @@ def scenario_targets(scenario: Scenario) -> TargetSet:
     """
     sel = scenario.targets or {}
     try:
-        tset = load_targets(region=sel.get("region"), region_file=sel.get("region_file"))
+        tset = load_targets(region=sel.get("region"), region_file=sel.get("region_file"),
+                            region_data=sel.get("inline"), region_source=f"{scenario.key}: targets.inline")
     except TargetsConfigError as err:
         raise ScenarioError(f"{scenario.path or scenario.key}: targets: {err}") from None
     red_line = scenario.overrides.get("cropland red line")

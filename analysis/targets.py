@@ -51,7 +51,6 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis import turning_points as tpmod
 from analysis.turning_points import TurningPoint, TurningPointTable
@@ -297,7 +296,7 @@ def _build_target(file: str, where: str, entry: Mapping[str, Any]) -> Target:
 
 
 def _target_list(file: str, where: str, raw: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(raw, list):
+    if not isinstance(raw, (list, tuple)):
         raise TargetsConfigError(f"{file}: {where}.targets must be a list of mappings, got {type(raw).__name__}")
     seen: set[str] = set()
     out = []
@@ -417,20 +416,32 @@ def targets_from_dict(
 
 
 def _read_yaml(path: Path) -> Any:
+    """Parse a targets YAML file with the size, alias, depth and time limits of
+    :func:`scenarios.safe_yaml.parse_yaml`; only regular files are opened, and error
+    messages name the file, line and column but never quote its content."""
+    from scenarios.safe_yaml import DEFAULT_LIMITS, UnsafeYamlError, parse_yaml
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsConfigError(f"{path}: file not found") from None
+        if not path.is_file():
+            raise TargetsConfigError(f"{path}: file not found (or not a regular file)")
+        if path.stat().st_size > DEFAULT_LIMITS.max_bytes:
+            raise TargetsConfigError(f"{path}: the file is larger than {DEFAULT_LIMITS.max_bytes // 1000} kB")
+        with open(path, "rb") as fh:
+            content = fh.read(DEFAULT_LIMITS.max_bytes + 1)
+    except OSError as exc:
+        raise TargetsConfigError(f"{path}: cannot read the file ({type(exc).__name__})") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TargetsConfigError(f"{path}: invalid YAML: {exc}") from None
+        return parse_yaml(content, str(path))
+    except UnsafeYamlError as exc:
+        raise TargetsConfigError(str(exc)) from None
 
 
 def load_targets(
     path: str | Path = DEFAULT_TARGETS_PATH,
     region: str | None = None,
     region_file: str | Path | None = None,
+    region_data: Mapping[str, Any] | None = None,
+    region_source: str = "targets.inline",
 ) -> TargetSet:
     """Load and validate targets.
 
@@ -441,7 +452,11 @@ def load_targets(
             ``description_en/zh``, ``replace_default``, and ``targets``), applied on
             top of ``region`` (or of the national set).  Its entries override targets
             by key (also disabled ones, which ``enabled: true`` re-enables),
-            ``enabled: false`` removes one, new keys must be complete.
+            ``enabled: false`` removes one, new keys must be complete.  The caller
+            decides which paths may be read (``scenarios.loader`` confines them).
+        region_data: the same content as a region file, already parsed (targets
+            written inline in a scenario); applied after ``region_file``.
+        region_source: name of ``region_data`` in error messages.
 
     Returns:
         TargetSet of the enabled targets.
@@ -453,10 +468,13 @@ def load_targets(
     all_targets = _resolve(_read_yaml(path), region, str(path))
     files = [str(path)]
     name = region or "default"
+    extra: list[tuple[str, Any]] = []
     if region_file is not None:
         rpath = Path(region_file)
-        rdata = _read_yaml(rpath)
-        rfile = str(rpath)
+        extra.append((str(rpath), _read_yaml(rpath)))
+    if region_data is not None:
+        extra.append((region_source, region_data))
+    for rfile, rdata in extra:
         _check_mapping(rfile, "top level", rdata, _REGION_KEYS | {"region"}, {"region", "targets"})
         if not (isinstance(rdata["region"], str) and rdata["region"].strip()):
             raise TargetsConfigError(f"{rfile}: top level: 'region' must be a non-empty string")

@@ -29,6 +29,7 @@ import yaml
 
 from models.model import ModelInputError
 from scenarios import loader
+from scenarios.safe_yaml import UnsafeYamlError, YamlLimits, parse_yaml
 
 log = logging.getLogger(__name__)
 
@@ -70,24 +71,11 @@ def scenarios_dir() -> Path:
 
 # ------------------------------------------------------------------ scenario files
 def _load_yaml_bytes(content: bytes | str, source: str) -> Any:
-    """Uploaded YAML text -> data; errors name the size limit, encoding or line and column."""
-    if isinstance(content, bytes):
-        if len(content) > MAX_FILE_BYTES:
-            raise ScenarioInputError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1000} kB.")
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ScenarioInputError(f"{source}: the file is not UTF-8 text.") from None
+    """Uploaded YAML text -> data, parsed with limits (size, aliases, depth, time) before any work."""
     try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as err:
-        where = ""
-        mark = getattr(err, "problem_mark", None)
-        if mark is not None:
-            where = f" (line {mark.line + 1}, column {mark.column + 1})"
-        problem = getattr(err, "problem", None) or "syntax error"
-        raise ScenarioInputError(f"{source}: not valid YAML{where}: {problem}.") from None
-    return data
+        return parse_yaml(content, source, YamlLimits(max_bytes=MAX_FILE_BYTES))
+    except UnsafeYamlError as err:
+        raise ScenarioInputError(str(err)) from None
 
 
 def _plain(v: float) -> float | int:
@@ -147,11 +135,28 @@ def resolve_start(sid: str, model) -> dict[str, float]:
     return dict(load_doc(sid, model).resolved or {})
 
 
-def parse_upload(content: bytes, filename: str, model) -> ScenarioDoc:
-    """An uploaded scenario file, validated by ``scenarios.scenario_from_mapping``."""
+def start_scenario_objects(extra: Mapping[str, loader.Scenario] | None = None) -> dict[str, loader.Scenario]:
+    """The starting scenarios an uploaded file may name as ``base`` (bundled + ``extra``)."""
+    out: dict[str, loader.Scenario] = {}
+    for sid in _scenario_ids():
+        try:
+            out[sid] = loader.load_scenario(sid, directory=scenarios_dir())
+        except (loader.ScenarioError, ModelInputError) as err:
+            log.warning("scenario file %s skipped: %s", sid, err)
+    out.update(extra or {})
+    return out
+
+
+def parse_upload(content: bytes, filename: str, model,
+                 bases: Mapping[str, loader.Scenario] | None = None) -> ScenarioDoc:
+    """An uploaded scenario file, validated by ``scenarios.scenario_from_mapping``.
+
+    The text is parsed with limits first; ``base`` may only name one of ``bases``
+    (default: the bundled starting scenarios) and the targets may name no file."""
     data = _load_yaml_bytes(content, filename)
     try:
-        sc = loader.scenario_from_mapping(data, source=filename, base_dir=scenarios_dir(), require_rationale=False)
+        sc = loader.scenario_from_mapping(data, source=filename, require_rationale=False,
+                                          extra_bases=start_scenario_objects() if bases is None else bases)
     except (loader.ScenarioError, ModelInputError) as err:
         raise ScenarioInputError(str(err)) from None
     return _doc_from_library(sc)
@@ -164,8 +169,8 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
     if start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
     data["overrides"] = {k: _plain(v) for k, v in sorted(own_overrides.items())}
-    sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", base_dir=scenarios_dir(),
-                                      require_rationale=False)
+    sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", require_rationale=False,
+                                      extra_bases=start_scenario_objects())
     return loader.scenario_to_yaml(sc, flatten=False)
 
 

@@ -69,7 +69,7 @@ overrides:
 """
 
 BAD_FILES = [
-    (b"name: [unclosed\n", ["not valid YAML", "line"]),
+    (b"name: [unclosed\n", ["invalid YAML", "line"]),
     (b"- just\n- a list\n", ["mapping"]),
     (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\noverrides:\n  additional non fossil share: 0.9\n",
      ["additional non fossil share", "[-0.3, 0.5]"]),
