@@ -47,14 +47,16 @@ STRINGS: dict[str, dict[str, str]] = {
     # ----------------------------------------------------------------- sidebar / scenario
     "start_scenario": {"zh": "起始情景", "en": "Starting scenario"},
     "start_scenario_help": {
-        "zh": "基准情景或 scenarios/ 目录中的区域类型情景文件；切换后杠杆取该情景的数值。",
-        "en": "The baseline or a regional archetype file in scenarios/; switching loads its lever values.",
+        "zh": "全国基准情景、内置的政策情景和区域类型情景，或在“我的区域”页校准的本区域情景；切换后杠杆取该情景的数值。参照线始终是该区域的校准基准情景。",
+        "en": "The national baseline, a bundled policy or regional-archetype scenario, or your own region calibrated on the 'Your own region' page; switching loads its lever values. The reference line is always the region's calibrated baseline.",
     },
-    "start_baseline_label": {"zh": "基准情景（模型默认值）", "en": "Baseline (model defaults)"},
-    "reset": {"zh": "重置为基准情景", "en": "Reset to baseline"},
+    "start_baseline_label": {"zh": "全国基准情景（模型默认值）", "en": "National baseline (model defaults)"},
+    "reference_caption": {"zh": "参照线：{name}", "en": "Reference line: {name}"},
+    "ref_is_start": {"zh": "本情景即本区域基准情景", "en": "this scenario is the region's baseline"},
+    "reset": {"zh": "重置为起始情景", "en": "Reset to the starting scenario"},
     "reset_help": {
-        "zh": "所有杠杆和假设恢复为基准情景（模型默认值）。",
-        "en": "Set every lever and assumption back to the baseline (model defaults).",
+        "zh": "所有杠杆和假设恢复为所选起始情景的数值。",
+        "en": "Set every lever and assumption back to the values of the chosen starting scenario.",
     },
     "levers": {"zh": "政策杠杆与关键假设", "en": "Policy levers and key assumptions"},
     "levers_help": {
@@ -63,10 +65,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "policy_levers": {"zh": "政策杠杆", "en": "Policy levers"},
     "key_assumptions": {"zh": "关键假设", "en": "Key assumptions"},
-    "changed_count": {"zh": "与基准不同的参数：{n} 个", "en": "Parameters differing from the baseline: {n}"},
+    "changed_count": {"zh": "与本区域基准情景不同的参数：{n} 个", "en": "Parameters differing from the region's baseline: {n}"},
     "range_help": {
-        "zh": "范围 [{min}, {max}] {units}，步长 {step}，基准值 {default}。",
-        "en": "Range [{min}, {max}] {units}, step {step}, baseline {default}.",
+        "zh": "模型单位：范围 [{min}, {max}] {units}，步长 {step}，模型默认值 {default}。",
+        "en": "Model units: range [{min}, {max}] {units}, step {step}, model default {default}.",
+    },
+    "relative_help": {
+        "zh": "按本区域显示：{unit}（100% = {base}）；模型接收绝对值（{units}）。",
+        "en": "Shown relative to the region: {unit} (100 % = {base}); the model receives absolute values ({units}).",
     },
     "other_overrides": {
         "zh": "另有 {n} 个非滑块参数由上传或链接设定：{names}",
@@ -81,8 +87,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "group_energy": {"zh": "能源与排放", "en": "Energy and emissions"},
     # ----------------------------------------------------------------- explore
     "explore_intro": {
-        "zh": "E = 碳排放总量，S = 土地碳汇，N = E − S 净排放。竖线标出五个拐点与碳中和年份；虚线为起始情景（未调整杠杆）。",
-        "en": "E = gross emissions, S = land sink, N = E − S net emissions. Vertical rules mark the five turning points and neutrality; dashed lines are the starting scenario without your changes.",
+        "zh": "E = 碳排放总量，S = 土地碳汇，N = E − S 净排放。竖线标出五个拐点与碳中和年份；虚线为本区域校准基准情景，点线为起始情景（与基准情景不同时）。",
+        "en": "E = gross emissions, S = land sink, N = E − S net emissions. Vertical rules mark the five turning points and neutrality; dashed lines are the region's calibrated baseline, dotted lines the starting scenario (when it differs from the baseline).",
     },
     "chart_emissions": {"zh": "碳排放、碳汇与净排放", "en": "Emissions, sink and net emissions"},
     "chart_land": {"zh": "土地利用结构", "en": "Land use"},
@@ -118,7 +124,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_target": {"zh": "目标", "en": "Target"},
     "col_result": {"zh": "结果", "en": "Result"},
     "col_margin": {"zh": "裕度", "en": "Margin"},
-    "col_default": {"zh": "基准值", "en": "Baseline"},
+    "col_default": {"zh": "模型默认值", "en": "Model default"},
     "col_scenario_value": {"zh": "情景值", "en": "Scenario"},
     "col_sector": {"zh": "模块", "en": "Sector"},
     "col_comment": {"zh": "说明（模型文件）", "en": "Comment (model file)"},
@@ -193,10 +199,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "ind_pop_2050": {"zh": "2050 年总人口（万人）", "en": "Population 2050 (10^4 persons)"},
     # ----------------------------------------------------------------- history
     "history_intro": {
-        "zh": "基准情景的历史拟合：历史数据（calibration/data/history_CHN.csv，主序列见 calibration.series）与模型输出对比。统计量仅使用独立观测值（不含插值）。",
-        "en": "Calibration fit of the baseline: history (calibration/data/history_CHN.csv, primary series of calibration.series) vs model output. Statistics use independent observations only (no interpolated points).",
+        "zh": "当前区域校准基准情景的历史拟合：历史数据（全国为项目自带的中国历史数据，自建区域为其上传的数据）与模型输出对比。统计量仅使用独立观测值（不含插值）。",
+        "en": "Calibration fit of the current region's baseline: history (calibration/data/history_CHN.csv for the nation, the uploaded data for your own region; primary series of calibration.series) vs model output. Statistics use independent observations only (no interpolated points).",
     },
     "history_stats": {"zh": "拟合统计量", "en": "Fit statistics"},
+    "history_of": {"zh": "区域：{name}", "en": "Region: {name}"},
     "history_stats_help": {
         "zh": "R² = 相关系数平方；MAPE、RMSPE 为百分比误差；Theil 不等系数 U 及其分解 U^M（均值偏差）、U^S（方差不等）、U^C（协方差，非系统误差），U^M+U^S+U^C = 1（Sterman 1984）。",
         "en": "R² = squared correlation; MAPE and RMSPE in percent; Theil inequality U and its decomposition U^M (bias), U^S (unequal variation), U^C (unequal covariation, unsystematic), U^M+U^S+U^C = 1 (Sterman 1984).",
@@ -208,13 +215,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "history_n": {"zh": "观测数", "en": "n obs."},
     "history_error": {"zh": "无法读取历史数据：{msg}", "en": "History data could not be read: {msg}"},
     "history_stats_source": {
-        "zh": "统计量由 {src} 计算。",
+        "zh": "统计量由校准程序的同一函数计算（与校准报告一致）。",
         "en": "Statistics computed by {src}.",
     },
+    "run_current": {"zh": "当前情景", "en": "Current scenario"},
+    "run_start": {"zh": "起始情景", "en": "Starting scenario"},
+    "run_reference": {"zh": "本区域基准情景（校准）", "en": "Region baseline (calibrated)"},
+    "run_legend": {"zh": "线型", "en": "Run"},
     # ----------------------------------------------------------------- sensitivity
     "sens_intro": {
-        "zh": "全局敏感性分析（SALib，经 analysis.sensitivity）：参数在模型声明的范围内变化。当前使用 PySD 参考求解器（约 0.15 秒/次），因此样本量设有上限。",
-        "en": "Global sensitivity analysis (SALib via analysis.sensitivity): parameters vary over their declared model ranges. It uses the PySD reference runner (about 0.15 s per run), so the sample size is capped.",
+        "zh": "全局敏感性分析（SALib，经 analysis.sensitivity）：参数在模型声明的范围内变化，其余常数取当前情景的值。模型在向量化批量求解器上运行（每秒约一万次），样本量上限为 {cap} 次运行。",
+        "en": "Global sensitivity analysis (SALib via analysis.sensitivity): parameters vary over their declared model ranges, the other constants keep the current scenario's values. The model runs on the vectorized batch runner (about 10,000 runs per second); the sample is capped at {cap} runs.",
     },
     "sens_params": {"zh": "参数", "en": "Parameters"},
     "sens_metric": {"zh": "输出指标", "en": "Output metric"},
@@ -238,28 +249,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "拐点在研究期内未达到时取 {c} 年（删失值）。",
         "en": "A turning point not reached within the horizon counts as {c} (censored).",
     },
-    "metric_tp3": {"zh": "碳达峰年份", "en": "Emission peak year"},
-    "metric_neutrality": {"zh": "碳中和年份", "en": "Carbon neutrality year"},
-    "metric_tp5": {"zh": "净存量拐点年份", "en": "Net-stock turning point year"},
-    "metric_net_2060": {"zh": "2060 年净排放（Mt CO2）", "en": "Net emissions 2060 (Mt CO2)"},
-    "metric_cum_net": {"zh": "2020–2060 累计净排放（Mt CO2）", "en": "Cumulative net emissions 2020–2060 (Mt CO2)"},
-    "metric_peak": {"zh": "峰值排放（Mt CO2/年）", "en": "Peak gross emissions (Mt CO2/yr)"},
     # ----------------------------------------------------------------- present
     "present_intro": {
-        "zh": "工作坊模式：大字体、一次一张图。情景故事从基准情景出发，逐项加入政策，观察拐点如何移动。",
-        "en": "Workshop mode: large fonts, one chart at a time. The scenario story starts from the baseline and adds one policy at a time to show how the turning points move.",
+        "zh": "工作坊模式：大字体、一次一张图。情景故事从起始情景出发，逐项加入政策，观察拐点如何移动。",
+        "en": "Workshop mode: large fonts, one chart at a time. The scenario story starts from the starting scenario and adds one policy at a time to show how the turning points move.",
     },
     "workshop_mode": {"zh": "工作坊模式（大字体）", "en": "Workshop mode (large fonts)"},
     "present_view": {"zh": "显示内容", "en": "Show"},
     "view_story": {"zh": "情景故事", "en": "Scenario story"},
     "story_step": {"zh": "步骤", "en": "Step"},
     "story_source_current": {
-        "zh": "故事由当前情景中与基准不同的政策逐项组成。",
-        "en": "The story adds, one at a time, the policies in which the current scenario differs from the baseline.",
+        "zh": "故事由当前情景中与起始情景不同的政策逐项组成。",
+        "en": "The story adds, one at a time, the policies in which the current scenario differs from the starting scenario.",
     },
     "story_source_default": {
-        "zh": "当前情景与基准相同，因此使用示例政策组合。在“探索”页调整杠杆即可讲述自己的故事。",
-        "en": "The current scenario equals the baseline, so an example policy package is used. Move levers on the Explore page to tell your own story.",
+        "zh": "当前情景与起始情景相同，因此使用示例政策组合。在“探索”页调整杠杆即可讲述自己的故事。",
+        "en": "The current scenario equals the starting scenario, so an example policy package is used. Move levers on the Explore page to tell your own story.",
     },
     "story_baseline": {"zh": "基准情景", "en": "Baseline"},
     "story_table": {"zh": "拐点随政策移动", "en": "How the turning points move"},
@@ -278,6 +283,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "model_variables": {"zh": "全部变量", "en": "All variables"},
     "model_filter": {"zh": "筛选（名称或说明）", "en": "Filter (name or comment)"},
     "model_sources": {"zh": "数据来源", "en": "Data sources"},
+    "model_sources_file": {"zh": "数据来源说明（英文原文）", "en": "Data-source notes"},
     "model_definitions": {"zh": "拐点的操作性定义", "en": "Operational definitions of the turning points"},
     "model_sector_groups": {"zh": "模型模块与杠杆分组", "en": "Model sectors and lever groups"},
     "kind_stock": {"zh": "存量", "en": "stock"},
@@ -285,9 +291,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind_auxiliary": {"zh": "辅助/流量", "en": "auxiliary/flow"},
     # ----------------------------------------------------------------- report
     "report_title": {"zh": "情景报告", "en": "Scenario report"},
-    "report_assumptions": {"zh": "情景假设（与基准不同的参数）", "en": "Assumptions (parameters differing from the baseline)"},
-    "report_no_changes": {"zh": "（与基准情景相同）", "en": "(identical to the baseline)"},
+    "report_assumptions": {"zh": "情景假设（与本区域基准情景不同的参数）", "en": "Assumptions (parameters differing from the region's baseline)"},
+    "report_no_changes": {"zh": "（与本区域基准情景相同）", "en": "(identical to the region's baseline)"},
     "report_sources": {"zh": "数据来源", "en": "Data sources"},
+    "report_sources_note": {
+        "zh": "以下为项目数据来源说明（calibration/data/SOURCES.md）的原文（英文），列出每个历史序列的出处、单位换算和处理方法。",
+        "en": "The project's data-source notes (calibration/data/SOURCES.md).",
+    },
+    "req_tp": {"zh": "{name}不晚于 {year} 年", "en": "{name} by {year}"},
+    "req_level": {"zh": "{year} 年 {op} {v} {unit}", "en": "{op} {v} {unit} in {year}"},
+    "req_all_years": {"zh": "{a}–{b} 年每年 {op} {v} {unit}", "en": "{op} {v} {unit} every year {a}–{b}"},
+    "req_start": {"zh": "起始", "en": "start"},
+    "req_end": {"zh": "期末", "en": "end"},
+    "req_reduction": {"zh": "{year} 年比 {base} 年下降 ≥ {v}%", "en": "reduction ≥ {v} % from {base} to {year}"},
+    "delta_vs_reference": {"zh": "变化量相对于本区域基准情景（校准）。", "en": "Change relative to the region's calibrated baseline."},
+    "scenario_name": {"zh": "情景名称", "en": "Scenario name"},
+    "scenario_name_help": {
+        "zh": "用于下载的情景文件、报告和比较列表。",
+        "en": "Used in the downloaded scenario file, the report and the comparison list.",
+    },
+    "targets_region": {"zh": "目标集：{region}（本区域目标）", "en": "Target set: {region} (the region's own targets)"},
     "report_generated": {"zh": "生成时间", "en": "Generated"},
 }
 
@@ -315,14 +338,29 @@ def sector_label(sector: str, lang: str) -> str:
 
 
 # Units of the model file in Chinese (display only; the model keeps its own units).
-_UNIT_ZH = [
-    ("10^4 person", "万人"),
-    ("10^4 ha", "万公顷"),
-    ("billion int$", "十亿国际元"),
-    ("Year", "年"),
-    ("Dmnl", "无量纲"),
-    ("person", "人"),
-]
+#: Unit words in Chinese (order matters: longer phrases first). Symbols that are the
+#: same in both languages (Mt, CO2, TWh, kWh, %, C) stay as they are.
+_UNIT_ZH: tuple[tuple[str, str], ...] = (
+    (r"fraction \(relative gap\)", "比例（相对差距）"),
+    (r"\bfraction\b", "比例"),
+    (r"\bper yr\b", "每年"),
+    (r"10\^4 persons?", "万人"),
+    (r"10\^4 ha", "万公顷"),
+    (r"billion int\$", "十亿国际元"),
+    (r"thousand int\$", "千国际元"),
+    (r"int\$", "国际元"),
+    (r"\bm2\b", "平方米"),
+    (r"\bpersons?\b", "人"),
+    (r"\bt C\b", "吨碳"),
+    (r"\bt CO2\b", "吨 CO2"),
+    (r"\bMt C\b", "百万吨碳"),
+    (r"\bha\b", "公顷"),
+    (r"\b[Yy]ears?\b", "年"),
+    (r"\byr\b", "年"),
+    (r"\bDmnl\b", "无量纲"),
+    (r"\bnan\b", ""),
+)
+_UNIT_ZH_RE = tuple((re.compile(a), b) for a, b in _UNIT_ZH)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
@@ -343,9 +381,14 @@ def unit_label(units: str, lang: str) -> str:
         return ""
     if lang != "zh":
         return "–" if units == "Dmnl" else units
-    out = units
-    for en, zh in _UNIT_ZH:
-        out = re.sub(re.escape(en), zh, out)
+    return units_zh(units)
+
+
+def units_zh(text: str) -> str:
+    """Unit words inside ``text`` in Chinese (e.g. a reason '... 13065 10^4 ha' -> '... 13065 万公顷')."""
+    out = str(text)
+    for pattern, zh in _UNIT_ZH_RE:
+        out = pattern.sub(zh, out)
     return out
 
 

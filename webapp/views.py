@@ -10,13 +10,20 @@ import pandas as pd
 import streamlit as st
 
 from analysis import turning_points as tpmod
-from webapp import cache, charts, core, figures, state
+from webapp import cache, charts, core, state
 from webapp import sensitivity as sens
+from webapp.explore import explore, lever_labels, outcome_of, reference_outcome
 from webapp.i18n import t, unit_label, year_text
-from webapp.levers import LEVERS, SECTOR_GROUPS
-from webapp.scenario_io import BASELINE_ID, diff_from, overrides_key, scenario_yaml
+from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
+from webapp.scenario_io import diff_from, overrides_key
 
 SS = st.session_state
+
+
+def plain(text: str) -> str:
+    from webapp.ui import plain as _plain
+
+    return _plain(text)
 HIGHLIGHT = "background-color: #fff3bf; font-weight: 600"
 
 
@@ -24,142 +31,6 @@ def _sig(key) -> str:
     from webapp.ui import signature
 
     return signature(key)
-
-
-def _labels() -> dict[str, dict[str, str]]:
-    return {n: {"zh": v.zh, "en": v.en} for n, v in LEVERS.items()}
-
-
-def _baseline_outcome() -> core.Outcome:
-    return cache.outcome(overrides_key(cache.start_values(BASELINE_ID)))
-
-
-def _start_id() -> str:
-    return SS.get("start", BASELINE_ID)
-
-
-def _reference_outcome() -> core.Outcome:
-    """The starting scenario without the user's changes (dashed lines, deltas)."""
-    return cache.outcome(overrides_key(cache.start_values(_start_id())))
-
-
-def _fmt_num(v: float, digits: int = 0) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{v:,.{digits}f}"
-
-
-# =============================================================================== explore
-def explore(lang: str) -> None:
-    st.title(t("app_title", lang))
-    st.caption(t("app_subtitle", lang))
-    key = state.key()
-    sig = _sig(key)
-    out = cache.outcome(key)
-    base = _reference_outcome()
-    headline(out, base, lang)
-    st.caption(t("explore_intro", lang))
-    st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, signature=sig),
-                       width="stretch", key="chart_emissions")
-    c1, c2 = st.columns(2)
-    c1.vega_lite_chart(charts.land_chart(out.results, lang, signature=sig), width="stretch")
-    c2.vega_lite_chart(charts.population_chart(out.results, lang, signature=sig), width="stretch")
-    c3, c4 = st.columns(2)
-    c3.vega_lite_chart(charts.forest_chart(out.results, lang, signature=sig), width="stretch")
-    with c4:
-        st.subheader(t("turning_points", lang), help=t("tp_table_help", lang))
-        st.dataframe(figures.tp_table(out.turning_points, lang).drop(columns=[t("col_key", lang)]),
-                     hide_index=True, key="tp_table")
-    st.subheader(t("targets", lang), help=t("targets_help", lang))
-    st.dataframe(styled_targets(out.targets[lang], lang), hide_index=True, key="targets_table")
-    export_section(out, base, lang)
-    st.caption(t("scenario_id", lang, h=sig))
-
-
-def styled_targets(targets: pd.DataFrame, lang: str):
-    table = figures.targets_table(targets, lang)
-    colors = ["background-color: #d3f9d8" if p is True else "background-color: #ffe3e3" if p is False else ""
-              for p in targets["passed"]]
-    col = t("col_result", lang)
-    return table.style.apply(lambda c: colors if c.name == col else [""] * len(c), axis=0).format(
-        precision=3, na_rep="—")
-
-
-def headline(out: core.Outcome, base: core.Outcome, lang: str) -> None:
-    """Four headline numbers with the change from the baseline (En-ROADS style)."""
-    years, byears = out.tp_years(), base.tp_years()
-    cols = st.columns(4)
-
-    def year_metric(col, k):
-        y, b = years[k], byears[k]
-        delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
-        col.metric(tpmod.NAMES[k][lang], year_text(y, lang), delta=delta, delta_color="inverse",
-                   help=tpmod.DEFINITIONS[k][lang][:300] + "…")
-
-    year_metric(cols[0], "tp3")
-    year_metric(cols[1], "neutrality")
-    net, bnet = core.value_at(out.results, "net emissions", 2060), core.value_at(base.results, "net emissions", 2060)
-    cols[2].metric(t("ind_net_2060", lang), _fmt_num(net), delta=_delta(net - bnet, 0), delta_color="inverse")
-    fc, bfc = core.value_at(out.results, "forest coverage", 2035), core.value_at(base.results, "forest coverage", 2035)
-    cols[3].metric(t("ind_forest_2035", lang), _fmt_num(fc, 1), delta=_delta(fc - bfc, 1))
-
-
-def _delta(d: float, digits: int) -> str | None:
-    text = f"{d:+,.{digits}f}"
-    return None if float(text.replace(",", "")) == 0 else text
-
-
-def _scenario_name(lang: str) -> str:
-    return SS.get("scenario_name") or t("scenario_name_default", lang)
-
-
-def export_section(out: core.Outcome, base: core.Outcome, lang: str) -> None:
-    model = cache.model()
-    vals = dict(state.values())
-    start = SS.get("start", BASELINE_ID)
-    diff = diff_from(cache.start_values(BASELINE_ID), vals, model)
-    name = _scenario_name(lang)
-    with st.expander(t("share_export", lang), expanded=False, key="share_export"):
-        st.caption(t("share_link", lang))
-        st.code(state.share_query() or "?", language=None)
-        c1, c2, c3 = st.columns(3)
-        own = diff_from(cache.start_values(start), vals, model)
-        c1.download_button(
-            t("download_yaml", lang),
-            lambda: scenario_yaml({"zh": name, "en": name},
-                                  {"zh": f"在网页应用中由“{start}”调整得到。", "en": f"Made in the app from '{start}'."},
-                                  start, own, model).encode("utf-8"),
-            "scenario.yaml", "application/x-yaml", key="dl_yaml", on_click="ignore")
-        c1.file_uploader(t("upload_yaml", lang), type=["yaml", "yml"], key="upload", help=t("upload_help", lang),
-                         on_change=state.on_upload, args=("upload",))
-        res = out.results
-        c2.download_button(t("download_csv", lang), lambda: figures.results_csv(res), "results.csv", "text/csv",
-                           key="dl_csv", on_click="ignore")
-        assumptions = figures.assumptions_table(diff, model, lang, _labels())
-        tps, targets = out.turning_points, out.targets[lang]
-        c2.download_button(
-            t("download_xlsx", lang), lambda: figures.results_excel(res, tps, targets, assumptions, lang), "results.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx", on_click="ignore")
-        start_title = next((d.title(lang) for d in cache.start_scenarios() if d.id == start), start)
-        sources = cache.sources_text()
-        base_res = base.results
-        c2.download_button(
-            t("download_pdf", lang),
-            lambda: figures.pdf_report(title=t("report_title", lang), scenario_name=name, start_name=start_title,
-                                       res=res, tps=tps, targets=targets, assumptions=assumptions,
-                                       sources_text=sources, lang=lang, baseline=base_res),
-            "report.pdf", "application/pdf", key="dl_pdf", on_click="ignore")
-        chart_names = {"emissions": t("chart_emissions", lang), "land": t("chart_land", lang),
-                       "population": t("chart_population", lang), "forest": t("chart_forest", lang)}
-        which = c3.selectbox(t("chart_export", lang), figures.CHART_KEYS, format_func=chart_names.get,
-                             key=state.lang_key("export_chart", lang))
-        state.remember("export_chart", which)
-        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
-            c3.download_button(
-                t(f"download_{fmt}", lang),
-                lambda fmt=fmt, which=which: figures.figure_bytes(
-                    figures.chart_figure(which, res, tps, lang, base_res), fmt),
-                f"{which}.{fmt}", mime, key=f"dl_{fmt}", on_click="ignore")
 
 
 # =============================================================================== compare
@@ -181,12 +52,12 @@ def compare(lang: str) -> None:
     model = cache.model()
     for i, s in enumerate(saved):
         a, b, c = st.columns([3, 4, 1], vertical_alignment="center")
-        a.markdown(f"**{i + 1}. {s['name']}**")
-        b.caption(t("changed_count", lang, n=len(diff_from(cache.start_values(BASELINE_ID), s["values"], model))))
+        a.markdown(f"**{i + 1}\\. {plain(s['name'])}**")
+        b.caption(t("changed_count", lang, n=len(diff_from(state.start_values(state.reference_id(s["start"])),
+                                                           s["values"], model))))
         c.button(t("remove", lang), key=f"rm_{i}", on_click=state.on_remove, args=(s["name"],))
     st.button(t("clear_all", lang), key="clear_saved", on_click=state.on_clear)
-    outcomes = [(s["name"], cache.outcome(overrides_key(s["values"]))) for s in saved]
-    model = cache.model()
+    outcomes = [(s["name"], outcome_of(s["values"])) for s in saved]
     variable = st.selectbox(t("overlay_variable", lang), core.OVERLAY_VARIABLES, key=state.lang_key("overlay_var", lang),
                             format_func=lambda v: core.var_label(v, lang))
     state.remember("overlay_var", variable)
@@ -197,7 +68,8 @@ def compare(lang: str) -> None:
     st.subheader(t("compare_table", lang))
     table = core.comparison_table(outcomes, lang)
     diff = core.differs_from_first(table)
-    shown = table.map(lambda v: "—" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer() else f"{v:,.2f}"))
+    shown = table.map(lambda v: t("not_reached", lang) if pd.isna(v) else (
+        f"{v:.0f}" if float(v).is_integer() else f"{v:,.2f}"))
     styler = shown.style.apply(lambda col: [HIGHLIGHT if d else "" for d in diff[col.name]], axis=0)
     st.dataframe(styler, key="compare_table")
     st.download_button(t("download_csv", lang), table.to_csv().encode("utf-8-sig"), "comparison.csv", "text/csv",
@@ -208,15 +80,24 @@ def compare(lang: str) -> None:
 def history(lang: str) -> None:
     st.title(t("page_history", lang))
     st.caption(t("history_intro", lang))
+    ref = state.reference_id()
+    region_data = state.region_history(ref)
     try:
-        fit = cache.history(overrides_key(cache.start_values(BASELINE_ID)))
+        if region_data is None:
+            fit = cache.history(overrides_key(state.start_values(ref)))
+        else:
+            fit = cache.region_history(overrides_key(state.start_values(ref)), *region_data)
     except Exception as err:  # history file missing or malformed
-        st.error(t("history_error", lang, msg=str(err).splitlines()[0] if str(err) else type(err).__name__))
+        st.error(plain(t("history_error", lang, msg=str(err).splitlines()[0] if str(err) else type(err).__name__)))
         return
+    doc = state.start_doc(ref)
+    st.caption(t("history_of", lang, name=doc.title(lang) if doc is not None else ref))
     model = cache.model()
     st.subheader(t("history_stats", lang), help=t("history_stats_help", lang))
     stats = fit.stats.copy()
     stats.insert(0, t("variable", lang), [core.var_label(v, lang) for v in stats["variable"]])
+    if lang == "zh":  # the series code is the English column name of the history file
+        stats = stats.drop(columns=["series"])
     stats = stats.drop(columns=["variable"]).rename(columns={"series": t("series", lang), "n": t("history_n", lang),
                                                              "r2": "R²", "r": "r", "theil_u": "Theil U", "um": "U^M",
                                                              "us": "U^S", "uc": "U^C", "mape": "MAPE %",
@@ -227,7 +108,7 @@ def history(lang: str) -> None:
     cols = st.columns(3)
     for i, name in enumerate(names):
         d = fit.descriptions[name]
-        title = f"{core.var_label(name, lang)} — {d['series']}"
+        title = core.var_label(name, lang)
         unit = unit_label(model.variables[name].units, lang)
         with cols[i % 3]:
             st.altair_chart(charts.history_chart(fit.pairs[name], title, unit, lang), width="stretch")
@@ -237,19 +118,20 @@ def history(lang: str) -> None:
 # =============================================================================== sensitivity
 def sensitivity(lang: str) -> None:
     st.title(t("page_sensitivity", lang))
-    st.caption(t("sens_intro", lang))
+    st.caption(t("sens_intro", lang, cap=f"{sens.MAX_RUNS:,}"))
     specs = {s.name: s for s in cache.specs()}
     labels = {n: s.label_zh if lang == "zh" else s.label_en for n, s in specs.items()}
-    default = ["additional non fossil share", "additional energy intensity decline", "urban land per capita policy change"]
+    default = [n for n in SENSITIVITY_DEFAULTS if n in specs]
     pkey = state.lang_key("sens_params", lang)
     names = st.multiselect(t("sens_params", lang), list(specs), default=None if pkey in SS else default, key=pkey,
                            format_func=lambda n: labels[n])
     state.remember("sens_params", names)
     c1, c2, c3 = st.columns(3)
     mkey = state.lang_key("sens_metric", lang)
+    if SS.get(mkey) not in sens.METRICS:
+        SS[mkey] = sens.DEFAULT_METRIC
     metric = c1.selectbox(t("sens_metric", lang), sens.METRICS, key=mkey,
-                          index=None if mkey in SS else sens.METRICS.index("net_2060"),
-                          format_func=lambda m: t(f"metric_{m}", lang)) or "net_2060"
+                          format_func=lambda m: sens.metric_label(m, lang))
     state.remember("sens_metric", metric)
     method = c2.radio(t("sens_method", lang), ("sobol", "morris"), key="sens_method", horizontal=True,
                       format_func=lambda m: {"sobol": "Sobol", "morris": "Morris"}[m])
@@ -267,7 +149,7 @@ def sensitivity(lang: str) -> None:
     else:
         st.caption(t("sens_runs", lang, runs=runs, cap=sens.MAX_RUNS, sec=runs * sens.SECONDS_PER_RUN))
     if metric in sens.YEAR_METRICS:
-        st.caption(t("sens_censor_note", lang, c=f"{sens.CENSOR_YEAR:.0f}"))
+        st.caption(t("sens_censor_note", lang, c=f"{sens.censor_year():.0f}"))
     if st.button(t("sens_run", lang), type="primary", disabled=(k < 2 or too_many), key="sens_run"):
         bar = st.progress(0.0, text=t("sens_progress", lang, done=0, total=runs))
 
@@ -287,7 +169,7 @@ def sensitivity(lang: str) -> None:
 def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
     result, metric, method = stored["result"], stored["metric"], stored["method"]
     st.success(t("sens_done", lang, runs=result.design.runs, sec=stored["seconds"]))
-    st.caption(f"{t('sens_metric', lang)}: {t(f'metric_{metric}', lang)}")
+    st.caption(f"{t('sens_metric', lang)}: {sens.metric_label(metric, lang)}")
     if method == "sobol":
         st.altair_chart(charts.sobol_chart(result.indices, metric, labels, lang), width="stretch", key="sens_chart")
     else:
@@ -328,8 +210,8 @@ def present(lang: str) -> None:
     state.remember("present_view", view)
     key = state.key()
     sig = _sig(key)
-    out = cache.outcome(key)
-    base = _reference_outcome()
+    out = outcome_of(state.values())
+    base = reference_outcome()
     if view == "emissions":
         st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, sig, big=big),
                            width="stretch")
@@ -356,8 +238,11 @@ def _step_delta(delta: int) -> None:
 def story(lang: str, big: bool) -> None:
     model = cache.model()
     specs = cache.specs()
-    start = cache.start_values(_start_id())
-    steps, from_current = core.story_steps(start, state.values(), _labels(), [s.name for s in specs], model)
+    start = state.start_values(state.start_id())
+    start_doc = state.start_doc(state.start_id())
+    start_label = {lg: (start_doc.title(lg) if start_doc is not None else state.start_id()) for lg in ("zh", "en")}
+    steps, from_current = core.story_steps(start, state.values(), lever_labels(), [s.name for s in specs], model,
+                                           start_label)
     st.caption(t("story_source_current" if from_current else "story_source_default", lang))
     last = len(steps) - 1
     SS["story_step"] = int(min(max(int(SS.get("story_step", 0)), 0), last))
@@ -365,7 +250,7 @@ def story(lang: str, big: bool) -> None:
     c1.button(t("story_prev", lang), on_click=_step_delta, args=(-1,), disabled=SS["story_step"] <= 0, key="story_prev")
     c3.button(t("story_next", lang), on_click=_step_delta, args=(1,), disabled=SS["story_step"] >= last, key="story_next")
     step = c2.slider(t("story_step", lang), 0, last, key="story_step")
-    outcomes = [cache.outcome(overrides_key(v)) for _, v in steps[: step + 1]]
+    outcomes = [outcome_of(v) for _, v in steps[: step + 1]]
     st.subheader(f"{t('story_step', lang)} {step}: {steps[step][0][lang]}")
     years = outcomes[-1].tp_years()
     byears = outcomes[0].tp_years()
@@ -445,7 +330,7 @@ def model_page(lang: str) -> None:
         table = table[mask]
     st.dataframe(table, hide_index=True, key="variables_table", height=420)
     st.subheader(t("model_sources", lang))
-    with st.expander("calibration/data/SOURCES.md", expanded=False):
+    with st.expander(t("model_sources_file", lang), expanded=False):
         st.markdown(cache.sources_text())
 
 
