@@ -59,11 +59,13 @@ def _run_mark() -> alt.Chart:
     return _data(RUN_DATASET).mark_point(opacity=0, size=1).encode(description="run:N").properties(name=RUN_DATASET)
 
 
-def _style(chart: alt.TopLevelMixin, title: str, big: bool, height: int = HEIGHT) -> alt.TopLevelMixin:
+def _style(chart: alt.TopLevelMixin, title: str, big: bool, height: int = HEIGHT,
+           total: int | None = None) -> alt.TopLevelMixin:
+    """Title, fonts and legend; the height is ``total`` if given, else ``height`` (+160 px when big)."""
     f = _font(big)
     return (
         chart.properties(title=alt.TitleParams(title, fontSize=f["title"], anchor="start"), description=title,
-                         height=height + (160 if big else 0))
+                         height=total or height + (160 if big else 0))
         .configure_axis(titleFontSize=f["axis"], labelFontSize=f["label"])
         .configure_legend(titleFontSize=f["axis"], labelFontSize=f["label"], orient="bottom", columns=4,
                           labelLimit=260)
@@ -274,7 +276,7 @@ def forest_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = 
 # ------------------------------------------------------------------------------ overlay
 @_template
 def _overlay_template(names: tuple[str, ...], variable: str, unit: str, lang: str, big: bool, title: str,
-                      highlight: str | None) -> alt.TopLevelMixin:
+                      highlight: str | None, height: int | None = None) -> alt.TopLevelMixin:
     colors = (SCENARIO_COLORS * 3)[: len(names)]
     enc = dict(
         x=_year_axis(lang),
@@ -289,12 +291,12 @@ def _overlay_template(names: tuple[str, ...], variable: str, unit: str, lang: st
         enc["strokeWidth"] = alt.condition(alt.datum.scenario == highlight, alt.value(4), alt.value(2))
     lines = _data("runs").mark_line(strokeWidth=2.5).encode(**enc)
     zero = _data("zero").mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q")
-    return _style(alt.layer(lines, zero, _run_mark()), title, big)
+    return _style(alt.layer(lines, zero, _run_mark()), title, big, total=height)
 
 
 def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit: str, lang: str,
                   signature: str = "", big: bool = False, title: str | None = None,
-                  highlight: str | None = None) -> Spec:
+                  highlight: str | None = None, height: int | None = None) -> Spec:
     """One variable (in ``unit``) of several scenarios (first = reference)."""
     names = tuple(name for name, _ in runs)
     data = pd.DataFrame({
@@ -302,7 +304,8 @@ def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit:
         "value": np.concatenate([res[variable].to_numpy(float) for _, res in runs]),
         "scenario": np.repeat(names, [len(res) for _, res in runs]),
     })
-    template = _overlay_template(names, variable, unit, lang, big, title or t("compare_overlay", lang), highlight)
+    template = _overlay_template(names, variable, unit, lang, big, title or t("compare_overlay", lang), highlight,
+                                 height)
     return _spec(template, {"runs": data, "zero": pd.DataFrame({"y": [0.0]})}, signature)
 
 

@@ -12,7 +12,7 @@ import math
 import streamlit as st
 
 from analysis import turning_points as tpmod
-from webapp import cache, charts, core, figures, state
+from webapp import cache, charts, core, figures, report_pdf, state
 from webapp.i18n import t, year_text
 from webapp.scenario_io import diff_from, overrides_key, scenario_yaml
 
@@ -163,7 +163,7 @@ def export_section(out: core.Outcome, ref: core.Outcome, lang: str) -> None:
         ref_res = ref.results
         c2.download_button(
             t("download_pdf", lang),
-            lambda: figures.pdf_report(title=t("report_title", lang), scenario_name=name, start_name=start_title,
+            lambda: report_pdf.pdf_report(title=t("report_title", lang), scenario_name=name, start_name=start_title,
                                        res=res, tps=tps, targets=targets, assumptions=assumptions,
                                        sources_text=sources, lang=lang, baseline=ref_res),
             "report.pdf", "application/pdf", key="dl_pdf", on_click="ignore")

@@ -38,7 +38,7 @@ def wrap_cell(text: str, chars: int) -> list[str]:
     out: list[str] = []
     for para in str(text).splitlines() or [""]:
         line = ""
-        for token in re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|\S+\s*|\s+", para):
+        for token in re.findall(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+\s*|\s+", para):
             if _width(line + token) > chars and line:
                 out.append(line.rstrip())
                 line = token.lstrip()

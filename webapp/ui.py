@@ -16,22 +16,6 @@ from webapp.levers import GROUPS, specs_by_group
 log = logging.getLogger(__name__)
 SS = st.session_state
 
-LARGE_FONT_CSS = """
-<style>
-section.main .block-container, [data-testid="stMainBlockContainer"] {font-size: 1.35rem;}
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
-[data-testid="stMainBlockContainer"] td, [data-testid="stMainBlockContainer"] th {font-size: 1.35rem !important;}
-[data-testid="stMainBlockContainer"] h1 {font-size: 3rem !important;}
-[data-testid="stMainBlockContainer"] h2 {font-size: 2.4rem !important;}
-[data-testid="stMainBlockContainer"] h3 {font-size: 2rem !important;}
-[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p {font-size: 3.2rem !important; line-height: 1.2;}
-[data-testid="stMainBlockContainer"] [data-testid="stMetricDelta"] p {font-size: 1.3rem !important;}
-[data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.3rem !important;}
-[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
-</style>
-"""
-
-
 def signature(key) -> str:
     """Short id of a scenario (shown under charts and in their descriptions)."""
     return hashlib.sha1(repr(key).encode()).hexdigest()[:8]

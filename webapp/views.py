@@ -12,8 +12,9 @@ import streamlit as st
 from analysis import turning_points as tpmod
 from webapp import cache, charts, core, state
 from webapp import sensitivity as sens
-from webapp.explore import explore, lever_labels, outcome_of, reference_outcome
-from webapp.i18n import t, unit_label, year_text
+from webapp.explore import explore, outcome_of
+from webapp.present import present
+from webapp.i18n import STRINGS, t, unit_label, year_text
 from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
 from webapp.scenario_io import diff_from, overrides_key
 
@@ -170,20 +171,29 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
     result, metric, method = stored["result"], stored["metric"], stored["method"]
     st.success(t("sens_done", lang, runs=result.design.runs, sec=stored["seconds"]))
     st.caption(f"{t('sens_metric', lang)}: {sens.metric_label(metric, lang)}")
-    if method == "sobol":
+    table = result.indices[result.indices["metric"] == metric].copy()
+    if not np.isfinite(pd.to_numeric(table["value"], errors="coerce")).any():
+        st.warning(t("sens_all_undefined", lang))
+    elif method == "sobol":
         st.altair_chart(charts.sobol_chart(result.indices, metric, labels, lang), width="stretch", key="sens_chart")
     else:
         st.altair_chart(charts.morris_chart(result.indices, metric, labels, lang), width="stretch", key="sens_chart")
-    table = result.indices[result.indices["metric"] == metric].copy()
     table["parameter"] = table["parameter"].map(lambda p: labels.get(p, p))
-    st.dataframe(table.drop(columns=["parameter_2"]).round(4), hide_index=True, key="sens_table")
+    table["status"] = table["status"].map(lambda v: t(f"sens_status_{v}", lang) if f"sens_status_{v}" in STRINGS else v)
+    table = table.drop(columns=["parameter_2", "metric"]).rename(columns={
+        "parameter": t("sens_parameter", lang), "index": t("sens_index", lang), "value": t("col_value", lang),
+        "conf": t("sens_conf", lang), "status": t("col_status", lang)})
+    st.dataframe(table.round(4), hide_index=True, key="sens_table")
     index = "ST" if method == "sobol" else "mu_star"
     tf = sens.time_frame(result, index)
     tf = tf[np.isfinite(tf["value"])]
     if len(tf):
         st.altair_chart(charts.time_indices_chart(tf, index, labels, lang), width="stretch", key="sens_time_chart")
     with st.expander(t("sens_undefined", lang)):
-        st.dataframe(result.undefined, hide_index=True)
+        und = result.undefined.copy()
+        und["metric"] = und["metric"].map(lambda m: sens.metric_label(m, lang) if m in sens.METRICS else m)
+        und = und.rename(columns={c: t(f"sens_und_{c}", lang) for c in und.columns if f"sens_und_{c}" in STRINGS})
+        st.dataframe(und, hide_index=True, key="sens_undefined_table")
     c1, c2 = st.columns(2)
     c1.download_button(t("sens_download", lang), result.indices.to_csv(index=False).encode("utf-8"),
                        f"sensitivity_{method}_{metric}.csv", "text/csv", key="dl_sens", on_click="ignore")
@@ -191,90 +201,6 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
         c2.download_button(t("sens_download_time", lang),
                            lambda: result.time_indices.to_dataframe().reset_index().to_csv(index=False).encode("utf-8"),
                            f"sensitivity_{method}_time.csv", "text/csv", key="dl_sens_time", on_click="ignore")
-
-
-# =============================================================================== present
-def present(lang: str) -> None:
-    big = st.toggle(t("workshop_mode", lang), value=True, key="workshop")
-    if big:
-        st.markdown(_large_css(), unsafe_allow_html=True)
-    st.title(t("page_present", lang))
-    st.caption(t("present_intro", lang))
-    views = ("story", "emissions", "land", "population", "forest")
-    names = {"story": t("view_story", lang), "emissions": t("chart_emissions", lang), "land": t("chart_land", lang),
-             "population": t("chart_population", lang), "forest": t("chart_forest", lang)}
-    vkey = state.lang_key("present_view", lang)
-    if SS.get(vkey) not in views:
-        SS[vkey] = "story"
-    view = st.segmented_control(t("present_view", lang), views, key=vkey, format_func=names.get, required=True)
-    state.remember("present_view", view)
-    key = state.key()
-    sig = _sig(key)
-    out = outcome_of(state.values())
-    base = reference_outcome()
-    if view == "emissions":
-        st.vega_lite_chart(charts.emissions_chart(out.results, out.turning_points, lang, base.results, sig, big=big),
-                           width="stretch")
-    elif view == "land":
-        st.vega_lite_chart(charts.land_chart(out.results, lang, sig, big=big), width="stretch")
-    elif view == "population":
-        st.vega_lite_chart(charts.population_chart(out.results, lang, sig, big=big), width="stretch")
-    elif view == "forest":
-        st.vega_lite_chart(charts.forest_chart(out.results, lang, sig, big=big), width="stretch")
-    else:
-        story(lang, big)
-
-
-def _large_css() -> str:
-    from webapp.ui import LARGE_FONT_CSS
-
-    return LARGE_FONT_CSS
-
-
-def _step_delta(delta: int) -> None:
-    SS["story_step"] = int(SS.get("story_step", 0)) + delta
-
-
-def story(lang: str, big: bool) -> None:
-    model = cache.model()
-    specs = cache.specs()
-    start = state.start_values(state.start_id())
-    start_doc = state.start_doc(state.start_id())
-    start_label = {lg: (start_doc.title(lg) if start_doc is not None else state.start_id()) for lg in ("zh", "en")}
-    steps, from_current = core.story_steps(start, state.values(), lever_labels(), [s.name for s in specs], model,
-                                           start_label)
-    st.caption(t("story_source_current" if from_current else "story_source_default", lang))
-    last = len(steps) - 1
-    SS["story_step"] = int(min(max(int(SS.get("story_step", 0)), 0), last))
-    c1, c2, c3 = st.columns([1.7, 6, 1.3], vertical_alignment="center")  # room for "◄ Previous" in large fonts
-    c1.button(t("story_prev", lang), on_click=_step_delta, args=(-1,), disabled=SS["story_step"] <= 0, key="story_prev")
-    c3.button(t("story_next", lang), on_click=_step_delta, args=(1,), disabled=SS["story_step"] >= last, key="story_next")
-    step = c2.slider(t("story_step", lang), 0, last, key="story_step")
-    outcomes = [outcome_of(v) for _, v in steps[: step + 1]]
-    st.subheader(f"{t('story_step', lang)} {step}: {steps[step][0][lang]}")
-    years = outcomes[-1].tp_years()
-    byears = outcomes[0].tp_years()
-    cols = st.columns(3)
-    for col, k in zip(cols, ("tp3", "tp5", "neutrality")):
-        y, b = years[k], byears[k]
-        delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
-        col.metric(tpmod.NAMES[k][lang], year_text(y, lang), delta=delta, delta_color="inverse")
-    runs = [(f"{i}. {steps[i][0][lang]}"[:60], o.results) for i, o in enumerate(outcomes)]
-    st.vega_lite_chart(
-        charts.overlay_chart(runs, "net emissions", t("axis_emissions", lang), lang, signature=f"step{step}", big=big,
-                             title=t("chart_story", lang), highlight=runs[-1][0]),
-        width="stretch", key="story_chart")
-    st.subheader(t("story_table", lang))
-    rows = []
-    for i, (label, _) in enumerate(steps[: step + 1]):
-        yrs = outcomes[i].tp_years()
-        rows.append({t("story_step", lang): f"{i}. {label[lang]}",
-                     **{tpmod.NAMES[k][lang]: year_text(yrs[k], lang) for k in core.TP_MARKED}})
-    table = pd.DataFrame(rows)
-    if big:  # HTML table: follows the large workshop fonts
-        st.table(table.set_index(t("story_step", lang)))
-    else:
-        st.dataframe(table, hide_index=True, key="story_table")
 
 
 # =============================================================================== model

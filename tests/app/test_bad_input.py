@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import goto, NONFOSSIL, changed, expected_year, metric, no_problems
+from tests.app.conftest import goto, NONFOSSIL, changed, expected_year, metric, no_problems, shown
 
 
 def errors(at) -> str:
-    return " ".join(e.value for e in at.error)
+    return shown(" ".join(e.value for e in at.error))
 
 
 @pytest.mark.parametrize(
