@@ -16,6 +16,8 @@ VARIABLE_LABELS: Mapping[str, Mapping[str, str]] = {
     "land carbon sink": {"en": "Land carbon sink S", "zh": "土地碳汇 S"},
     "net emissions": {"en": "Net emissions N = E − S", "zh": "净排放 N = E − S"},
     "total construction land": {"en": "Construction land", "zh": "建设用地"},
+    "fossil and industry CO2 emissions": {"en": "Fossil and industry CO2 emissions", "zh": "化石能源与工业 CO2 排放"},
+    "construction process CO2 emissions": {"en": "Construction process CO2 emissions", "zh": "建材生产过程 CO2 排放"},
     "Urban Construction Land": {"en": "Urban construction land", "zh": "城镇建设用地"},
     "Rural Construction Land": {"en": "Rural construction land", "zh": "农村建设用地"},
     "Cropland": {"en": "Cropland", "zh": "耕地"},

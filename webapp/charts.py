@@ -340,7 +340,8 @@ def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], l
         tooltip=[alt.Tooltip("param:N", title=t("sens_parameter", lang)), "index:N", alt.Tooltip("value:Q", format=".3f"),
                  alt.Tooltip("conf:Q", format=".3f")])
     err = base.mark_rule(color="#212529").encode(x="lo:Q", x2="hi:Q")
-    return alt.layer(bars, err).properties(title=t("sens_indices", lang), height=max(160, 50 * rows["param"].nunique()))
+    return alt.layer(bars, err).properties(title=t("sens_indices", lang), description=t("sens_indices", lang),
+                                           height=max(300, 60 * rows["param"].nunique() + 120))
 
 
 def morris_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], lang: str) -> alt.Chart:
@@ -358,7 +359,8 @@ def morris_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], 
                  alt.Tooltip("sigma:Q", format=".3g"), alt.Tooltip("conf:Q", format=".3g")])
     err = base.mark_rule().encode(x="lo:Q", x2="hi:Q", y="sigma:Q")
     text = base.mark_text(align="left", dx=6, dy=-6).encode(x="mu_star:Q", y="sigma:Q", text="param:N")
-    return alt.layer(err, pts, text).properties(title=t("sens_indices", lang), height=320)
+    return alt.layer(err, pts, text).properties(title=t("sens_indices", lang), description=t("sens_indices", lang),
+                                                height=360)
 
 
 def time_indices_chart(frame: pd.DataFrame, index: str, labels: Mapping[str, str], lang: str) -> alt.Chart:
@@ -373,5 +375,5 @@ def time_indices_chart(frame: pd.DataFrame, index: str, labels: Mapping[str, str
     line = alt.Chart(data).mark_line(strokeWidth=2).encode(
         x=x, y="value:Q", color=color,
         tooltip=[alt.Tooltip("time:Q", format="d"), "param:N", alt.Tooltip("value:Q", format=".3f")])
-    return (alt.layer(band, line).properties(title=t("sens_time", lang), height=300)
+    return (alt.layer(band, line).properties(title=t("sens_time", lang), description=t("sens_time", lang), height=380)
             .configure_legend(orient="bottom", columns=2, labelLimit=300))

@@ -204,6 +204,12 @@ def tp_table(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
     })
 
 
+def _num(v: float) -> str:
+    """A threshold without exponent notation: 12,433 / 24.1 / 0.65."""
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def requirement_text(target: Target, lang: str) -> str:
     """The requirement of a target in words of ``lang`` (e.g. '2030 年 ≥ 24.1 %')."""
     unit = _unit_text(target.unit, lang)
@@ -212,11 +218,11 @@ def requirement_text(target: Target, lang: str) -> str:
         name = tpmod.NAMES.get(str(target.turning_point), {}).get(lang, str(target.turning_point))
         return t("req_tp", lang, name=name, year=f"{target.deadline:g}")
     if target.kind == "level_at_year":
-        return t("req_level", lang, op=op, v=f"{target.threshold:,.4g}", unit=unit, year=f"{target.year:g}")
+        return t("req_level", lang, op=op, v=_num(target.threshold), unit=unit, year=f"{target.year:g}")
     if target.kind == "level_all_years":
         a = t("req_start", lang) if target.from_year is None else f"{target.from_year:g}"
         b = t("req_end", lang) if target.to_year is None else f"{target.to_year:g}"
-        return t("req_all_years", lang, op=op, v=f"{target.threshold:,.4g}", unit=unit, a=a, b=b)
+        return t("req_all_years", lang, op=op, v=_num(target.threshold), unit=unit, a=a, b=b)
     return t("req_reduction", lang, v=f"{100 * target.threshold:g}", base=f"{target.base_year:g}", year=f"{target.year:g}")
 
 

@@ -74,6 +74,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "按本区域显示：{unit}（100% = {base}）；模型接收绝对值（{units}）。",
         "en": "Shown relative to the region: {unit} (100 % = {base}); the model receives absolute values ({units}).",
     },
+    "other_overrides_count": {
+        "zh": "另有 {n} 个非滑块参数由起始情景、上传或链接设定（名称见提示）。",
+        "en": "{n} further parameters without a slider are set by the starting scenario, an upload or a link.",
+    },
     "other_overrides": {
         "zh": "另有 {n} 个非滑块参数由上传或链接设定：{names}",
         "en": "{n} further parameters without a slider are set by an upload or link: {names}",
@@ -224,7 +228,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "run_legend": {"zh": "线型", "en": "Run"},
     # ----------------------------------------------------------------- sensitivity
     "sens_intro": {
-        "zh": "全局敏感性分析（SALib，经 analysis.sensitivity）：参数在模型声明的范围内变化，其余常数取当前情景的值。模型在向量化批量求解器上运行（每秒约一万次），样本量上限为 {cap} 次运行。",
+        "zh": "全局敏感性分析（SALib）：参数在模型声明的范围内变化，其余常数取当前情景的值。模型在向量化批量求解器上运行（每秒约一万次），样本量上限为 {cap} 次运行。",
         "en": "Global sensitivity analysis (SALib via analysis.sensitivity): parameters vary over their declared model ranges, the other constants keep the current scenario's values. The model runs on the vectorized batch runner (about 10,000 runs per second); the sample is capped at {cap} runs.",
     },
     "sens_params": {"zh": "参数", "en": "Parameters"},
@@ -246,6 +250,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "sens_index": {"zh": "指数", "en": "Index"},
     "sens_conf": {"zh": "95% 置信区间半宽", "en": "95 % CI half-width"},
     "sens_status_ok": {"zh": "正常", "en": "ok"},
+    "sens_treat_none": {"zh": "无（均已定义）", "en": "none (all defined)"},
+    "sens_treat_censored": {"zh": "删失", "en": "censored"},
+    "sens_treat_dropped": {"zh": "舍弃", "en": "dropped"},
+    "sens_status_constant": {"zh": "输出为常数", "en": "constant output"},
+    "sens_status_censored": {"zh": "含删失值", "en": "censored"},
     "sens_status_not_analysed": {"zh": "未分析", "en": "not analysed"},
     "sens_und_metric": {"zh": "指标", "en": "Metric"},
     "sens_und_n_runs": {"zh": "运行次数", "en": "Runs"},
@@ -314,8 +323,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "req_tp": {"zh": "{name}不晚于 {year} 年", "en": "{name} by {year}"},
     "req_level": {"zh": "{year} 年 {op} {v} {unit}", "en": "{op} {v} {unit} in {year}"},
-    "req_all_years": {"zh": "{a}–{b} 年每年 {op} {v} {unit}", "en": "{op} {v} {unit} every year {a}–{b}"},
-    "req_start": {"zh": "起始", "en": "start"},
+    "req_all_years": {"zh": "{a}–{b}每年 {op} {v} {unit}", "en": "{op} {v} {unit} every year {a}–{b}"},
+    "req_start": {"zh": "起始年", "en": "start"},
     "req_end": {"zh": "期末", "en": "end"},
     "req_reduction": {"zh": "{year} 年比 {base} 年下降 ≥ {v}%", "en": "reduction ≥ {v} % from {base} to {year}"},
     "delta_vs_reference": {"zh": "变化量相对于本区域基准情景（校准）。", "en": "Change relative to the region's calibrated baseline."},
@@ -375,6 +384,41 @@ _UNIT_ZH: tuple[tuple[str, str], ...] = (
     (r"\bnan\b", ""),
 )
 _UNIT_ZH_RE = tuple((re.compile(a), b) for a, b in _UNIT_ZH)
+
+
+#: Words of the model's flow names (stock-and-flow diagram), for a Chinese rendering of
+#: names without an entry in the variable labels ("urban expansion from cropland" ->
+#: "城镇扩张（来自耕地）").
+_FLOW_WORDS: dict[str, str] = {
+    "urban": "城镇", "rural": "乡村", "births": "出生", "deaths": "死亡", "migration": "迁移", "to": "向",
+    "expansion": "扩张", "cropland": "耕地", "forest": "林地", "grassland": "草地", "wetland": "湿地",
+    "other": "其他", "land": "土地", "construction": "建设用地", "reclamation": "复垦", "reclaimed": "复垦的",
+    "returning": "退耕", "afforestation": "造林", "compensation": "补充耕地", "GDP": "GDP", "growth": "增长",
+    "energy": "能源", "intensity": "强度", "decline": "下降", "young": "幼龄", "middle": "中龄", "aged": "",
+    "mature": "成熟", "carbon": "碳", "cleared": "清除", "clearing": "毁林", "harvested": "采伐",
+    "harvest": "采伐", "and": "与", "disturbance": "干扰", "disturbed": "干扰损失", "sequestration": "固碳",
+    "maturation": "成熟转移", "soil": "土壤", "gain": "增加", "loss": "损失", "commitment": "承诺",
+    "release": "释放", "rural to urban": "乡城",
+}
+
+
+def flow_label(name: str, lang: str) -> str:
+    """A flow name for the diagram: as in the model (en) or word by word in Chinese."""
+    if lang != "zh":
+        return name
+    text = name.replace("rural to urban", "rural_to_urban")
+    parts = re.split(r" from | to ", text, maxsplit=1)
+    sep = " from " if " from " in text else (" to " if " to " in text else None)
+
+    def words(part: str) -> str:
+        if part == "rural_to_urban":
+            return "乡城"
+        return "".join(_FLOW_WORDS.get(w, _FLOW_WORDS.get(w.lower(), w)) for w in part.replace("rural_to_urban", "乡城").split())
+
+    if sep is None or len(parts) == 1:
+        return words(parts[0])
+    head, tail = words(parts[0]), words(parts[1])
+    return f"{head}（来自{tail}）" if sep == " from " else f"{head}→{tail}"
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:

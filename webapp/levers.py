@@ -33,7 +33,7 @@ SENSITIVITY_DEFAULTS: tuple[str, ...] = (
 
 #: Example policy package of the Present page's story when the current scenario equals the start.
 DEFAULT_STORY: tuple[tuple[Mapping[str, str], Mapping[str, float]], ...] = (
-    ({"zh": "紧凑型城镇化（人均城镇用地 −20 m²）", "en": "Compact urbanization (−20 m² urban land per person)"},
+    ({"zh": "紧凑型城镇化（人均城镇用地减少 20 平方米）", "en": "Compact urbanization (−20 m² urban land per person)"},
      {"urban land per capita policy change": -20}),
     ({"zh": "农村建设用地复垦并还林", "en": "Reclaim rural construction land, half to forest"},
      {"rural reclamation policy rate": 0.05, "reclamation to forest share": 0.5}),

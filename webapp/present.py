@@ -24,7 +24,7 @@ BIG_CHART_HEIGHT = 560
 
 LARGE_FONT_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] {padding-top: 2.2rem; padding-bottom: 1rem;}
+[data-testid="stMainBlockContainer"] {padding-top: 3.8rem; padding-bottom: 1rem;}
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
 [data-testid="stMainBlockContainer"] td, [data-testid="stMainBlockContainer"] th {font-size: 1.3rem !important;}
 [data-testid="stMainBlockContainer"] h2 {font-size: 2.1rem !important; padding: 0.2rem 0 !important;}

@@ -322,9 +322,16 @@ def on_upload(uploader_key: str) -> None:
         own = {sid: d.scenario for sid, d in session_regions().items() if d.scenario is not None}
         doc = parse_upload(f.getvalue(), f.name, model, bases=start_scenario_objects(own))
         start = doc.base or BASELINE_ID
-        start_values(start)  # the base must be a known starting scenario
+        base_vals = start_values(start)  # the base must be a known starting scenario
         merged = dict(doc.resolved or {})
         model.validate_overrides(merged, source=f.name)
+        if not regions.same_region(merged, base_vals, model) or doc.targets:
+            # a region of its own (or with its own targets): a starting scenario of this session
+            import dataclasses
+            import re
+
+            rid = "region_" + (re.sub(r"[^A-Za-z0-9_\-]+", "_", doc.id).strip("_")[:40] or "upload")
+            start = add_region(dataclasses.replace(doc, id=rid))
     except (ScenarioInputError, ValueError) as err:
         flash("error", t("upload_error", lang(), msg=str(err)))
         return

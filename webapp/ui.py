@@ -26,6 +26,8 @@ def main() -> None:
         state.init_session()
         state.ensure_sliders()
         lang = sidebar()
+        if lang == "zh":
+            st.markdown(UPLOADER_ZH_CSS, unsafe_allow_html=True)
         show_messages()
         page = SS.get("page", state.DEFAULT_PAGE)
         guard(lambda: views.PAGES[page](lang), lang)
@@ -47,6 +49,17 @@ def guard(fn, lang: str) -> None:
     except Exception as err:
         log.exception("page section failed")
         st.error(plain(t("error_generic", lang, msg=_short(err))))
+
+
+#: Chinese text for Streamlit's file uploader (its own strings are English only).
+UPLOADER_ZH_CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span, [data-testid="stFileUploaderDropzoneInstructions"] > div > small {display: none;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "拖放文件到此处（YAML，不超过 200 kB）"; font-size: 0.85rem;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button span[data-has-shortcut]::after {content: "选择文件"; font-size: 0.9rem;}
+</style>
+"""
 
 
 def show_messages() -> None:
@@ -124,7 +137,13 @@ def lever_panel(lang: str) -> None:
                     _slider(st, spec, lang, scales, size)
     others = [n for n in changed_names if n not in {s.name for s in cache.specs()}]
     if others:
-        sb.caption(t("other_overrides", lang, n=len(others), names=", ".join(others[:6])))
+        from webapp.core import var_label
+
+        names = ", ".join(var_label(n, lang) for n in others[:6])
+        if lang == "zh":  # constants without a Chinese label: names in the tooltip only
+            sb.caption(t("other_overrides_count", lang, n=len(others)), help=names)
+        else:
+            sb.caption(t("other_overrides", lang, n=len(others), names=names))
 
 
 def _slider(container, spec, lang: str, scales, size) -> None:

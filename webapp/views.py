@@ -14,11 +14,15 @@ from webapp import cache, charts, core, state
 from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
 from webapp.present import present
-from webapp.i18n import STRINGS, t, unit_label, year_text
+from webapp.i18n import STRINGS, flow_label, t, unit_label, year_text
 from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
 from webapp.scenario_io import diff_from, overrides_key
 
 SS = st.session_state
+
+
+#: Display symbols of the sensitivity indices.
+INDEX_SYMBOLS = {"mu": "μ", "mu_star": "μ*", "sigma": "σ"}
 
 
 def plain(text: str) -> str:
@@ -179,6 +183,7 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
     else:
         st.altair_chart(charts.morris_chart(result.indices, metric, labels, lang), width="stretch", key="sens_chart")
     table["parameter"] = table["parameter"].map(lambda p: labels.get(p, p))
+    table["index"] = table["index"].map(lambda i: INDEX_SYMBOLS.get(i, i))
     table["status"] = table["status"].map(lambda v: t(f"sens_status_{v}", lang) if f"sens_status_{v}" in STRINGS else v)
     table = table.drop(columns=["parameter_2", "metric"]).rename(columns={
         "parameter": t("sens_parameter", lang), "index": t("sens_index", lang), "value": t("col_value", lang),
@@ -191,7 +196,10 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
         st.altair_chart(charts.time_indices_chart(tf, index, labels, lang), width="stretch", key="sens_time_chart")
     with st.expander(t("sens_undefined", lang)):
         und = result.undefined.copy()
-        und["metric"] = und["metric"].map(lambda m: sens.metric_label(m, lang) if m in sens.METRICS else m)
+        und["metric"] = und["metric"].map(lambda m: sens.metric_label(m, lang) if m in sens.METRICS
+                                          else core.var_label(m, lang))
+        und["treatment"] = und["treatment"].map(
+            lambda v: t(f"sens_treat_{v}", lang) if f"sens_treat_{v}" in STRINGS else v)
         und = und.rename(columns={c: t(f"sens_und_{c}", lang) for c in und.columns if f"sens_und_{c}" in STRINGS})
         st.dataframe(und, hide_index=True, key="sens_undefined_table")
     c1, c2 = st.columns(2)
@@ -220,7 +228,9 @@ def model_page(lang: str) -> None:
     tabs = st.tabs([sector_label(sec, lang) for sec in parts])
     for tab, (sec, part) in zip(tabs, parts.items()):
         with tab:
-            st.graphviz_chart(to_dot(part, labels, clusters=False), width="stretch")
+            flows = {f: core.var_label(f, lang) if f in core.VAR_LABELS else flow_label(f, lang)
+                     for _, _, fl in part.edges for f in fl}
+            st.graphviz_chart(to_dot(part, labels, clusters=False, flow_labels=flows), width="stretch")
     st.subheader(t("model_definitions", lang))
     for key in tpmod.KEYS:
         with st.expander(tpmod.NAMES[key][lang]):
@@ -241,9 +251,9 @@ def model_page(lang: str) -> None:
     table = pd.DataFrame({
         t("variable", lang): frame["name"],
         t("col_kind", lang): [kinds.get(k, k) for k in frame["kind"]],
-        t("col_unit", lang): frame["units"],
-        t("col_range", lang): [consts[n].range_text() if n in consts and consts[n].adjustable else ""
-                               for n in frame["name"]],
+        t("col_unit", lang): [unit_label(str(u), lang) for u in frame["units"]],
+        t("col_range", lang): [f"[{consts[n].minimum:g}, {consts[n].maximum:g}]" if n in consts and consts[n].adjustable
+                               else "" for n in frame["name"]],
         t("col_default", lang): [consts[n].default if n in consts else np.nan for n in frame["name"]],
         t("col_sector", lang): [sector_label(sec.get(n, s) or s, lang) for n, s in zip(frame["name"], frame["sector"])],
         t("col_comment", lang): frame["comment"],
@@ -254,10 +264,11 @@ def model_page(lang: str) -> None:
         mask = table[t("variable", lang)].str.lower().str.contains(q, regex=False) | \
             table[t("col_comment", lang)].str.lower().str.contains(q, regex=False)
         table = table[mask]
-    st.dataframe(table, hide_index=True, key="variables_table", height=420)
+    with st.container(key="variables_box"):  # model documentation: names and comments as in the model file
+        st.dataframe(table, hide_index=True, key="variables_table", height=420)
     st.subheader(t("model_sources", lang))
-    with st.expander(t("model_sources_file", lang), expanded=False):
-        st.markdown(cache.sources_text())
+    with st.container(key="sources_box"), st.expander(t("model_sources_file", lang), expanded=False):
+        st.markdown(cache.sources_text())  # a project document kept in English (the title says so)
 
 
 PAGES = {

@@ -141,7 +141,7 @@ def test_user_journey(server, browser, shots, tmp_path):
     u.settle(page)
     for i, name in enumerate(("Non-fossil +30", "Baseline")):
         if i:
-            page.get_by_role("button", name="Reset to baseline").click()
+            page.get_by_role("button", name="Reset to the starting scenario").click()
             u.settle(page)
         page.get_by_label("Scenario name").fill(name)
         page.get_by_label("Scenario name").press("Enter")
