@@ -220,7 +220,7 @@ def main(argv=None) -> None:
     model.run(one)  # compile this signature
     samples, cpu_samples = [], []
     for k in range(100):
-        sample = timed(lambda: model.run(
+        sample = timed(lambda k=k: model.run(
             {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}))
         samples.append(sample[0])
         cpu_samples.append(sample[1])
@@ -242,7 +242,7 @@ def main(argv=None) -> None:
         if n > args.max_n:
             continue
         params = draw_params(model, n, rng) if n > 1 else one
-        row(n, *timed(lambda: model.run(params, **kwargs), repeat=5 if n <= 10_000 else 1))
+        row(n, *timed(lambda params=params: model.run(params, **kwargs), repeat=5 if n <= 10_000 else 1))
 
     n = min(args.max_n, 100_000)
     params = draw_params(model, n, rng)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -96,7 +96,7 @@ def cumulative(results: pd.DataFrame, name: str, start: float, end: float) -> fl
 
 
 #: Key indicators for the Compare and Present tables: key -> function(results).
-INDICATORS: tuple[tuple[str, callable], ...] = (
+INDICATORS: tuple[tuple[str, Callable[[pd.DataFrame], float]], ...] = (
     ("ind_gross_2030", lambda r: value_at(r, "gross emissions", 2030)),
     ("ind_net_2060", lambda r: value_at(r, "net emissions", 2060)),
     ("ind_sink_2060", lambda r: value_at(r, "land carbon sink", 2060)),

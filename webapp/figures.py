@@ -9,9 +9,7 @@ sessions can export at the same time.
 
 from __future__ import annotations
 
-import datetime as _dt
 import io
-import textwrap
 from typing import Mapping, Sequence
 
 import matplotlib
@@ -19,7 +17,6 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from analysis import turning_points as tpmod

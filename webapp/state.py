@@ -24,7 +24,7 @@ written to the address bar after every run and shown by the "copy link" box.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import Mapping
 
 import streamlit as st
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -14,7 +13,7 @@ from webapp import cache, charts, core, state
 from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
 from webapp.present import present
-from webapp.i18n import STRINGS, flow_label, t, unit_label, year_text
+from webapp.i18n import STRINGS, flow_label, t, unit_label
 from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
 from webapp.scenario_io import diff_from, overrides_key
 
@@ -226,7 +225,7 @@ def model_page(lang: str) -> None:
     labels = {n: (core.var_label(n, lang) if lang == "zh" else n) for n in sf.stocks}
     parts = by_sector(sf)
     tabs = st.tabs([sector_label(sec, lang) for sec in parts])
-    for tab, (sec, part) in zip(tabs, parts.items()):
+    for tab, part in zip(tabs, parts.values()):
         with tab:
             flows = {f: core.var_label(f, lang) if f in core.VAR_LABELS else flow_label(f, lang)
                      for _, _, fl in part.edges for f in fl}

@@ -87,7 +87,7 @@ def _topological(items, deps, describe, what: str) -> list:
     return order
 
 
-def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:
+def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs) -> callable:  # type: ignore[valid-type]
     """``is_int(expr)``: does PySD compute ``expr`` as a Python/NumPy *integer* during
     initialisation? (integer literals, integer overrides and int-preserving operations;
     NumPy functions, divisions, lookups and comparisons give floats.)"""
