@@ -420,6 +420,7 @@ def fit(
     history: RegionHistory | None = None,
     *,
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[FitResult, Problem]:
     """Estimate the configured parameters (global DE + local least-squares polish).
 
@@ -428,6 +429,8 @@ def fit(
         history: pre-loaded history (default: :func:`load_region_history`); only its
             ``fit`` rows are used.
         log: called with progress messages.
+        progress: called after every DE generation with (generation, maxiter); an
+            exception it raises stops the fit (a caller's way to cancel).
 
     Returns:
         (FitResult, Problem).
@@ -450,6 +453,8 @@ def fit(
 
     def callback(intermediate_result):
         generation[0] += 1
+        if progress is not None:
+            progress(generation[0], opt.maxiter)
         if generation[0] % 100 == 0:
             log(f"  DE generation {generation[0]}: objective {intermediate_result.fun:.6g}")
 

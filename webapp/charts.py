@@ -322,7 +322,7 @@ def history_chart(frame: pd.DataFrame, title: str, unit: str, lang: str) -> alt.
     line = alt.Chart(model).mark_line(strokeWidth=2).encode(x=x, y="value:Q", color=color)
     return (alt.layer(pts, line).properties(title=alt.TitleParams(title, fontSize=13, anchor="start"),
                                             description=title, height=HISTORY_HEIGHT)
-            .configure_legend(orient="top", direction="horizontal", labelLimit=160, title=None))
+            .configure_legend(orient="top", direction="horizontal", labelLimit=0, title=None, columnPadding=8))
 
 
 def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], lang: str) -> alt.Chart:

@@ -213,9 +213,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "R² = squared correlation; MAPE and RMSPE in percent; Theil inequality U and its decomposition U^M (bias), U^S (unequal variation), U^C (unequal covariation, unsystematic), U^M+U^S+U^C = 1 (Sterman 1984).",
     },
     "history_choose": {"zh": "选择序列", "en": "Choose series"},
-    "history_obs": {"zh": "历史观测", "en": "History (observed)"},
-    "history_interp": {"zh": "历史（插值，不参与统计）", "en": "History (interpolated, not used)"},
-    "history_model": {"zh": "模型（基准情景）", "en": "Model (baseline)"},
+    "history_obs": {"zh": "观测", "en": "Observed"},
+    "history_interp": {"zh": "插值（不计入统计）", "en": "Interpolated (not used)"},
+    "history_model": {"zh": "模型", "en": "Model"},
     "history_n": {"zh": "观测数", "en": "n obs."},
     "history_error": {"zh": "无法读取历史数据：{msg}", "en": "History data could not be read: {msg}"},
     "history_stats_source": {

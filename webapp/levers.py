@@ -25,6 +25,17 @@ AREA_CONSTANT = "total land area"
 REFERENCE_EMISSIONS = "gross emissions"
 REFERENCE_YEAR = 2020
 
+#: Initial land-share constants by land class (the "Your own region" page fills them
+#: from the land survey, 三调).
+LAND_SHARE_CONSTANTS: Mapping[str, str] = {
+    "cropland": "initial cropland share",
+    "forest": "initial forest share",
+    "grassland": "initial grassland share",
+    "wetland and water": "initial wetland and water share",
+    "urban construction": "initial urban construction land share",
+    "rural construction": "initial rural construction land share",
+    "suitable other": "initial suitable other land share",
+}
 #: Constant of the cropland red line (10^4 ha): the target follows a scenario's value.
 RED_LINE = "cropland red line"
 #: Parameters preselected on the Sensitivity page.

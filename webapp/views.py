@@ -200,7 +200,7 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
         und["treatment"] = und["treatment"].map(
             lambda v: t(f"sens_treat_{v}", lang) if f"sens_treat_{v}" in STRINGS else v)
         und = und.rename(columns={c: t(f"sens_und_{c}", lang) for c in und.columns if f"sens_und_{c}" in STRINGS})
-        st.dataframe(und, hide_index=True, key="sens_undefined_table")
+        st.dataframe(und.astype(object).where(und.notna(), "—"), hide_index=True, key="sens_undefined_table")
     c1, c2 = st.columns(2)
     c1.download_button(t("sens_download", lang), result.indices.to_csv(index=False).encode("utf-8"),
                        f"sensitivity_{method}_{metric}.csv", "text/csv", key="dl_sens", on_click="ignore")
