@@ -85,3 +85,11 @@ def stock_flow_structure():
 def sources_text() -> str:
     path = Path(SOURCES_PATH)
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+@st.cache_data(show_spinner=False)
+def example_region_csv() -> bytes:
+    """``calibration/data/example_region.csv``: real rows in the user data format."""
+    from webapp.scenario_io import REPO_ROOT
+
+    return (REPO_ROOT / "calibration" / "data" / "example_region.csv").read_bytes()

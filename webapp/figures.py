@@ -175,6 +175,17 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 # ------------------------------------------------------------------------ tables
+def cell_number(v: object) -> str:
+    """A number for a table cell ('—' when missing; no exponent notation)."""
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if not np.isfinite(x):
+        return "—"
+    return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:,.3f}".rstrip("0").rstrip(".")
+
+
 def _unit_text(units: object, lang: str) -> str:
     if units is None or (isinstance(units, float) and np.isnan(units)):
         return ""
@@ -194,7 +205,7 @@ def tp_table(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
         t("col_key", lang): df["key"],
         t("col_name", lang): df["name"],
         t("col_year", lang): [year_text(y, lang) for y in df["year"]],
-        t("col_value", lang): df["value"].round(3),
+        t("col_value", lang): [cell_number(v) for v in df["value"]],
         t("col_unit", lang): [_unit_text(u, lang) for u in df["unit"]],
         t("col_status", lang): [t(f"status_{s}", lang) for s in df["status"]],
         t("col_reason", lang): [_note_text(r, lang) for r in df["reason"]],
@@ -233,10 +244,10 @@ def targets_table(targets: pd.DataFrame, lang: str, tset: TargetSet | None = Non
     return pd.DataFrame({
         t("col_name", lang): targets[name_col],
         t("col_result", lang): result,
-        t("col_value", lang): pd.to_numeric(targets["value"], errors="coerce").round(3),
+        t("col_value", lang): [cell_number(v) for v in targets["value"]],
         t("col_unit", lang): [_unit_text(u, lang) for u in targets["unit"]],
         t("col_target", lang): req,
-        t("col_margin", lang): pd.to_numeric(targets["margin"], errors="coerce").round(3),
+        t("col_margin", lang): [cell_number(v) for v in targets["margin"]],
         t("col_reason", lang): [_note_text(r, lang) for r in targets["reason"]],
     })
 

@@ -36,11 +36,11 @@ NATIONAL_CONFIG = REPO_ROOT / "calibration" / "national.yaml"
 #: Columns of the user data format (calibration.history.REQUIRED_COLUMNS).
 DATA_COLUMNS = ("region", "year", "variable", "value", "unit", "source", "note")
 #: Largest uploaded data file (bytes).
-MAX_DATA_BYTES = 2_000_000
-#: Optimizer of an interactive region fit: population 4 x parameters, 30 DE generations,
+MAX_DATA_BYTES = 1_000_000  # = server.maxUploadSize of .streamlit/config.toml
+#: Optimizer of an interactive region fit: population 5 x parameters, 60 DE generations,
 #: a short least-squares polish (the national fit uses 10 x parameters, 1500 generations).
-#: About 20 batch calls of ~100 runs: a few seconds to a minute on one core.
-QUICK = {"popsize": 4, "maxiter": 30, "polish": True, "polish_max_nfev": 30}
+#: About 60 batch calls of ~150 runs: seconds on one core (the national fit: hours).
+QUICK = {"popsize": 5, "maxiter": 60, "polish": True, "polish_max_nfev": 30}
 #: Model start years a region may choose (its data window starts there).
 START_YEARS = (1990, 2020)
 #: Widened anchor factors when the region has no observation at the model's start:
@@ -199,7 +199,7 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
     fixed = dict(cfg.fixed)
     fixed[_area_name()] = FixedValue(setup.area, f"Total land area of {setup.name_en} entered in the app.",
                                      f"在应用中输入的{setup.name_zh}国土总面积。")
-    series = [s for s in cfg.series if s.series in have]
+    series = [s for s in cfg.series if s.name in have]
     if not series:
         raise RegionInputError("data: no series that the calibration can fit (e.g. total_population, gdp, "
                                "primary_energy, co2_fossil_industry, cropland, forest_area)")
@@ -215,7 +215,7 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
             needed = [p.anchor.series] + ([p.anchor.per_series] if p.anchor.per_series else [])
             if any(s not in have for s in needed):
                 continue  # no data: keep the default (listed as region-specific in the report)
-            if not any((hist["variable"] == s) & (hist["year"] == t0) & hist["fit_mask"] for s in needed[:1]):
+            if not ((hist["variable"] == needed[0]) & (hist["year"] == t0) & hist["fit_mask"]).any():
                 p = dataclasses.replace(p, anchor=None, bounds=_earliest_bounds(p, hist, fixed, model))
         params.append(p)
     for name, v in shares.items():  # land shares without a parameter: fixed from the survey

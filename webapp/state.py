@@ -45,7 +45,7 @@ from webapp.scenario_io import (
 
 log = logging.getLogger(__name__)
 
-PAGES: tuple[str, ...] = ("explore", "compare", "history", "sensitivity", "present", "model")
+PAGES: tuple[str, ...] = ("explore", "compare", "region", "history", "sensitivity", "present", "model")
 DEFAULT_PAGE = "explore"
 MAX_SAVED = 6
 START_WIDGET = "w::start"  # widget mirror of the canonical SS["start"]

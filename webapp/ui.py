@@ -55,7 +55,7 @@ def guard(fn, lang: str) -> None:
 UPLOADER_ZH_CSS = """
 <style>
 [data-testid="stFileUploaderDropzoneInstructions"] > div > span, [data-testid="stFileUploaderDropzoneInstructions"] > div > small {display: none;}
-[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "拖放文件到此处（YAML，不超过 200 kB）"; font-size: 0.85rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "或将文件拖放到此处"; font-size: 0.85rem;}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
 [data-testid="stFileUploaderDropzone"] button span[data-has-shortcut]::after {content: "选择文件"; font-size: 0.9rem;}
 </style>

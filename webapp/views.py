@@ -13,6 +13,7 @@ from webapp import cache, charts, core, state
 from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
 from webapp.present import present
+from webapp.region_page import region_page
 from webapp.i18n import STRINGS, flow_label, t, unit_label
 from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
 from webapp.scenario_io import diff_from, overrides_key
@@ -273,6 +274,7 @@ def model_page(lang: str) -> None:
 PAGES = {
     "explore": explore,
     "compare": compare,
+    "region": region_page,
     "history": history,
     "sensitivity": sensitivity,
     "present": present,

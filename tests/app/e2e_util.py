@@ -136,6 +136,13 @@ def open_app(page, url: str, timeout: float = 90_000) -> None:
     wait_app_idle(page, timeout)
 
 
+def open_page(page, url: str, timeout: float = 90_000) -> None:
+    """Open a page of the app that need not show a chart; wait until the run finished."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'] h1", state="attached", timeout=timeout)
+    wait_app_idle(page, timeout)
+
+
 def open_group(page, text: str) -> None:
     """Open a lever group (sidebar expander) by its visible title."""
     summary = page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary", has_text=text).first

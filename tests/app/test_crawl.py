@@ -276,6 +276,12 @@ def test_crawl_every_page_and_option(server, shot_dir, tmp_path, lang):
         c.download_all("compare: downloads")
         c.shot("04_compare")
 
+        # Your own region (the calibration itself: test_region_browser.py)
+        c.goto_page(txt["region"])
+        c.check("region")
+        c.download_all("region: downloads")
+        c.shot("05_region")
+
         # History
         c.goto_page(txt["history"])
         c.check("history")

@@ -133,8 +133,8 @@ def test_sensitivity_runs_with_progress_and_download(app):
     at.button(key="sens_run").click().run()
     no_problems(at)
     assert at.session_state["sens_result"]["result"].design.runs == 6
-    table = frame(at, "index", "conf")
-    assert {"mu_star", "sigma"} <= set(table["index"])
+    table = frame(at, "Index", "95 % CI half-width")  # translated headers and index symbols
+    assert {"μ*", "σ"} <= set(table["Index"])
     assert at.get("download_button")
 
 
