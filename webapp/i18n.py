@@ -173,7 +173,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "保存当前情景（最多 {n} 个）并叠加比较；表格中与第一个情景不同的数值高亮显示。",
         "en": "Save the current scenario (up to {n}) and overlay them; values differing from the first scenario are highlighted.",
     },
-    "save_name": {"zh": "情景名称", "en": "Scenario name"},
+    "save_name": {"zh": "保存为（名称）", "en": "Save as (name)"},
     "save": {"zh": "保存当前情景", "en": "Save current scenario"},
     "saved_ok": {"zh": "已保存“{name}”。", "en": "Saved “{name}”."},
     "save_full": {"zh": "最多可保存 {n} 个情景，请先删除一个。", "en": "At most {n} scenarios can be saved; remove one first."},
