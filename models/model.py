@@ -210,15 +210,16 @@ class TerritorialModel:
     def resolve_constant(self, key: str) -> str:
         """Vensim name of the constant ``key`` (Vensim or python name); the error for an
         unknown name or a computed variable suggests constants with similar names."""
-        hint = self._suggest(key, self.constants)
+        if key in self.constants:  # the common case: no suggestion needed (difflib is slow)
+            return key
         try:
             name = self.resolve(key)
         except ModelInputError:
-            raise ModelInputError(f"unknown model variable '{key}'.{hint}") from None
+            raise ModelInputError(f"unknown model variable '{key}'.{self._suggest(key, self.constants)}") from None
         if name not in self.constants:
             raise ModelInputError(
                 f"'{key}' is a computed {self.variables[name].kind.lower()} variable, not a "
-                f"constant; only constants can be overridden.{hint}"
+                f"constant; only constants can be overridden.{self._suggest(key, self.constants)}"
             )
         return name
 
