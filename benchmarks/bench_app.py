@@ -167,9 +167,9 @@ async def hostile(browser, url: str, out: dict) -> None:
         await page.locator("[data-testid='stExpander'] summary").last.click(timeout=TIMEOUT_MS)
         before = await _run_shown(page)
         await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(fh.name)
-        text = await page.locator("[data-testid='stAlertContentError']").first.inner_text(timeout=TIMEOUT_MS)
-        out.append(("upload", "aliases" in text and "Traceback" not in await page.content()
-                    and await _run_shown(page) == before))
+        alert = page.locator("[data-testid='stAlertContentError']", has_text="aliases").first
+        await alert.wait_for(timeout=TIMEOUT_MS)
+        out.append(("upload", "Traceback" not in await page.content() and await _run_shown(page) == before))
     except Exception as exc:
         out.append((f"{type(exc).__name__}: {str(exc)[:100]}", False))
     finally:

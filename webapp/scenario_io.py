@@ -120,7 +120,8 @@ def load_doc(sid: str, model) -> ScenarioDoc:
             return ScenarioDoc(BASELINE_ID, {"en": "Baseline (model defaults)", "zh": "基准情景（模型默认值）"},
                                resolved={})
         raise ScenarioInputError(
-            f"unknown starting scenario '{sid}' (available: {', '.join([BASELINE_ID, *ids])})."
+            f"unknown starting scenario '{_clip(sid)}' (available: "
+            f"{', '.join(dict.fromkeys([BASELINE_ID, *ids]))})."
         )
     try:
         return _doc_from_library(loader.load_scenario(sid, directory=scenarios_dir()))

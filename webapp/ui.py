@@ -72,8 +72,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&%@/])")
 
 
 def plain(text: str) -> str:
-    """``text`` escaped so that Markdown shows it literally (no links, emphasis or HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """``text`` escaped so that Markdown shows it literally (no links, emphasis or HTML).
+
+    Backslash escapes stop Markdown syntax; a zero-width space stops the automatic
+    links of bare URLs and e-mail addresses (which ignore escapes)."""
+    text = str(text).replace("://", ":\u200b//").replace("www.", "www\u200b.").replace("@", "\u200b@")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def sidebar() -> str:

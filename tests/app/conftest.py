@@ -28,7 +28,7 @@ def shown(markdown: str) -> str:
     """The text a user sees for Markdown source (backslash escapes removed)."""
     import re
 
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u200b", "")
 
 
 def no_problems(at) -> None:

@@ -170,6 +170,10 @@ def test_user_journey(server, browser, shots, tmp_path):
     assert "additional_non_fossil_share" in alert and "[-0.3, 0.5]" in alert
     assert "Traceback" not in bad.content()
     shots(bad, "07_bad_link")
+    # text from a link is shown as text: no clickable link inside the error box
+    u.open_app(bad, server + "?start=%5Bclick%5D(https%3A%2F%2Fexample.org)")
+    assert "example.org" in bad.locator("[data-testid='stAlert']").first.inner_text()
+    assert bad.locator("a[href*='example.org']").count() == 0
 
     for log in (console, console_other, console_bad):
         assert log.errors == [], log.errors
