@@ -148,7 +148,7 @@ def _hostile_inputs() -> tuple[list[str], bytes]:
     return [f"?region={bomb}", "?start=%5Bclick%5D(https%3A%2F%2Fexample.org)"], "\n".join(lines).encode()
 
 
-async def hostile(browser, url: str, out: dict) -> None:
+async def hostile(browser, url: str, out: list) -> None:
     """Open hostile links and upload an alias bomb while the workshop runs: each must give a
     message (no traceback) and leave the page working."""
     import tempfile

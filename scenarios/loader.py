@@ -57,9 +57,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from analysis.targets import DEFAULT_TARGETS_PATH, TargetsConfigError, load_targets
 from models.model import ModelInputError, load_model
-from scenarios.safe_yaml import PLAIN_NAME, UnsafeYamlError, parse_yaml, read_confined
+from scenarios.safe_yaml import PLAIN_NAME, UnsafeYamlError, read_confined, parse_yaml
+from scenarios.targets_block import TARGETS_DIR, targets_block
+from scenarios.targets_block import freeze as _freeze
 
 __all__ = [
     "SCENARIO_DIR",
@@ -92,9 +93,6 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 #: Languages every user-facing text must have.
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 
-_TARGETS_KEYS = ("region", "region_file", "inline")
-#: Folder of the bundled target files (``targets.region_file`` may name one of them).
-TARGETS_DIR: Path = DEFAULT_TARGETS_PATH.parent
 _KEY_RE = re.compile(r"[^A-Za-z0-9_\-]+")
 
 _CALIBRATED = MappingProxyType(
@@ -393,7 +391,7 @@ def _build(
 
     if calibration is None and base is not None:
         calibration = base.calibration
-    targets = _targets(source, data.get("targets"), base_dir)
+    targets = targets_block(source, data.get("targets"), base_dir, ScenarioError)
     if targets is None and base is not None:
         targets = base.targets
 
@@ -498,58 +496,6 @@ def _calibration(source: str, value: Any) -> Mapping[str, Any] | None:
     return _freeze(copy.deepcopy(dict(value)))
 
 
-def _targets(source: str, value: Any, base_dir: Path | None) -> Mapping[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ScenarioError(
-            f"{source}: 'targets' must be a mapping with keys {list(_TARGETS_KEYS)}, got {type(value).__name__}"
-        )
-    extra = [str(k) for k in value if k not in _TARGETS_KEYS]
-    if extra:
-        raise ScenarioError(f"{source}: targets: unknown key(s) {extra}; allowed: {list(_TARGETS_KEYS)}")
-    out: dict[str, Any] = {}
-    region = value.get("region")
-    if region is not None:
-        if not isinstance(region, str) or not region.strip():
-            raise ScenarioError(f"{source}: targets.region must be a non-empty string, got {type(region).__name__}")
-        out["region"] = region
-    region_file = value.get("region_file")
-    region_data = None
-    if region_file is not None:
-        if base_dir is None:
-            raise ScenarioError(
-                f"{source}: targets.region_file: a scenario that is uploaded or comes from a link may not name "
-                "a file; write the targets inline (targets: {inline: {region: ..., targets: [...]}}) or name a "
-                "region of the bundled targets (targets: {region: ...})")
-        if not isinstance(region_file, str) or not region_file.strip():
-            raise ScenarioError(f"{source}: targets.region_file must be a non-empty string")
-        if Path(region_file).suffix not in (".yaml", ".yml"):
-            raise ScenarioError(f"{source}: targets.region_file must name a .yaml file, got '{region_file}'")
-        try:
-            real, content = read_confined(region_file, [base_dir, TARGETS_DIR], f"{source}: targets.region_file",
-                                          what="targets file")
-            region_data = parse_yaml(content, str(real))
-        except UnsafeYamlError as err:
-            raise ScenarioError(str(err)) from None
-        out["region_file"] = str(real)
-    inline = value.get("inline")
-    if inline is not None:
-        if not isinstance(inline, Mapping):
-            raise ScenarioError(f"{source}: targets.inline must be a mapping (region, targets, ...), "
-                                f"got {type(inline).__name__}")
-        if region_file is not None:
-            raise ScenarioError(f"{source}: targets: give either region_file or inline, not both")
-        out["inline"] = _freeze(copy.deepcopy(dict(inline)))
-    try:
-        load_targets(region=out.get("region"), region_data=region_data, region_source=str(out.get("region_file")))
-        if inline is not None:
-            load_targets(region=out.get("region"), region_data=out["inline"], region_source=f"{source}: targets.inline")
-    except TargetsConfigError as err:
-        raise ScenarioError(f"{source}: targets: {err}") from None
-    return MappingProxyType(out)
-
-
 def _load_base(
     source: str, value: Any, base_dir: Path | None, chain: tuple[Path, ...], require_rationale: bool,
     extra_bases: Mapping[str, Scenario],
@@ -592,14 +538,6 @@ def _load_base(
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def _thaw(value: Any) -> Any:
