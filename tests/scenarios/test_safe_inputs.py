@@ -73,6 +73,15 @@ def _forbidden_paths(home: Path, secret: Path) -> list[str]:
             str(secret.parent / "other.yaml")]
 
 
+def _assert_refused(home: Path, secret: Path, opened: list[str], body: str, key: str) -> None:
+    """The scenario with ``body`` is refused naming ``key``; nothing secret is quoted or opened."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_scenario(home, body))
+    msg = str(err.value)
+    assert key in msg and SECRET not in msg and "API_KEY" not in msg, msg
+    assert not any(p.startswith(("/proc", "/dev", "/etc", str(secret.parent))) for p in opened), opened
+
+
 REGION_FILES = [
     "{secret}", "../private/.env", "/proc/self/status", "/dev/zero", "/etc/passwd", "/usr/bin/env", "/etc",
     "sub", "link.yaml", "linkdir/other.yaml", "../../../../../../etc/passwd.yaml", "~/x.yaml",
@@ -82,13 +91,9 @@ REGION_FILES = [
 @pytest.mark.parametrize("region_file", REGION_FILES)
 def test_cli_region_file_outside_the_folder_is_refused(outside, opened, region_file):
     home, secret = outside
-    path = _scenario(home, f"targets: {{region_file: '{region_file.format(secret=secret)}'}}\n")
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    msg = str(err.value)
-    assert "targets.region_file" in msg and SECRET not in msg and "API_KEY" not in msg, msg
+    _assert_refused(home, secret, opened, f"targets: {{region_file: '{region_file.format(secret=secret)}'}}\n",
+                    "targets.region_file")
     assert not set(opened) & set(_forbidden_paths(home, secret)), opened
-    assert not any(p.startswith(("/proc", "/dev", str(secret.parent))) for p in opened), opened
 
 
 BASES = ["../private/other", "/etc/passwd", "../../calibration/national", "/proc/self/status", "/dev/zero",
@@ -98,12 +103,7 @@ BASES = ["../private/other", "/etc/passwd", "../../calibration/national", "/proc
 @pytest.mark.parametrize("base", BASES)
 def test_cli_base_outside_the_folder_is_refused(outside, opened, base):
     home, secret = outside
-    path = _scenario(home, f"base: '{base.format(secret=secret)}'\n")
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    msg = str(err.value)
-    assert "base" in msg and SECRET not in msg and "API_KEY" not in msg, msg
-    assert not any(p.startswith(("/proc", "/dev", "/etc", str(secret.parent))) for p in opened), opened
+    _assert_refused(home, secret, opened, f"base: '{base.format(secret=secret)}'\n", "base")
 
 
 def test_cli_files_inside_the_folder_still_work(tmp_path):
