@@ -63,7 +63,8 @@ CHROME_JS = """() => { const root = document.querySelector('[data-testid=stApp]'
   clone.querySelectorAll('a').forEach(a => { if (a.textContent.trim() === 'Skip to main content') a.remove(); });
   const cells = Array.from(clone.querySelectorAll('[data-testid=stDataFrame] [role=columnheader],'
     + ' [data-testid=stDataFrame] [role=gridcell], [data-testid=stDataFrame] [role=rowheader]'))
-    .map(e => e.textContent).join(' ');
+    .map(e => e.textContent).filter(x => x !== 'true' && x !== 'false')  // checkbox cells (drawn as boxes)
+    .join(' ');
   clone.querySelectorAll('[data-testid=stDataFrame]').forEach(e => e.remove());
   document.body.appendChild(clone); const text = clone.innerText + ' ' + cells;
   clone.remove(); return text; }"""
