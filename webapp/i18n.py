@@ -209,6 +209,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "history_stats": {"zh": "拟合统计量", "en": "Fit statistics"},
     "history_of": {"zh": "区域：{name}", "en": "Region: {name}"},
+    "history_none": {
+        "zh": "“{name}”没有自己的历史数据（区域原型或上传的区域情景），因此无法与历史对比。在“我的区域”页上传本区域数据并校准后，这里将显示其拟合。",
+        "en": "'{name}' has no history of its own (an archetype or an uploaded regional scenario), so it cannot be compared with history. Calibrate your region on the 'Your own region' page to see its fit here.",
+    },
     "history_stats_help": {
         "zh": "R² = 相关系数平方；MAPE、RMSPE 为百分比误差；Theil 不等系数 U 及其分解 U^M（均值偏差）、U^S（方差不等）、U^C（协方差，非系统误差），U^M+U^S+U^C = 1（Sterman 1984）。",
         "en": "R² = squared correlation; MAPE and RMSPE in percent; Theil inequality U and its decomposition U^M (bias), U^S (unequal variation), U^C (unequal covariation, unsystematic), U^M+U^S+U^C = 1 (Sterman 1984).",

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import turning_points as tpmod
-from webapp import cache, charts, core, state
+from webapp import cache, charts, core, regions, state
 from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
 from webapp.present import present
@@ -87,6 +87,13 @@ def history(lang: str) -> None:
     st.caption(t("history_intro", lang))
     ref = state.reference_id()
     region_data = state.region_history(ref)
+    if region_data is None and not regions.same_region(state.start_values(ref), cache.start_values("baseline"),
+                                                       cache.model()):
+        # a region without its own history (an archetype, an uploaded region): the
+        # national history would say nothing about it
+        doc = state.start_doc(ref)
+        st.info(t("history_none", lang, name=doc.title(lang) if doc is not None else ref))
+        return
     try:
         if region_data is None:
             fit = cache.history(overrides_key(state.start_values(ref)))

@@ -166,3 +166,10 @@ def test_model_page_lists_variables_and_definitions(app):
     assert row["Sector"] == "Population and migration"
     assert row["Unit"] == "10^4 person"
     assert len(at.expander) >= 8  # one per turning-point definition + sources
+
+
+def test_history_of_a_region_without_data_says_so(app):
+    at = app({"page": "history", "start": "archetype_ecological", "lang": "en"})
+    no_problems(at)
+    assert any("has no history of its own" in i.value for i in at.info)
+    assert not at.dataframe  # no national statistics shown for the archetype
