@@ -145,7 +145,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "scenario_id": {"zh": "情景编码 {h}", "en": "scenario {h}"},
     # ----------------------------------------------------------------- sharing / export
     "share_export": {"zh": "分享与导出", "en": "Share and export"},
-    "share_link": {"zh": "分享链接（复制浏览器地址栏即可复现当前情景）", "en": "Share link (the address bar reproduces this scenario)"},
+    "share_link": {"zh": "分享链接：点击框右侧的复制图标即可复制（与浏览器地址栏相同，包含区域、杠杆、语言和比较列表）", "en": "Share link: the copy icon at the right of the box copies it (the same as the address bar: region, levers, language and the comparison list)"},
     "download_yaml": {"zh": "下载情景 YAML", "en": "Download scenario YAML"},
     "upload_yaml": {"zh": "上传情景 YAML", "en": "Upload scenario YAML"},
     "upload_help": {
