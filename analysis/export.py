@@ -293,12 +293,12 @@ def invest_carbon_table(
     if results is None:
         young, middle = k["initial young forest fraction"], k["initial middle aged forest fraction"]
         weights = (young, middle, 1.0 - young - middle)
-        for (code, key, en, zh, stock, init_const, _), w in zip(FOREST_AGE_CLASSES, weights):
+        for (code, _key, en, zh, _stock, init_const, _), w in zip(FOREST_AGE_CLASSES, weights):
             ages.append((code, en, zh, k[init_const], w))
     else:
         row = _row_at(results, year)
         per_area = k["carbon per area unit"]  # Mt C per (10^4 ha x t C/ha)
-        for code, key, en, zh, stock, _, density_var in FOREST_AGE_CLASSES:
+        for code, _key, en, zh, stock, _, density_var in FOREST_AGE_CLASSES:
             ages.append((code, en, zh, float(row[density_var]) / per_area, float(row[stock])))
     total_w = sum(a[4] for a in ages)
     forest_veg = sum(a[3] * a[4] for a in ages) / total_w if total_w > 0 else 0.0

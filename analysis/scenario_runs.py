@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -45,6 +45,7 @@ __all__ = [
     "turning_point_details",
     "scenario_targets",
     "targets_comparison",
+    "targets_for",
     "analyse_scenarios",
 ]
 
@@ -169,17 +170,23 @@ def turning_point_details(tables: Mapping[str, TurningPointTable], lang: str = "
 def scenario_targets(scenario: Scenario) -> TargetSet:
     """The target set to evaluate a scenario against.
 
-    The national set of ``analysis/targets.yaml`` (or the region/region file named by
-    the scenario's ``targets`` block); when the scenario sets the model constant
-    ``cropland red line`` (10^4 ha), the threshold of the ``cropland_red_line`` target
-    follows it, so that regional archetypes are held to their own red line.
+    The national set of ``analysis/targets.yaml`` (or the region/region file/inline
+    targets named by the scenario's ``targets`` block); when the scenario sets the model
+    constant ``cropland red line`` (10^4 ha), the threshold of the ``cropland_red_line``
+    target follows it, so that regional archetypes are held to their own red line.
     """
-    sel = scenario.targets or {}
+    return targets_for(scenario.targets, scenario.overrides, str(scenario.path or scenario.key))
+
+
+def targets_for(selection: Mapping[str, Any] | None, overrides: Mapping[str, float], source: str) -> TargetSet:
+    """Target set of a ``targets`` selection (see :func:`scenario_targets`) for ``overrides``."""
+    sel = selection or {}
     try:
-        tset = load_targets(region=sel.get("region"), region_file=sel.get("region_file"))
+        tset = load_targets(region=sel.get("region"), region_file=sel.get("region_file"),
+                            region_data=sel.get("inline"), region_source=f"{source}: targets.inline")
     except TargetsConfigError as err:
-        raise ScenarioError(f"{scenario.path or scenario.key}: targets: {err}") from None
-    red_line = scenario.overrides.get("cropland red line")
+        raise ScenarioError(f"{source}: targets: {err}") from None
+    red_line = overrides.get("cropland red line")
     if red_line is None or "cropland_red_line" not in tset.keys():
         return tset
     old = tset["cropland_red_line"]

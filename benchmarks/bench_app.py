@@ -88,7 +88,7 @@ async def _open(page, url: str) -> None:
     await page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT_MS)
     summary = page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary", has_text=GROUP).first
     if await summary.locator("xpath=..").get_attribute("open") is None:
-        await summary.click()
+        await summary.click(timeout=TIMEOUT_MS)
 
 
 async def _press(page, label: str, key: str = "ArrowRight") -> None:
@@ -136,6 +136,46 @@ async def session(browser, url: str, index: int, changes: int, out: dict, barrie
         await context.close()
 
 
+def _hostile_inputs() -> tuple[list[str], bytes]:
+    """Hostile link queries (a compressed bomb, Markdown link text) and a YAML alias bomb."""
+    import base64
+    import zlib
+
+    bomb = "z" + base64.urlsafe_b64encode(zlib.compress(b"[" + b"0," * 3_000_000 + b"0]", 9)).decode().rstrip("=")
+    lines = ["name: {en: x, zh: y}", "description: {en: a, zh: b}", "overrides:"]
+    lines += ["  a0: &a0 [" + ", ".join(["x"] * 9) + "]"]
+    lines += [f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    return [f"?region={bomb}", "?start=%5Bclick%5D(https%3A%2F%2Fexample.org)"], "\n".join(lines).encode()
+
+
+async def hostile(browser, url: str, out: list) -> None:
+    """Open hostile links and upload an alias bomb while the workshop runs: each must give a
+    message (no traceback) and leave the page working."""
+    import tempfile
+
+    queries, bomb = _hostile_inputs()
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        for q in queries:
+            await _open(page, url + q)
+            text = await page.locator("[data-testid='stAlertContentError']").first.inner_text(timeout=TIMEOUT_MS)
+            ok = "Traceback" not in await page.content() and await page.locator("a[href*='example.org']").count() == 0
+            out.append(("link", ok and bool(text)))
+        with tempfile.NamedTemporaryFile(suffix=".yaml", delete=False) as fh:
+            fh.write(bomb)
+        await page.locator("[data-testid='stExpander'] summary").last.click(timeout=TIMEOUT_MS)
+        before = await _run_shown(page)
+        await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(fh.name)
+        alert = page.locator("[data-testid='stAlertContentError']", has_text="aliases").first
+        await alert.wait_for(timeout=TIMEOUT_MS)
+        out.append(("upload", "Traceback" not in await page.content() and await _run_shown(page) == before))
+    except Exception as exc:
+        out.append((f"{type(exc).__name__}: {str(exc)[:100]}", False))
+    finally:
+        await context.close()
+
+
 async def main_async(args) -> dict:
     from playwright.async_api import async_playwright
 
@@ -155,8 +195,10 @@ async def main_async(args) -> dict:
             def changes_start() -> None:  # everyone has loaded the page
                 start["t"], start["cpu"] = time.perf_counter(), cpu_seconds(app.pid)
 
+            hostile_results: list = []
             await asyncio.gather(*(session(browser, url, i + 1, args.changes_per_session, many, barrier, changes_start)
-                                   for i in range(args.sessions)))
+                                   for i in range(args.sessions)), hostile(browser, url, hostile_results))
+            results["hostile"] = hostile_results
             many["wall"] = time.perf_counter() - t0
             if start:
                 server_cpu, machine_cpu = (b - a for a, b in zip(start["cpu"], cpu_seconds(app.pid)))
@@ -180,11 +222,16 @@ def report(results: dict, args) -> None:
               f"errors {len(c['errors'])}; page load p95 {pct(c['load'], 95):.1f} s; wall {c['wall']:.0f} s")
         phase = c.get("changes_phase")
         if phase:
-            print(f"  lever-change phase: {phase['wall']:.1f} s wall; CPU used: server {phase['server_cpu']:.1f} s, "
+            print(f"  lever-change phase: {phase['wall']:.1f} s wall; CPU used: server {phase['server_cpu']:.1f} s "
+                  f"({phase['server_cpu'] / len(lat) * 1000:.0f} ms per lever change), "
                   f"whole machine {phase['machine_cpu']:.1f} s of {phase['wall'] * phase['cores']:.1f} s "
                   f"available on {phase['cores']} cores; server memory {phase['server_rss_mib']:.0f} MiB")
     else:
         print(f"{args.sessions} concurrent sessions: no change timed; errors {len(c['errors'])}")
+    hostile_res = results.get("hostile", [])
+    print(f"hostile links and an alias-bomb upload during the workshop: "
+          f"{sum(ok for _, ok in hostile_res)}/{len(hostile_res)} refused with a message, no traceback, state kept"
+          + "".join(f"; FAILED {what}" for what, ok in hostile_res if not ok))
     for e in (s["errors"] + c["errors"])[:20]:
         print("  error:", e)
 

@@ -65,7 +65,7 @@ def bench_attribution(ks: list[int], per_run_pysd: float) -> None:
         calls: list[float] = []
         real = A.simulate
 
-        def spy(*a, **kw):
+        def spy(*a, real=real, calls=calls, **kw):
             t0 = time.perf_counter()
             out = real(*a, **kw)
             calls.append(time.perf_counter() - t0)

@@ -98,7 +98,7 @@ def simulate_many(
         try:
             bm = _batch_model(mdl_path)
         except ImportError as err:  # batch runner not available: reference runner
-            warnings.warn(f"models.batch unavailable ({err}); using the PySD loop (slow)")
+            warnings.warn(f"models.batch unavailable ({err}); using the PySD loop (slow)", stacklevel=2)
             return simulate_many(X, names, outputs, fixed=fixed, mdl_path=mdl_path,
                                  backend="pysd")
         params: dict[str, object] = {k: float(v) for k, v in fixed.items()}

@@ -439,6 +439,7 @@ def fit(
     *,
     log: Callable[[str], None] | None = None,
     start: dict[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[FitResult, Problem]:
     """Estimate the configured parameters (global DE + local least-squares polish).
 
@@ -449,6 +450,8 @@ def fit(
         log: called with progress messages.
         start: start values (Vensim name -> value) replacing the default start point of the
             search for the parameters they name (clipped to the bounds).
+        progress: called after every DE generation with (generation, maxiter); an
+            exception it raises stops the fit (a caller's way to cancel).
 
     Returns:
         (FitResult, Problem).
@@ -474,6 +477,8 @@ def fit(
 
     def callback(intermediate_result):
         generation[0] += 1
+        if progress is not None:
+            progress(generation[0], opt.maxiter)
         if generation[0] % 100 == 0:
             log(f"  DE generation {generation[0]}: objective {intermediate_result.fun:.6g}")
 

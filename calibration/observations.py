@@ -218,7 +218,7 @@ def model_at_years(
     at the next integer year (31 December).
     """
     years = np.asarray(years)
-    idx = np.searchsorted(times, years.astype(float))
+    idx = np.searchsorted(times, years.astype(float))  # type: ignore[attr-defined]  # an array since asarray
     if np.any(idx >= len(times)) or np.any(times[np.minimum(idx, len(times) - 1)] != years):
         raise ValueError("data years outside the model's saved times")
     if timing == "start":

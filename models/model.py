@@ -221,7 +221,7 @@ class TerritorialModel:
             hint = self._suggest(key, self.constants)  # only on failure: difflib is slow
             raise ModelInputError(
                 f"'{key}' is a computed {self.variables[name].kind.lower()} variable, not a "
-                f"constant; only constants can be overridden.{hint}"
+                f"constant; only constants can be overridden.{self._suggest(key, self.constants)}"
             )
         return name
 

@@ -10,8 +10,10 @@ A scenario file ``scenarios/<key>.yaml`` looks like::
     rationale:                # why each value was chosen, one entry per override
       additional non fossil share: {en: "...", zh: "..."}
     calibration: {...}        # optional metadata block written by the calibration
-    targets: {region: xiongan}   # optional: targets set (analysis/targets.yaml region
-                                 # and/or region_file relative to the scenario file)
+    targets: {region: xiongan}   # optional: targets set: a region of analysis/targets.yaml,
+                                 # region_file (a file next to the scenario file or a
+                                 # bundled one in analysis/) and/or inline (the content
+                                 # of such a region file written in the scenario)
 
 Rules (every violation is a :class:`ScenarioError` naming the file and the key):
 
@@ -20,10 +22,14 @@ Rules (every violation is a :class:`ScenarioError` naming the file and the key):
 * ``overrides`` is a mapping of model constants to numbers inside the ranges declared
   in the model file (checked by :meth:`models.model.TerritorialModel.validate_overrides`,
   which also checks that the initial land shares add up to at most 1);
-* ``base`` names another scenario file, looked up in the same folder first and then
-  among the bundled scenarios (so a user's file anywhere can say ``base: baseline``);
-  its (merged) overrides are applied first, then this file's; cycles and missing bases
-  are errors;
+* ``base`` names another scenario file by its key (a plain name, no folder), looked up
+  in the same folder first and then among the bundled scenarios (so a user's file
+  anywhere can say ``base: baseline``); a base that leads out of those folders (``..``,
+  an absolute path, a symbolic link out of the folder) is refused. A scenario that is
+  not a file (an upload, a link: ``scenario_from_mapping`` without ``base_dir``) may
+  only name bundled scenarios and the ``extra_bases`` given by the caller, and no file
+  at all in ``targets``. Its (merged) overrides are applied first, then this file's;
+  cycles and missing bases are errors;
 * ``rationale`` has one ``{en, zh}`` entry per override of *this* file.  A file with a
   ``calibration`` block may omit rationale for its (calibrated) constants: they get a
   standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
@@ -51,8 +57,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from analysis.targets import TargetsConfigError, load_targets
 from models.model import ModelInputError, load_model
+from scenarios.safe_yaml import PLAIN_NAME, UnsafeYamlError, read_confined, parse_yaml
+from scenarios.targets_block import TARGETS_DIR, targets_block
+from scenarios.targets_block import freeze as _freeze
 
 __all__ = [
     "SCENARIO_DIR",
@@ -85,7 +93,6 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
 #: Languages every user-facing text must have.
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 
-_TARGETS_KEYS = ("region", "region_file")
 _KEY_RE = re.compile(r"[^A-Za-z0-9_\-]+")
 
 _CALIBRATED = MappingProxyType(
@@ -116,8 +123,9 @@ class Scenario:
         path: the file the scenario was read from (None for a mapping).
         base: key of the declared base scenario, or None.
         own_overrides: the overrides declared in this file only (Vensim names).
-        targets: optional targets selection ``{'region': ..., 'region_file': ...}``
-            (``region_file`` resolved to an absolute path), or None for the national set.
+        targets: optional targets selection ``{'region': ..., 'region_file': ...,
+            'inline': {...}}`` (``region_file`` resolved to an absolute path inside the
+            allowed folders), or None for the national set.
     """
 
     key: str
@@ -129,7 +137,7 @@ class Scenario:
     path: Path | None = None
     base: str | None = None
     own_overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    targets: Mapping[str, str] | None = None
+    targets: Mapping[str, Any] | None = None
 
     def label(self, lang: str = "en") -> str:
         """Display name in ``lang`` ('en' or 'zh')."""
@@ -175,21 +183,29 @@ def scenario_from_mapping(
     source: str = "<mapping>",
     *,
     key: str | None = None,
-    base_dir: str | Path = SCENARIO_DIR,
+    base_dir: str | Path | None = None,
     require_rationale: bool = True,
+    extra_bases: Mapping[str, Scenario] | None = None,
 ) -> Scenario:
     """Validate a parsed scenario (e.g. an uploaded YAML file) and build a :class:`Scenario`.
 
     Args:
-        data: the parsed YAML mapping.
+        data: the parsed YAML mapping (parse uploads with :func:`scenarios.safe_yaml.parse_yaml`).
         source: name used in error messages (e.g. the uploaded file name).
         key: scenario key; default: the stem of ``source`` made identifier-safe.
-        base_dir: folder in which ``base`` scenarios are looked up.
+        base_dir: folder of the file the data came from: ``base`` and
+            ``targets.region_file`` are then also looked up there. None (default) for
+            data that is not a file of the caller's (an upload, a link): ``base`` may
+            then only name a bundled scenario or one of ``extra_bases``, and ``targets``
+            may name no file.
         require_rationale: see :func:`load_scenario`.
+        extra_bases: further scenarios a ``base`` may name (e.g. those saved in an app
+            session), by key; they take precedence over bundled files.
     """
     if key is None:
         key = _KEY_RE.sub("_", Path(str(source)).stem).strip("_") or "custom"
-    return _build(data, source, key, None, Path(base_dir), (), require_rationale)
+    return _build(data, source, key, None, None if base_dir is None else Path(base_dir), (), require_rationale,
+                  extra_bases or {})
 
 
 def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str, Any]:
@@ -215,7 +231,12 @@ def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str
     if scenario.calibration is not None:
         data["calibration"] = _thaw(scenario.calibration)
     if scenario.targets is not None:
-        data["targets"] = dict(scenario.targets)
+        data["targets"] = _thaw(scenario.targets)
+        if "region_file" in data["targets"]:
+            region_file = Path(data["targets"]["region_file"])
+            home = scenario.path.parent.resolve() if scenario.path is not None else TARGETS_DIR.resolve()
+            data["targets"]["region_file"] = (
+                region_file.relative_to(home).as_posix() if region_file.is_relative_to(home) else region_file.name)
     return data
 
 
@@ -247,7 +268,7 @@ def write_scenario(scenario: Scenario, path: str | Path, *, flatten: bool = True
     path = Path(path)
     text = scenario_to_yaml(scenario, flatten=flatten)
     # validate exactly what will be read back: this text, bases looked up as when read from ``path``
-    _build(yaml.safe_load(text), str(path), path.stem, path, path.parent.resolve(), (), True)
+    _build(yaml.safe_load(text), str(path), path.stem, path, path.parent.resolve(), (), True, {})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".yaml.tmp", dir=path.parent)
     try:
@@ -284,19 +305,14 @@ def _locate(name_or_path: str | Path, directory: Path) -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
+    """Parse a scenario file with the limits of :func:`scenarios.safe_yaml.parse_yaml`."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: scenario file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
+        _, content = read_confined(path.name, [path.parent], str(path), what="scenario file")
+        return parse_yaml(content, str(path))
+    except UnsafeYamlError as exc:
+        raise ScenarioError(str(exc)) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the file ({type(exc).__name__})") from None
 
 
 def _load_file(path: Path, chain: tuple[Path, ...], require_rationale: bool) -> Scenario:
@@ -304,7 +320,7 @@ def _load_file(path: Path, chain: tuple[Path, ...], require_rationale: bool) -> 
         cycle = " -> ".join(p.stem for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: 'base' makes a cycle: {cycle}")
     data = _read_yaml(path)
-    return _build(data, str(path), path.stem, path, path.parent, (*chain, path), require_rationale)
+    return _build(data, str(path), path.stem, path, path.parent, (*chain, path), require_rationale, {})
 
 
 def _build(
@@ -312,11 +328,15 @@ def _build(
     source: str,
     key: str,
     path: Path | None,
-    base_dir: Path,
+    base_dir: Path | None,
     chain: tuple[Path, ...],
     require_rationale: bool,
+    extra_bases: Mapping[str, Scenario],
 ) -> Scenario:
-    """Validate one parsed scenario and merge it with its base chain."""
+    """Validate one parsed scenario and merge it with its base chain.
+
+    ``base_dir`` is the folder of the file (None: data that is not a file, which may
+    name no file); ``extra_bases`` are further scenarios ``base`` may name."""
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else type(data).__name__
         raise ScenarioError(f"{source}: a scenario must be a mapping of {list(TOP_LEVEL_KEYS)}, got {kind}")
@@ -332,7 +352,7 @@ def _build(
     name = _texts(source, "name", data.get("name"))
     description = _texts(source, "description", data.get("description"))
 
-    base = _load_base(source, data.get("base"), base_dir, chain, require_rationale)
+    base = _load_base(source, data.get("base"), base_dir, chain, require_rationale, extra_bases)
     calibration = _calibration(source, data.get("calibration"))
     own_raw = _overrides_mapping(source, data.get("overrides"))
 
@@ -371,7 +391,7 @@ def _build(
 
     if calibration is None and base is not None:
         calibration = base.calibration
-    targets = _targets(source, data.get("targets"), base_dir)
+    targets = targets_block(source, data.get("targets"), base_dir, ScenarioError)
     if targets is None and base is not None:
         targets = base.targets
 
@@ -476,48 +496,38 @@ def _calibration(source: str, value: Any) -> Mapping[str, Any] | None:
     return _freeze(copy.deepcopy(dict(value)))
 
 
-def _targets(source: str, value: Any, base_dir: Path) -> Mapping[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ScenarioError(
-            f"{source}: 'targets' must be a mapping with keys {list(_TARGETS_KEYS)}, got {type(value).__name__}"
-        )
-    extra = [str(k) for k in value if k not in _TARGETS_KEYS]
-    if extra:
-        raise ScenarioError(f"{source}: targets: unknown key(s) {extra}; allowed: {list(_TARGETS_KEYS)}")
-    out: dict[str, str] = {}
-    for k in _TARGETS_KEYS:
-        v = value.get(k)
-        if v is None:
-            continue
-        if not isinstance(v, str) or not v.strip():
-            raise ScenarioError(f"{source}: targets.{k} must be a non-empty string, got {v!r}")
-        out[k] = str((base_dir / v).resolve()) if k == "region_file" else v
-    try:
-        load_targets(region=out.get("region"), region_file=out.get("region_file"))
-    except TargetsConfigError as err:
-        raise ScenarioError(f"{source}: targets: {err}") from None
-    return MappingProxyType(out)
-
-
 def _load_base(
-    source: str, value: Any, base_dir: Path, chain: tuple[Path, ...], require_rationale: bool
+    source: str, value: Any, base_dir: Path | None, chain: tuple[Path, ...], require_rationale: bool,
+    extra_bases: Mapping[str, Scenario],
 ) -> Scenario | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ScenarioError(f"{source}: 'base' must be the key of another scenario file, got {value!r}")
-    folders = list(dict.fromkeys([base_dir.resolve(), SCENARIO_DIR.resolve()]))
-    candidates = [folder / f"{value.strip()}.yaml" for folder in folders]
-    path = next((c for c in candidates if c.is_file()), None)
+        raise ScenarioError(f"{source}: 'base' must be the key of another scenario file, got {type(value).__name__}")
+    value = value.strip()
+    if not PLAIN_NAME.match(value) or value.endswith((".yaml", ".yml")):
+        raise ScenarioError(
+            f"{source}: 'base' must be the key of a scenario (its file name without .yaml, no folder), "
+            f"got '{value[:80]}'")
+    if value in extra_bases:
+        return extra_bases[value]
+    folders = list(dict.fromkeys(([base_dir.resolve()] if base_dir is not None else []) + [SCENARIO_DIR.resolve()]))
+    path = None
+    for folder in folders:
+        try:
+            path, _ = read_confined(f"{value}.yaml", [folder], f"{source}: base", what="scenario file")
+        except UnsafeYamlError as err:
+            if "not found" not in str(err):
+                raise ScenarioError(str(err)) from None
+            continue
+        break
     if path is None:
-        known = list(dict.fromkeys(k for folder in folders for k in list_scenarios(folder)))
+        known = list(dict.fromkeys([*extra_bases, *(k for folder in folders for k in list_scenarios(folder))]))
         close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        where = " or ".join(f.name + "/" for f in folders)
         raise ScenarioError(
-            f"{source}: base scenario '{value}' not found (no file {' or '.join(map(str, candidates))}).{hint} "
-            f"Available: {', '.join(known)}"
+            f"{source}: base scenario '{value}' not found in {where}.{hint} Available: {', '.join(known)}"
         )
     if path in chain:
         cycle = " -> ".join(p.stem for p in (*chain, path))
@@ -528,14 +538,6 @@ def _load_base(
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def _thaw(value: Any) -> Any:

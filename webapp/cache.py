@@ -37,14 +37,22 @@ def specs():
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def outcome(key: tuple[tuple[str, float], ...]) -> core.Outcome:
-    """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs)."""
-    return core.outcome(dict(key))
+def outcome(key: tuple[tuple[str, float], ...], targets_key: str = "") -> core.Outcome:
+    """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs)
+    and the region's targets selection ``targets_key`` (JSON, "" = national)."""
+    return core.outcome(dict(key), targets_key)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def history(key: tuple[tuple[str, float], ...]):
+    """National history vs the run of ``key``."""
     return history_fit(core.outcome(dict(key)).results, load_model(), HISTORY_PATH)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def region_history(key: tuple[tuple[str, float], ...], region: str, long):
+    """A session region's history (long frame of ``load_history``) vs the run of ``key``."""
+    return history_fit(core.outcome(dict(key)).results, load_model(), long, region=region)
 
 
 def start_scenarios():
@@ -53,12 +61,13 @@ def start_scenarios():
 
 
 def start_values(sid: str) -> dict[str, float]:
-    """Overrides of a starting scenario (merged along its base chain)."""
+    """Overrides of a starting scenario (merged along its base chain); a new dict per call."""
     return _start_values(sid, str(scenarios_dir()))
 
 
-@st.cache_data(show_spinner=False, ttl=60)
+@st.cache_resource(show_spinner=False, ttl=60)
 def _start_scenarios(folder: str):
+    """Read-only scenario docs (frozen dataclasses of read-only mappings), shared."""
     return tuple(list_start_scenarios(load_model()))
 
 
@@ -76,3 +85,11 @@ def stock_flow_structure():
 def sources_text() -> str:
     path = Path(SOURCES_PATH)
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+@st.cache_data(show_spinner=False)
+def example_region_csv() -> bytes:
+    """``calibration/data/example_region.csv``: real rows in the user data format."""
+    from webapp.scenario_io import REPO_ROOT
+
+    return (REPO_ROOT / "calibration" / "data" / "example_region.csv").read_bytes()

@@ -34,6 +34,8 @@ LAND_COLORS = ["#c92a2a", "#f08c00", "#fab005", "#8ce99a", "#40c057", "#2b8a3e",
 SCENARIO_COLORS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f59f00", "#495057"]
 TP_SHORT = {"tp1": "①", "tp2": "②", "tp3": "③", "tp4": "④", "tp5": "⑤", "neutrality": "N=0"}
 HEIGHT = 380
+#: Total height of a history-fit chart (title, legend row, axes and a plot area of ~190 px).
+HISTORY_HEIGHT = 300
 #: Rows of turning-point labels at the top of the emissions chart.
 TP_LABEL_ROWS = 3
 #: Name of the one-row dataset holding the run's signature.
@@ -57,11 +59,13 @@ def _run_mark() -> alt.Chart:
     return _data(RUN_DATASET).mark_point(opacity=0, size=1).encode(description="run:N").properties(name=RUN_DATASET)
 
 
-def _style(chart: alt.TopLevelMixin, title: str, big: bool, height: int = HEIGHT) -> alt.TopLevelMixin:
+def _style(chart: alt.TopLevelMixin, title: str, big: bool, height: int = HEIGHT,
+           total: int | None = None) -> alt.TopLevelMixin:
+    """Title, fonts and legend; the height is ``total`` if given, else ``height`` (+160 px when big)."""
     f = _font(big)
     return (
         chart.properties(title=alt.TitleParams(title, fontSize=f["title"], anchor="start"), description=title,
-                         height=height + (160 if big else 0))
+                         height=total or height + (160 if big else 0))
         .configure_axis(titleFontSize=f["axis"], labelFontSize=f["label"])
         .configure_legend(titleFontSize=f["axis"], labelFontSize=f["label"], orient="bottom", columns=4,
                           labelLimit=260)
@@ -129,21 +133,36 @@ def _tooltip(lang: str, value_title: str, value_format: str = ",.0f", series: bo
 
 
 # ------------------------------------------------------------------------------ emissions
+#: Line styles of the three runs of the emissions chart (current, starting scenario, region baseline).
+RUN_DASH = ([1, 0], [2, 3], [7, 4])
+
+
+def run_labels(lang: str) -> tuple[str, str, str]:
+    """Legend names of the current scenario, the starting scenario and the region's baseline."""
+    return t("run_current", lang), t("run_start", lang), t("run_reference", lang)
+
+
 @_template
-def _emissions_template(lang: str, big: bool, with_baseline: bool) -> alt.TopLevelMixin:
+def _emissions_template(lang: str, big: bool) -> alt.TopLevelMixin:
     labels = [var_label(n, lang) for n in PALETTE_EMISSIONS]
-    # the dashed baseline layer comes first and would lend the legend its faint look
+    # the dashed reference layers come first and would lend the legend their faint look
     color = alt.Color("series:N", title=t("series", lang),
                       legend=alt.Legend(symbolOpacity=1, symbolStrokeWidth=2.5, symbolDash=[]),
                       scale=alt.Scale(domain=labels, range=list(PALETTE_EMISSIONS.values())), sort=labels)
+    runs = list(run_labels(lang))
+    dash = alt.StrokeDash("run:N", title=t("run_legend", lang), sort=runs,
+                          scale=alt.Scale(domain=runs, range=list(RUN_DASH)),
+                          legend=alt.Legend(symbolStrokeColor="#495057", symbolStrokeWidth=2))
     x = _year_axis(lang, (1990, 2100))
     y = alt.Y("value:Q", title=t("axis_emissions", lang), scale=alt.Scale(nice=False))
+    tips = [alt.Tooltip("run:N", title=t("run_legend", lang)), *_tooltip(lang, t("axis_emissions", lang))]
     layers = [_data("headroom").mark_point(opacity=0, size=1, aria=False).encode(y=y)]  # y range incl. label space
-    if with_baseline:
-        layers.append(_data("baseline").mark_line(strokeDash=[5, 4], opacity=0.45).encode(
-            x=x, y=y, color=color, detail="series:N"))
+    layers.append(_data("reference").mark_line(opacity=0.55, strokeWidth=1.8).encode(
+        x=x, y=y, color=color, detail="series:N", strokeDash=dash, tooltip=tips))
+    layers.append(_data("start").mark_line(opacity=0.7, strokeWidth=1.8).encode(
+        x=x, y=y, color=color, detail="series:N", strokeDash=dash, tooltip=tips))
     layers.append(_data("lines").mark_line(strokeWidth=2.5).encode(
-        x=x, y=y, color=color, tooltip=_tooltip(lang, t("axis_emissions", lang))))
+        x=x, y=y, color=color, strokeDash=dash, tooltip=tips))
     layers.append(_data("zero").mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q"))
     layers.append(_data("tp").mark_rule(color="#495057", strokeDash=[2, 2]).encode(
         x="year:Q", tooltip=[alt.Tooltip("label:N", title=t("turning_points", lang))]))
@@ -156,22 +175,28 @@ def _emissions_template(lang: str, big: bool, with_baseline: bool) -> alt.TopLev
     return _style(alt.layer(*layers), t("chart_emissions", lang), big, height=HEIGHT + 90)
 
 
-def emissions_chart(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str, baseline: pd.DataFrame | None = None,
-                    signature: str = "", big: bool = False) -> Spec:
-    """E, S and N (Mt CO2/yr) with the turning points marked and labelled; baseline dashed."""
+def emissions_chart(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str, reference: pd.DataFrame | None = None,
+                    signature: str = "", big: bool = False, start: pd.DataFrame | None = None) -> Spec:
+    """E, S and N (Mt CO2/yr) with the turning points marked and labelled; the region's
+    baseline (``reference``) and the starting scenario (``start``, when it differs) as
+    dashed lines of the same colours."""
     names = list(PALETTE_EMISSIONS)
+    cur, st_label, ref_label = run_labels(lang)
     values = res[names].to_numpy(float)
-    datasets = {"lines": _long(res, names, lang), "zero": pd.DataFrame({"y": [0.0]})}
-    if baseline is not None:
-        values = np.concatenate([values, baseline[names].to_numpy(float)])
-        datasets["baseline"] = _long(baseline, names, lang)
+    datasets = {"lines": _long(res, names, lang).assign(run=cur), "zero": pd.DataFrame({"y": [0.0]})}
+    for key, frame, label in (("reference", reference, ref_label), ("start", start, st_label)):
+        if frame is None:
+            datasets[key] = pd.DataFrame({"year": [], "series": [], "value": [], "run": []})
+        else:
+            values = np.concatenate([values, frame[names].to_numpy(float)])
+            datasets[key] = _long(frame, names, lang).assign(run=label)
     ymax, ymin = float(np.nanmax(values)), float(min(0.0, np.nanmin(values)))
     datasets["headroom"] = pd.DataFrame({"value": [ymin, ymax + 0.3 * (ymax - ymin)]})
     tpf = tp_frame(tps, lang)
     datasets["tp"] = tpf[["year", "label"]]
     for row in range(TP_LABEL_ROWS):
         datasets[f"tp_row{row}"] = tpf.loc[tpf["row"] == row, ["year", "label"]]
-    return _spec(_emissions_template(lang, big, baseline is not None), datasets, signature)
+    return _spec(_emissions_template(lang, big), datasets, signature)
 
 
 # ------------------------------------------------------------------------------ land use
@@ -251,7 +276,7 @@ def forest_chart(res: pd.DataFrame, lang: str, signature: str = "", big: bool = 
 # ------------------------------------------------------------------------------ overlay
 @_template
 def _overlay_template(names: tuple[str, ...], variable: str, unit: str, lang: str, big: bool, title: str,
-                      highlight: str | None) -> alt.TopLevelMixin:
+                      highlight: str | None, height: int | None = None) -> alt.TopLevelMixin:
     colors = (SCENARIO_COLORS * 3)[: len(names)]
     enc = dict(
         x=_year_axis(lang),
@@ -266,12 +291,12 @@ def _overlay_template(names: tuple[str, ...], variable: str, unit: str, lang: st
         enc["strokeWidth"] = alt.condition(alt.datum.scenario == highlight, alt.value(4), alt.value(2))
     lines = _data("runs").mark_line(strokeWidth=2.5).encode(**enc)
     zero = _data("zero").mark_rule(color="#868e96", strokeWidth=0.8).encode(y="y:Q")
-    return _style(alt.layer(lines, zero, _run_mark()), title, big)
+    return _style(alt.layer(lines, zero, _run_mark()), title, big, total=height)
 
 
 def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit: str, lang: str,
                   signature: str = "", big: bool = False, title: str | None = None,
-                  highlight: str | None = None) -> Spec:
+                  highlight: str | None = None, height: int | None = None) -> Spec:
     """One variable (in ``unit``) of several scenarios (first = reference)."""
     names = tuple(name for name, _ in runs)
     data = pd.DataFrame({
@@ -279,7 +304,8 @@ def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit:
         "value": np.concatenate([res[variable].to_numpy(float) for _, res in runs]),
         "scenario": np.repeat(names, [len(res) for _, res in runs]),
     })
-    template = _overlay_template(names, variable, unit, lang, big, title or t("compare_overlay", lang), highlight)
+    template = _overlay_template(names, variable, unit, lang, big, title or t("compare_overlay", lang), highlight,
+                                 height)
     return _spec(template, {"runs": data, "zero": pd.DataFrame({"y": [0.0]})}, signature)
 
 
@@ -294,8 +320,9 @@ def history_chart(frame: pd.DataFrame, title: str, unit: str, lang: str) -> alt.
         tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=",.1f"), "kind:N"])
     model = frame[["year", "model"]].rename(columns={"model": "value"}).assign(kind=t("history_model", lang))
     line = alt.Chart(model).mark_line(strokeWidth=2).encode(x=x, y="value:Q", color=color)
-    return (alt.layer(pts, line).properties(title=alt.TitleParams(title, fontSize=13, anchor="start"), height=220)
-            .configure_legend(orient="bottom", direction="vertical", labelLimit=300))
+    return (alt.layer(pts, line).properties(title=alt.TitleParams(title, fontSize=13, anchor="start"),
+                                            description=title, height=HISTORY_HEIGHT)
+            .configure_legend(orient="top", direction="horizontal", labelLimit=0, title=None, columnPadding=8))
 
 
 def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], lang: str) -> alt.Chart:
@@ -313,7 +340,8 @@ def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], l
         tooltip=[alt.Tooltip("param:N", title=t("sens_parameter", lang)), "index:N", alt.Tooltip("value:Q", format=".3f"),
                  alt.Tooltip("conf:Q", format=".3f")])
     err = base.mark_rule(color="#212529").encode(x="lo:Q", x2="hi:Q")
-    return alt.layer(bars, err).properties(title=t("sens_indices", lang), height=max(160, 50 * rows["param"].nunique()))
+    return alt.layer(bars, err).properties(title=t("sens_indices", lang), description=t("sens_indices", lang),
+                                           height=max(300, 60 * rows["param"].nunique() + 120))
 
 
 def morris_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], lang: str) -> alt.Chart:
@@ -331,7 +359,8 @@ def morris_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], 
                  alt.Tooltip("sigma:Q", format=".3g"), alt.Tooltip("conf:Q", format=".3g")])
     err = base.mark_rule().encode(x="lo:Q", x2="hi:Q", y="sigma:Q")
     text = base.mark_text(align="left", dx=6, dy=-6).encode(x="mu_star:Q", y="sigma:Q", text="param:N")
-    return alt.layer(err, pts, text).properties(title=t("sens_indices", lang), height=320)
+    return alt.layer(err, pts, text).properties(title=t("sens_indices", lang), description=t("sens_indices", lang),
+                                                height=360)
 
 
 def time_indices_chart(frame: pd.DataFrame, index: str, labels: Mapping[str, str], lang: str) -> alt.Chart:
@@ -346,5 +375,5 @@ def time_indices_chart(frame: pd.DataFrame, index: str, labels: Mapping[str, str
     line = alt.Chart(data).mark_line(strokeWidth=2).encode(
         x=x, y="value:Q", color=color,
         tooltip=[alt.Tooltip("time:Q", format="d"), "param:N", alt.Tooltip("value:Q", format=".3f")])
-    return (alt.layer(band, line).properties(title=t("sens_time", lang), height=300)
+    return (alt.layer(band, line).properties(title=t("sens_time", lang), description=t("sens_time", lang), height=380)
             .configure_legend(orient="bottom", columns=2, labelLimit=300))

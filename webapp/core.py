@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,9 @@ import pandas as pd
 from analysis import turning_points as tpmod
 from analysis.labels import FOREST_STOCKS, LAND_STOCKS, VARIABLE_LABELS, variable_label  # noqa: F401
 from analysis.metrics import Metric, evaluate_on_frame
-from analysis.targets import TargetSet, evaluate_targets, load_targets, turning_points_from_results
+from analysis.targets import TargetSet, evaluate_targets, turning_points_from_results
 from models.model import run_scenario
+from webapp.levers import DEFAULT_STORY, RED_LINE
 
 #: The five turning points marked on the charts, plus neutrality.
 TP_MARKED: tuple[str, ...] = ("tp1", "tp2", "tp3", "tp4", "tp5", "neutrality")
@@ -39,9 +40,38 @@ OVERLAY_VARIABLES: tuple[str, ...] = (
 )
 
 
-def simulate(overrides: Mapping[str, float]) -> pd.DataFrame:
+def simulate(overrides: Mapping[str, float], initial_time: float | None = None) -> pd.DataFrame:
     """Run the model for validated overrides (batch runner, N = 1); all variables by year."""
-    return run_scenario(dict(overrides))
+    return run_model(overrides, initial_time)
+
+
+def run_model(overrides: Mapping[str, float], initial_time: float | None = None) -> pd.DataFrame:
+    """THE adapter of the app's single runs: all variables by year.
+
+    ``initial_time`` (a year) starts the run later than the model's INITIAL TIME, the
+    initial stocks taking the values of their initial constants at that year (a region
+    with later data). The batch runner has no per-run time settings yet, so such runs
+    go through PySD (about 0.15 s); when ``models.batch`` accepts ``initial_time=``, the
+    PySD branch becomes ``run_scenario(dict(overrides), initial_time=initial_time)``.
+    """
+    if initial_time is None:
+        return run_scenario(dict(overrides))
+    import warnings
+
+    import pysd
+
+    from models.model import load_model
+
+    model = load_model()
+    params = model.validate_overrides(dict(overrides), source="overrides")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = pysd.load(str(model.py_path)).run(params=params, initial_condition=(float(initial_time), {}))
+    names = {py: n for n, py in ((v.name, v.py_name) for v in model.variables.values())}
+    result = result.rename(columns=lambda c: names.get(c, c))
+    result.index = result.index.astype(float)
+    result.index.name = "year"
+    return result
 
 
 def compute_turning_points(results: pd.DataFrame) -> tpmod.TurningPointTable:
@@ -56,23 +86,32 @@ class Outcome:
     results: pd.DataFrame
     turning_points: tpmod.TurningPointTable
     targets: Mapping[str, pd.DataFrame]  # lang -> evaluate_targets(...)
+    target_set: TargetSet | None = None
 
     def tp_years(self) -> dict[str, float]:
         return {p.key: (np.nan if p.year is None else float(p.year)) for p in self.turning_points}
 
 
-@functools.lru_cache(maxsize=1)
-def national_targets() -> TargetSet:
-    """The national target set (``analysis/targets.yaml``), read once per process."""
-    return load_targets()
+@functools.lru_cache(maxsize=32)
+def target_set(targets_key: str = "", red_line: float | None = None) -> TargetSet:
+    """Targets of a region: ``targets_key`` is the JSON of the starting scenario's targets
+    selection ("" = the national set); ``red_line`` the scenario's cropland red line."""
+    import json
+
+    from analysis.scenario_runs import targets_for
+
+    selection = json.loads(targets_key) if targets_key else None
+    return targets_for(selection, {} if red_line is None else {RED_LINE: red_line}, "scenario")
 
 
-def outcome(overrides: Mapping[str, float]) -> Outcome:
+def outcome(overrides: Mapping[str, float], targets_key: str = "") -> Outcome:
+    """Run, turning points and the targets of the region (see :func:`target_set`)."""
     results = simulate(overrides)
     tps = compute_turning_points(results)
-    targets = {lang: evaluate_targets(results, turning_points=tps, targets=national_targets(), lang=lang)
+    tset = target_set(targets_key, overrides.get(RED_LINE))
+    targets = {lang: evaluate_targets(results, turning_points=tps, targets=tset, lang=lang)
                for lang in ("zh", "en")}
-    return Outcome(results=results, turning_points=tps, targets=targets)
+    return Outcome(results=results, turning_points=tps, targets=targets, target_set=tset)
 
 
 def value_at(results: pd.DataFrame, name: str, year: float) -> float:
@@ -142,33 +181,22 @@ def differs_from_first(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ scenario story
-#: Example policy package used by the story when the current scenario is the baseline.
-DEFAULT_STORY: tuple[tuple[Mapping[str, str], Mapping[str, float]], ...] = (
-    ({"zh": "紧凑型城镇化（人均城镇用地 −20 m²）", "en": "Compact urbanization (−20 m² urban land per person)"},
-     {"urban land per capita policy change": -20}),
-    ({"zh": "农村建设用地复垦并还林", "en": "Reclaim rural construction land, half to forest"},
-     {"rural reclamation policy rate": 0.05, "reclamation to forest share": 0.5}),
-    ({"zh": "国土绿化与退耕还林", "en": "Afforestation and returning cropland to forest"},
-     {"additional afforestation rate": 300, "returning cropland to forest rate": 50}),
-    ({"zh": "能源转型（非化石 +20 个百分点、能效）", "en": "Energy transition (+20 pp non-fossil, efficiency)"},
-     {"additional non fossil share": 0.2, "additional energy intensity decline": 0.01}),
-    ({"zh": "低碳建材、CCS 与 2060 年全面非化石", "en": "Low-carbon materials, CCS, 100 % non-fossil by 2060"},
-     {"low carbon building material share": 0.5, "CCS capacity growth": 20, "year of full non fossil energy": 2060}),
-)
-
-
 def story_steps(start: Mapping[str, float], current: Mapping[str, float], labels: Mapping[str, Mapping[str, str]],
-                order: Sequence[str], model) -> tuple[list[tuple[Mapping[str, str], dict[str, float]]], bool]:
-    """Cumulative scenarios: baseline, then one more changed constant per step.
+                order: Sequence[str], model, start_label: Mapping[str, str] | None = None,
+                ) -> tuple[list[tuple[Mapping[str, str], dict[str, float]]], bool]:
+    """Cumulative scenarios: the starting scenario, then one more changed constant per step.
 
-    ``labels``: Vensim name -> {zh, en} (lever labels); ``order``: lever order. Returns
+    ``labels``: Vensim name -> {zh, en} (lever labels); ``order``: lever order;
+    ``start_label``: {zh, en} name of step 0 (the starting scenario). Returns
     ``(steps, from_current)``; each step is (label, cumulative overrides). When the
     current scenario equals the starting one, :data:`DEFAULT_STORY` is used.
     """
+    from webapp.i18n import unit_label
     from webapp.scenario_io import diff_from
 
     diff = diff_from(start, current, model)
-    steps: list[tuple[Mapping[str, str], dict[str, float]]] = [({"zh": "基准情景", "en": "Baseline"}, dict(start))]
+    first = dict(start_label or {"zh": "起始情景", "en": "Starting scenario"})
+    steps: list[tuple[Mapping[str, str], dict[str, float]]] = [(first, dict(start))]
     acc = dict(start)
     if diff:
         rank = {n: i for i, n in enumerate(order)}
@@ -176,7 +204,7 @@ def story_steps(start: Mapping[str, float], current: Mapping[str, float], labels
             acc = {**acc, name: diff[name]}
             c = model.constants[name]
             lab = labels.get(name, {"zh": name, "en": name})
-            text = {lg: f"+ {lab[lg]} = {diff[name]:g} {c.units if c.units != 'Dmnl' else ''}".strip()
+            text = {lg: f"+ {lab[lg]} = {diff[name]:g} {unit_label(c.units, lg) if c.units != 'Dmnl' else ''}".strip()
                     for lg in ("zh", "en")}
             steps.append((text, dict(acc)))
         return steps, True

@@ -9,9 +9,7 @@ sessions can export at the same time.
 
 from __future__ import annotations
 
-import datetime as _dt
 import io
-import textwrap
 from typing import Mapping, Sequence
 
 import matplotlib
@@ -19,13 +17,13 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from analysis import turning_points as tpmod
 from webapp.charts import LAND_COLORS, PALETTE_EMISSIONS, SCENARIO_COLORS, tp_frame
 from webapp.core import FOREST_STOCKS, LAND_STOCKS, var_label
-from webapp.i18n import t, unit_label, year_text
+from analysis.targets import Target, TargetSet
+from webapp.i18n import t, unit_label, units_zh, year_text
 
 _CJK_CANDIDATES = (
     "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
@@ -177,31 +175,80 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 # ------------------------------------------------------------------------ tables
+def cell_number(v: object) -> str:
+    """A number for a table cell ('—' when missing; no exponent notation)."""
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if not np.isfinite(x):
+        return "—"
+    return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:,.3f}".rstrip("0").rstrip(".")
+
+
+def _unit_text(units: object, lang: str) -> str:
+    if units is None or (isinstance(units, float) and np.isnan(units)):
+        return ""
+    return unit_label(str(units), lang) if lang == "zh" else str(units)
+
+
+def _note_text(text: object, lang: str) -> str:
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return units_zh(str(text)) if lang == "zh" else str(text)
+
+
 def tp_table(tps: tpmod.TurningPointTable, lang: str) -> pd.DataFrame:
-    """Turning-point table with translated headers for display and export."""
+    """Turning-point table with translated headers, units and notes for display and export."""
     df = tps.to_frame(lang)
     return pd.DataFrame({
         t("col_key", lang): df["key"],
         t("col_name", lang): df["name"],
         t("col_year", lang): [year_text(y, lang) for y in df["year"]],
-        t("col_value", lang): df["value"].round(3),
-        t("col_unit", lang): df["unit"],
+        t("col_value", lang): [cell_number(v) for v in df["value"]],
+        t("col_unit", lang): [_unit_text(u, lang) for u in df["unit"]],
         t("col_status", lang): [t(f"status_{s}", lang) for s in df["status"]],
-        t("col_reason", lang): df["reason"],
+        t("col_reason", lang): [_note_text(r, lang) for r in df["reason"]],
     })
 
 
-def targets_table(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _num(v: float) -> str:
+    """A threshold without exponent notation: 12,433 / 24.1 / 0.65."""
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def requirement_text(target: Target, lang: str) -> str:
+    """The requirement of a target in words of ``lang`` (e.g. '2030 年 ≥ 24.1 %')."""
+    unit = _unit_text(target.unit, lang)
+    op = {">=": "≥", "<=": "≤"}.get(str(target.op), str(target.op))
+    if target.kind == "turning_point_by":
+        name = tpmod.NAMES.get(str(target.turning_point), {}).get(lang, str(target.turning_point))
+        return t("req_tp", lang, name=name, year=f"{target.deadline:g}")
+    if target.kind == "level_at_year":
+        return t("req_level", lang, op=op, v=_num(target.threshold), unit=unit, year=f"{target.year:g}")
+    if target.kind == "level_all_years":
+        a = t("req_start", lang) if target.from_year is None else f"{target.from_year:g}"
+        b = t("req_end", lang) if target.to_year is None else f"{target.to_year:g}"
+        return t("req_all_years", lang, op=op, v=_num(target.threshold), unit=unit, a=a, b=b)
+    return t("req_reduction", lang, v=f"{100 * target.threshold:g}", base=f"{target.base_year:g}", year=f"{target.year:g}")
+
+
+def targets_table(targets: pd.DataFrame, lang: str, tset: TargetSet | None = None) -> pd.DataFrame:
+    """Targets with translated result, units and requirement (from ``tset`` when given)."""
     name_col = "name_zh" if lang == "zh" else "name_en"
     result = [t("pass", lang) if p is True else t("fail", lang) if p is False else t("na", lang) for p in targets["passed"]]
+    keys = set(tset.keys()) if tset is not None else set()
+    req = [requirement_text(tset[k], lang) if k in keys else _note_text(txt, lang)
+           for k, txt in zip(targets["key"], targets["target"])]
     return pd.DataFrame({
         t("col_name", lang): targets[name_col],
         t("col_result", lang): result,
-        t("col_value", lang): targets["value"].round(3),
-        t("col_unit", lang): targets["unit"],
-        t("col_target", lang): targets["target"],
-        t("col_margin", lang): targets["margin"].round(3),
-        t("col_reason", lang): targets["reason"],
+        t("col_value", lang): [cell_number(v) for v in targets["value"]],
+        t("col_unit", lang): [_unit_text(u, lang) for u in targets["unit"]],
+        t("col_target", lang): req,
+        t("col_margin", lang): [cell_number(v) for v in targets["margin"]],
+        t("col_reason", lang): [_note_text(r, lang) for r in targets["reason"]],
     })
 
 
@@ -230,72 +277,6 @@ def results_excel(res: pd.DataFrame, tps: tpmod.TurningPointTable, targets: pd.D
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         res.to_excel(xw, sheet_name="results", index_label="year")
         tp_table(tps, lang).to_excel(xw, sheet_name="turning_points", index=False)
-        targets_table(targets, lang).to_excel(xw, sheet_name="targets", index=False)
+        targets.to_excel(xw, sheet_name="targets", index=False)
         assumptions.to_excel(xw, sheet_name="scenario", index=False)
-    return buf.getvalue()
-
-
-# -------------------------------------------------------------------------- PDF
-def _text_page(title: str, lines: Sequence[str], size: float = 9.0) -> Figure:
-    fig = Figure(figsize=(8.27, 11.69))
-    FigureCanvasAgg(fig)
-    fig.text(0.07, 0.95, title, fontsize=15, weight="bold", va="top")
-    y = 0.91
-    for line in lines:
-        if y < 0.04:
-            break
-        fig.text(0.07, y, line, fontsize=size, va="top")
-        y -= 0.0165 * size / 9.0
-    return fig
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    out: list[str] = []
-    for para in str(text).splitlines() or [""]:
-        out += textwrap.wrap(para, width=width) or [""]
-    return out
-
-
-def _table_lines(df: pd.DataFrame, lang: str, width: int) -> list[str]:
-    lines = []
-    for _, row in df.iterrows():
-        cells = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.to_numpy()]
-        lines += _wrap(" | ".join(c for c in cells if c and c != "nan"), width)
-    return lines
-
-
-def pdf_report(*, title: str, scenario_name: str, start_name: str, res: pd.DataFrame,
-               tps: tpmod.TurningPointTable, targets: pd.DataFrame, assumptions: pd.DataFrame,
-               sources_text: str, lang: str, baseline: pd.DataFrame | None = None) -> bytes:
-    """A PDF: scenario and assumptions, turning points, targets, the four charts, sources."""
-    lang = export_lang(lang)
-    width = 60 if lang == "zh" else 110
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": title, "Creator": "territorial-carbon-sd app"}) as pdf:
-        head = [
-            f"{t('scenario', lang)}: {scenario_name}",
-            f"{t('start_scenario', lang)}: {start_name}",
-            f"{t('report_generated', lang)}: {_dt.datetime.now():%Y-%m-%d %H:%M}",
-            "",
-            t("report_assumptions", lang) + ":",
-        ]
-        body = _table_lines(assumptions, lang, width) if len(assumptions) else [t("report_no_changes", lang)]
-        tp_lines = [f"{t('turning_points', lang)}:"]
-        tp_df = tps.to_frame(lang)
-        for _, r in tp_df.iterrows():
-            tp_lines += _wrap(f"{r['name']}: {year_text(r['year'], lang)}  {r['reason']}", width)
-        pdf.savefig(_text_page(f"{t('app_title', lang)} — {t('report_title', lang)}", head + body + [""] + tp_lines))
-        target_lines = []
-        for _, r in targets_table(targets, lang).iterrows():
-            cells = r.to_numpy()
-            target_lines += _wrap(f"{cells[1]}  {cells[0]}  ({cells[4]}; {cells[6]})", width)
-        pdf.savefig(_text_page(t("targets", lang), target_lines))
-        for key in CHART_KEYS:
-            pdf.savefig(chart_figure(key, res, tps, lang, baseline))
-        src_lines = []
-        for line in sources_text.splitlines()[:400]:
-            src_lines += _wrap(line, 110)
-        per_page = 52
-        for i in range(0, min(len(src_lines), per_page * 2), per_page):
-            pdf.savefig(_text_page(t("report_sources", lang), src_lines[i:i + per_page], size=7.5))
     return buf.getvalue()

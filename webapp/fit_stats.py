@@ -40,16 +40,19 @@ class HistoryFit:
     stats_source: str
 
 
-def history_fit(results: pd.DataFrame, model, path: Path = HISTORY_PATH, region: str = "CHN") -> HistoryFit:
+def history_fit(results: pd.DataFrame, model, path: Path | pd.DataFrame = HISTORY_PATH,
+                region: str = "CHN") -> HistoryFit:
     """Compare the primary history series (``calibration.series``) with a model run.
 
-    ``observed`` holds only independent observations (``fit_mask``: no interpolated,
-    imputed or projected points); the statistics use those.
+    ``path``: a history file, or a long history frame already read by
+    ``calibration.history.load_history`` (a region entered in the app). ``observed``
+    holds only independent observations (``fit_mask``: no interpolated, imputed or
+    projected points); the statistics use those.
     """
     from calibration.history import history_wide, load_history  # noqa: PLC0415
     from calibration.series import SERIES, primary_series  # noqa: PLC0415
 
-    long = load_history(path, region=region)
+    long = path if isinstance(path, pd.DataFrame) else load_history(path, region=region)
     values = history_wide(long, region)
     observed = history_wide(long, region, observations_only=True).reindex(index=values.index, columns=values.columns)
     fn, source = statistics_function()

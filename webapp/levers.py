@@ -15,6 +15,48 @@ from typing import Iterable, Mapping
 
 from webapp.i18n import t, unit_label
 
+# ============================================================================ LEVER CATALOGUE
+# The one place where the app names model constants and variables. When the model's
+# names change, fix them here (LEVERS below, and these three).
+#: Constant holding a region's total land area (10^4 ha): absolute area levers are shown
+#: as a percentage of it.
+AREA_CONSTANT = "total land area"
+#: Variable (Mt CO2/yr) and year that absolute emission levers are shown relative to.
+REFERENCE_EMISSIONS = "gross emissions"
+REFERENCE_YEAR = 2020
+
+#: Initial land-share constants by land class (the "Your own region" page fills them
+#: from the land survey, 三调).
+LAND_SHARE_CONSTANTS: Mapping[str, str] = {
+    "cropland": "initial cropland share",
+    "forest": "initial forest share",
+    "grassland": "initial grassland share",
+    "wetland and water": "initial wetland and water share",
+    "urban construction": "initial urban construction land share",
+    "rural construction": "initial rural construction land share",
+    "suitable other": "initial suitable other land share",
+}
+#: Constant of the cropland red line (10^4 ha): the target follows a scenario's value.
+RED_LINE = "cropland red line"
+#: Parameters preselected on the Sensitivity page.
+SENSITIVITY_DEFAULTS: tuple[str, ...] = (
+    "additional non fossil share", "additional energy intensity decline", "urban land per capita policy change")
+
+#: Example policy package of the Present page's story when the current scenario equals the start.
+DEFAULT_STORY: tuple[tuple[Mapping[str, str], Mapping[str, float]], ...] = (
+    ({"zh": "紧凑型城镇化（人均城镇用地减少 20 平方米）", "en": "Compact urbanization (−20 m² urban land per person)"},
+     {"urban land per capita policy change": -20}),
+    ({"zh": "农村建设用地复垦并还林", "en": "Reclaim rural construction land, half to forest"},
+     {"rural reclamation policy rate": 0.05, "reclamation to forest share": 0.5}),
+    ({"zh": "国土绿化与退耕还林", "en": "Afforestation and returning cropland to forest"},
+     {"additional afforestation rate": 300, "returning cropland to forest rate": 50}),
+    ({"zh": "能源转型（非化石 +20 个百分点、能效）", "en": "Energy transition (+20 pp non-fossil, efficiency)"},
+     {"additional non fossil share": 0.2, "additional energy intensity decline": 0.01}),
+    ({"zh": "低碳建材、CCS 与 2060 年全面非化石", "en": "Low-carbon materials, CCS, 100 % non-fossil by 2060"},
+     {"low carbon building material share": 0.5, "CCS capacity growth": 20, "year of full non fossil energy": 2060}),
+)
+
+
 #: Lever-panel domains in display order ("timing" is a one-line general row on top).
 GROUPS: tuple[str, ...] = ("timing", "population", "construction", "cropland", "forest", "energy")
 
@@ -128,6 +170,9 @@ LEVERS: Mapping[str, LeverText] = {
     "non fossil transition midpoint": LeverText("非化石能源转型中点年", "Non-fossil transition midpoint",
         "非化石能源逻辑斯蒂转型的中点年份。经校准。", False),
 }
+
+
+# ======================================================================= END OF CATALOGUE
 
 
 @dataclass(frozen=True)

@@ -25,17 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 from models.model import ModelInputError
 from scenarios import loader
+from scenarios.safe_yaml import UnsafeYamlError, YamlLimits, parse_yaml
 
 log = logging.getLogger(__name__)
 
 BASELINE_ID = "baseline"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Reserved URL query keys; every other key is a model constant (python or Vensim name).
-URL_RESERVED = ("lang", "page", "start")
+URL_RESERVED = ("lang", "page", "start", "region", "cmp")
+#: Limits of a link: number of query keys and length of one value (characters).
+MAX_URL_KEYS = 120
+MAX_URL_VALUE = 12_000
 MAX_FILE_BYTES = 200_000
 
 
@@ -54,6 +57,8 @@ class ScenarioDoc:
     overrides: Mapping[str, float] = field(default_factory=dict)  # this file's own overrides
     path: str | None = None
     resolved: Mapping[str, float] | None = None  # merged along the base chain, if known
+    targets: Mapping[str, Any] | None = None  # the scenario's targets selection (region, inline, ...)
+    scenario: loader.Scenario | None = None  # the library object (a base for uploads)
 
     def title(self, lang: str) -> str:
         return str(self.name.get(lang) or self.name.get("en") or self.name.get("zh") or self.id)
@@ -70,29 +75,21 @@ def scenarios_dir() -> Path:
 
 # ------------------------------------------------------------------ scenario files
 def _load_yaml_bytes(content: bytes | str, source: str) -> Any:
-    """Uploaded YAML text -> data; errors name the size limit, encoding or line and column."""
-    if isinstance(content, bytes):
-        if len(content) > MAX_FILE_BYTES:
-            raise ScenarioInputError(f"{source}: the file is larger than {MAX_FILE_BYTES // 1000} kB.")
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ScenarioInputError(f"{source}: the file is not UTF-8 text.") from None
+    """Uploaded YAML text -> data, parsed with limits (size, aliases, depth, time) before any work."""
     try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as err:
-        where = ""
-        mark = getattr(err, "problem_mark", None)
-        if mark is not None:
-            where = f" (line {mark.line + 1}, column {mark.column + 1})"
-        problem = getattr(err, "problem", None) or "syntax error"
-        raise ScenarioInputError(f"{source}: not valid YAML{where}: {problem}.") from None
-    return data
+        return parse_yaml(content, source, YamlLimits(max_bytes=MAX_FILE_BYTES))
+    except UnsafeYamlError as err:
+        raise ScenarioInputError(str(err)) from None
 
 
 def _plain(v: float) -> float | int:
     v = float(v)
     return int(v) if v.is_integer() and abs(v) < 1e15 else v
+
+
+def doc_from_scenario(sc: loader.Scenario) -> ScenarioDoc:
+    """Public form of :func:`_doc_from_library` (session scenarios made in the app)."""
+    return _doc_from_library(sc)
 
 
 def _doc_from_library(sc: loader.Scenario) -> ScenarioDoc:
@@ -105,6 +102,8 @@ def _doc_from_library(sc: loader.Scenario) -> ScenarioDoc:
         overrides=dict(sc.own_overrides),
         path=str(sc.path) if sc.path is not None else None,
         resolved=dict(sc.overrides),
+        targets=sc.targets,
+        scenario=sc,
     )
 
 
@@ -121,7 +120,8 @@ def load_doc(sid: str, model) -> ScenarioDoc:
             return ScenarioDoc(BASELINE_ID, {"en": "Baseline (model defaults)", "zh": "基准情景（模型默认值）"},
                                resolved={})
         raise ScenarioInputError(
-            f"unknown starting scenario '{sid}' (available: {', '.join([BASELINE_ID, *ids])})."
+            f"unknown starting scenario '{_clip(sid)}' (available: "
+            f"{', '.join(dict.fromkeys([BASELINE_ID, *ids]))})."
         )
     try:
         return _doc_from_library(loader.load_scenario(sid, directory=scenarios_dir()))
@@ -147,25 +147,53 @@ def resolve_start(sid: str, model) -> dict[str, float]:
     return dict(load_doc(sid, model).resolved or {})
 
 
-def parse_upload(content: bytes, filename: str, model) -> ScenarioDoc:
-    """An uploaded scenario file, validated by ``scenarios.scenario_from_mapping``."""
+def start_scenario_objects(extra: Mapping[str, loader.Scenario] | None = None) -> dict[str, loader.Scenario]:
+    """The starting scenarios an uploaded file may name as ``base`` (bundled + ``extra``)."""
+    out: dict[str, loader.Scenario] = {}
+    for sid in _scenario_ids():
+        try:
+            out[sid] = loader.load_scenario(sid, directory=scenarios_dir())
+        except (loader.ScenarioError, ModelInputError) as err:
+            log.warning("scenario file %s skipped: %s", sid, err)
+    out.update(extra or {})
+    return out
+
+
+def parse_upload(content: bytes, filename: str, model,
+                 bases: Mapping[str, loader.Scenario] | None = None) -> ScenarioDoc:
+    """An uploaded scenario file, validated by ``scenarios.scenario_from_mapping``.
+
+    The text is parsed with limits first; ``base`` may only name one of ``bases``
+    (default: the bundled starting scenarios) and the targets may name no file."""
     data = _load_yaml_bytes(content, filename)
     try:
-        sc = loader.scenario_from_mapping(data, source=filename, base_dir=scenarios_dir(), require_rationale=False)
+        sc = loader.scenario_from_mapping(data, source=filename, require_rationale=False,
+                                          extra_bases=start_scenario_objects() if bases is None else bases)
     except (loader.ScenarioError, ModelInputError) as err:
         raise ScenarioInputError(str(err)) from None
     return _doc_from_library(sc)
 
 
 def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start: str,
-                  own_overrides: Mapping[str, float], model) -> str:
-    """YAML text of the current scenario: ``base`` = the starting scenario, own overrides."""
+                  own_overrides: Mapping[str, float], model,
+                  session_bases: Mapping[str, loader.Scenario] | None = None) -> str:
+    """YAML text of the current scenario: ``base`` = the starting scenario, own overrides.
+
+    A starting scenario of the session only (``session_bases``, e.g. a region calibrated
+    in the app) is written out in full instead (its overrides and targets), so that the
+    file can be opened in any session."""
     data: dict[str, Any] = {"name": dict(name), "description": dict(description)}
-    if start != BASELINE_ID or BASELINE_ID in _scenario_ids():
+    own_base = (session_bases or {}).get(start)
+    overrides = dict(own_overrides)
+    if own_base is not None:
+        overrides = {**own_base.overrides, **overrides}
+        if own_base.targets:
+            data["targets"] = loader._thaw(own_base.targets)
+    elif start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
-    data["overrides"] = {k: _plain(v) for k, v in sorted(own_overrides.items())}
-    sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", base_dir=scenarios_dir(),
-                                      require_rationale=False)
+    data["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}
+    sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", require_rationale=False,
+                                      extra_bases=start_scenario_objects())
     return loader.scenario_to_yaml(sc, flatten=False)
 
 
@@ -205,15 +233,18 @@ def _fmt(v: float) -> str:
 
 
 def encode_url(lang: str, page: str, start: str, diff: Mapping[str, float], model,
-               default_lang: str = "zh", default_page: str = "explore") -> dict[str, str]:
-    """Query parameters of a scenario: language, page, start and the changed constants."""
+               default_lang: str = "zh", default_page: str = "explore",
+               extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Query parameters of a scenario: language, page, start, ``extra`` (``region``,
+    ``cmp`` blobs of :mod:`webapp.links`) and the changed constants."""
     params: dict[str, str] = {}
     if lang != default_lang:
         params["lang"] = lang
     if page != default_page:
         params["page"] = page
-    if start != BASELINE_ID:
+    if start != BASELINE_ID and not (extra or {}).get("region"):
         params["start"] = start
+    params.update({k: v for k, v in (extra or {}).items() if v})
     for name, v in sorted(diff.items()):
         params[model.constants[name].py_name] = _fmt(v)
     return params
@@ -225,31 +256,39 @@ class UrlState:
     page: str | None
     start: str | None
     diff: dict[str, float]
+    region: str | None = None  # blob of a session's own region scenario (webapp.links)
+    cmp: str | None = None  # blob of the saved comparison set
 
 
 def decode_url(params: Mapping[str, Any], model, langs: tuple[str, ...], pages: tuple[str, ...]) -> UrlState:
     """Validate query parameters; raise :class:`ScenarioInputError` naming the key and range."""
     source = "link"
+    if len(params) > MAX_URL_KEYS:
+        raise ScenarioInputError(f"{source}: more than {MAX_URL_KEYS} parameters.")
 
     def one(key: str) -> str:
         v = params[key]
         if isinstance(v, (list, tuple)):
             if len(v) != 1:
-                raise ScenarioInputError(f"{source}: '{key}' is given {len(v)} times.")
+                raise ScenarioInputError(f"{source}: '{_clip(key)}' is given {len(v)} times.")
             v = v[0]
+        if len(str(v)) > MAX_URL_VALUE:
+            raise ScenarioInputError(f"{source}: '{_clip(key)}' is longer than {MAX_URL_VALUE:,} characters.")
         return str(v)
 
     lang = page = start = None
     if "lang" in params:
         lang = one("lang")
         if lang not in langs:
-            raise ScenarioInputError(f"{source}: 'lang' must be one of {', '.join(langs)}, got '{lang}'.")
+            raise ScenarioInputError(f"{source}: 'lang' must be one of {', '.join(langs)}, got '{_clip(lang)}'.")
     if "page" in params:
         page = one("page")
         if page not in pages:
-            raise ScenarioInputError(f"{source}: 'page' must be one of {', '.join(pages)}, got '{page}'.")
+            raise ScenarioInputError(f"{source}: 'page' must be one of {', '.join(pages)}, got '{_clip(page)}'.")
     if "start" in params:
         start = one("start")
+    region = one("region") if "region" in params else None
+    cmp = one("cmp") if "cmp" in params else None
     raw: dict[str, float] = {}
     for key in params:
         if key in URL_RESERVED:
@@ -264,10 +303,17 @@ def decode_url(params: Mapping[str, Any], model, langs: tuple[str, ...], pages: 
         except ValueError:
             c = model.constants.get(name)
             rng = f" in {c.range_text()}" if c is not None and c.adjustable else ""
-            raise ScenarioInputError(f"{source}: '{key}' must be a number{rng}, got '{text}'.") from None
+            raise ScenarioInputError(
+                f"{source}: '{_clip(key)}' must be a number{rng}, got '{_clip(text)}'.") from None
         raw[key] = value  # keyed as in the link, so messages name the link's key
     try:
         clean = model.validate_overrides(raw, source=source) if raw else {}
     except ModelInputError as err:
         raise ScenarioInputError(str(err)) from None
-    return UrlState(lang, page, start, clean)
+    return UrlState(lang, page, start, clean, region, cmp)
+
+
+def _clip(text: str, n: int = 60) -> str:
+    """User text quoted in a message, shortened."""
+    text = str(text)
+    return text if len(text) <= n else text[:n] + "…"

@@ -1,7 +1,8 @@
 """Sensitivity page back end: the product model's evaluator on the batch runner.
 
-The app names a few metrics (:data:`METRICS`) and one time-resolved output (net
-emissions); they map onto the metric catalogue of :mod:`analysis.sensitivity.model`,
+The app offers every metric of the catalogue of :mod:`analysis.sensitivity.model`
+(:data:`METRICS`, by catalogue name) and one time-resolved output (net emissions);
+the evaluator
 which runs samples in chunks on the compiled batch runner (about 10,000 runs/s), so the
 same analysis the command line runs is run here, with the page's progress bar.
 """
@@ -13,27 +14,37 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from analysis.sensitivity import SensitivityProblem
-from analysis.sensitivity.model import run_model_analysis
+from analysis.sensitivity.model import CATALOGUE, TP_KIND, run_model_analysis
+from models.model import load_model
 from analysis.sensitivity.result import SensitivityResult
 
-#: Metrics a user can analyse (app key -> metric of analysis.sensitivity.model).
-#: Turning-point years not reached by the horizon are censored at its end + 1.
-METRIC_SPECS: Mapping[str, str] = {
-    "tp3": "tp3",
-    "neutrality": "neutrality",
-    "tp5": "tp5",
-    "net_2060": "net_2060",
-    "cum_net": "cum_net_2020_2060",
-    "peak": "peak_emissions",
-}
-METRICS: tuple[str, ...] = tuple(METRIC_SPECS)
-YEAR_METRICS = {"tp3", "neutrality", "tp5"}
+#: Metrics a user can analyse: the whole metric catalogue of the product model
+#: (turning-point years, peak, cumulative and level indicators), by catalogue name.
+METRICS: tuple[str, ...] = tuple(CATALOGUE)
+YEAR_METRICS = frozenset(n for n, spec in CATALOGUE.items() if spec.kind == TP_KIND)
+DEFAULT_METRIC = "net_2060" if "net_2060" in CATALOGUE else METRICS[0]
 SERIES_METRIC = "net emissions"  # the time-resolved output (a model variable)
 SERIES_TIMES = np.arange(2020.0, 2101.0, 5.0)
 MAX_RUNS = 50_000
 SECONDS_PER_RUN = 0.0002
 SOBOL_N = (8, 16, 32, 64, 128, 256, 512, 1024)
 MORRIS_R = (2, 4, 6, 8, 10, 20, 50, 100)
+
+
+def censor_year() -> float:
+    """Year a turning point not reached by the horizon counts as (``FINAL TIME + SAVEPER``)."""
+    ts = load_model().time_settings
+    return float(ts["FINAL TIME"] + ts["SAVEPER"])
+
+
+def metric_label(name: str, lang: str) -> str:
+    """Display name of a catalogue metric with its unit (units in the page language)."""
+    from webapp.i18n import unit_label
+
+    spec = CATALOGUE[name]
+    text = spec.name_zh if lang == "zh" else spec.name_en
+    unit = {"year": "年" if lang == "zh" else "year"}.get(spec.unit, unit_label(spec.unit, lang))
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
 def planned_runs(method: str, n: int, k: int) -> int:
@@ -44,7 +55,7 @@ def run(names: Sequence[str], bounds: Sequence[tuple[float, float]], metric: str
         base_overrides: Mapping[str, float], progress: Callable[[int, int], None] | None = None,
         seed: int = 12345) -> SensitivityResult:
     """Run one analysis (capped at :data:`MAX_RUNS`) around the given base overrides."""
-    if metric not in METRIC_SPECS:
+    if metric not in CATALOGUE:
         raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
     runs = planned_runs(method, n, len(names))
     if runs > MAX_RUNS:
@@ -53,7 +64,7 @@ def run(names: Sequence[str], bounds: Sequence[tuple[float, float]], metric: str
                                               source="app")
     base = {k: v for k, v in base_overrides.items() if k not in names}
     result = run_model_analysis(
-        problem, [METRIC_SPECS[metric]], time_variables=[SERIES_METRIC], time_years=SERIES_TIMES,
+        problem, [metric], time_variables=[SERIES_METRIC], time_years=SERIES_TIMES,
         scenario=base, method=method, n=n, seed=seed, chunk_size=max(64, runs // 20), progress=progress,
         num_resamples=100,
     )

@@ -3,26 +3,36 @@
 The canonical scenario of a session lives in ``st.session_state`` only:
 
 * ``values``: constant overrides relative to the model defaults (Vensim name -> float);
-* ``start``: the starting-scenario id (``baseline`` or a ``scenarios/*.yaml`` stem);
+* ``start``: the starting-scenario id (``baseline``, a ``scenarios/*.yaml`` stem or the
+  id of a region made in this session, see ``regions``);
+* ``regions``: the session's own region scenarios (id -> ScenarioDoc), made on the
+  "Your own region" page or uploaded; they are starting scenarios of this session only;
+* ``saved``: the comparison set (name, start, values);
 * ``lang`` and ``page``.
 
-Slider widgets (keys ``w::<py_name>``) mirror ``values`` and are re-created from it
-when a page without sliders was shown in between (Streamlit drops the state of
-widgets that were not rendered). Callbacks change the state *before* the script runs,
-so a rejected upload or link never touches ``values``.
+Slider widgets (keys ``w::<py_name>``) mirror ``values`` (absolute levers shown
+relative to the region, :mod:`webapp.regions`) and are re-created from it when a page
+without sliders was shown in between (Streamlit drops the state of widgets that were
+not rendered). Callbacks change the state *before* the script runs, so a rejected
+upload or link never touches ``values``.
+
+The link (:func:`link_params`) carries the language, page, start (or the session's
+region as a compact blob), the changed levers and the saved comparison set; it is
+written to the address bar after every run and shown by the "copy link" box.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import Mapping
 
 import streamlit as st
 
-from webapp import cache
+from webapp import cache, links, regions
 from webapp.i18n import DEFAULT_LANG, LANGS, t
 from webapp.scenario_io import (
     BASELINE_ID,
+    ScenarioDoc,
     ScenarioInputError,
     decode_url,
     diff_from,
@@ -30,11 +40,12 @@ from webapp.scenario_io import (
     encode_url,
     overrides_key,
     parse_upload,
+    start_scenario_objects,
 )
 
 log = logging.getLogger(__name__)
 
-PAGES: tuple[str, ...] = ("explore", "compare", "history", "sensitivity", "present", "model")
+PAGES: tuple[str, ...] = ("explore", "compare", "region", "history", "sensitivity", "present", "model")
 DEFAULT_PAGE = "explore"
 MAX_SAVED = 6
 START_WIDGET = "w::start"  # widget mirror of the canonical SS["start"]
@@ -76,9 +87,83 @@ def values() -> dict[str, float]:
     return SS.setdefault("values", {})
 
 
+# ------------------------------------------------------------ starting scenarios
+def session_regions() -> dict[str, ScenarioDoc]:
+    """The session's own region scenarios (id -> doc)."""
+    return SS.setdefault("regions", {})
+
+
+def start_docs() -> list[ScenarioDoc]:
+    """Starting scenarios: the bundled ones, then the session's own regions."""
+    return [*cache.start_scenarios(), *session_regions().values()]
+
+
+def start_values(sid: str) -> dict[str, float]:
+    """Overrides of a starting scenario (bundled or the session's own)."""
+    own = session_regions().get(sid)
+    if own is not None:
+        return dict(own.resolved or {})
+    return cache.start_values(sid)
+
+
+def start_doc(sid: str) -> ScenarioDoc | None:
+    return session_regions().get(sid) or next((d for d in cache.start_scenarios() if d.id == sid), None)
+
+
+def start_id() -> str:
+    return SS.get("start", BASELINE_ID)
+
+
+def reference_id(sid: str | None = None) -> str:
+    """The calibrated baseline of the region of the starting scenario (module regions)."""
+    sid = sid or start_id()
+
+    def base_of(i: str) -> str | None:
+        doc = start_doc(i)
+        return doc.base if doc is not None else None
+
+    try:
+        return regions.reference_id(sid, base_of, start_values, cache.model())
+    except ValueError:
+        return BASELINE_ID
+
+
+def targets_key(sid: str | None = None) -> str:
+    """Hashable form of the targets selection of a starting scenario ("" = national)."""
+    import json
+
+    from scenarios.loader import _thaw
+
+    doc = start_doc(sid or start_id())
+    sel = doc.targets if doc is not None else None
+    return json.dumps(_thaw(sel), sort_keys=True, ensure_ascii=False) if sel else ""
+
+
+def region_size() -> regions.RegionSize:
+    """Size of the current region (area and reference emissions) for relative levers."""
+    ref = start_values(reference_id())
+    out = cache.outcome(overrides_key(ref), targets_key())
+    return regions.region_size(ref, out.results, cache.model())
+
+
+def lever_scales() -> dict[str, regions.LeverScale]:
+    size = region_size()
+    out = {}
+    for spec in cache.specs():
+        sc = regions.lever_scale(spec, size)
+        if sc is not None:
+            out[spec.name] = sc
+    return out
+
+
+def shown_value(spec, value: float, scales: Mapping[str, regions.LeverScale]) -> float | int:
+    sc = scales.get(spec.name)
+    return sc.shown(value) if sc is not None else spec.snap(value)
+
+
 def changed_from_baseline() -> dict[str, float]:
-    """Constants whose current value differs from the baseline scenario."""
-    return diff_from(cache.start_values(BASELINE_ID), values(), cache.model())
+    """Constants whose current value differs from the region's baseline."""
+    return diff_from(start_values(reference_id()), values(), cache.model())
 
 
 def key() -> tuple[tuple[str, float], ...]:
@@ -92,8 +177,9 @@ def set_scenario(start: str, new_values: Mapping[str, float]) -> None:
     for lg in LANGS:
         SS[f"{START_WIDGET}::{lg}"] = start
     SS["values"] = effective_overrides(new_values, model)
+    scales = lever_scales()
     for spec in cache.specs():
-        SS[wkey(spec)] = spec.snap(SS["values"].get(spec.name, spec.default))
+        SS[wkey(spec)] = shown_value(spec, SS["values"].get(spec.name, spec.default), scales)
 
 
 def init_session() -> None:
@@ -121,29 +207,88 @@ def init_session() -> None:
         SS["page"] = state.page
     start = state.start or BASELINE_ID
     try:
-        base = cache.start_values(start)
+        if state.region:
+            start = add_region(region_from_blob(state.region))
+        base = start_values(start)
         merged = {**base, **state.diff}
         model.validate_overrides(merged, source="link")
+        if state.cmp:
+            SS["saved"] = links.decode_saved(state.cmp, start_values, model)
     except (ScenarioInputError, ValueError) as err:
+        SS["regions"] = {}
+        SS["saved"] = []
         set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
         flash("error", t("url_error", lang(), msg=str(err)))
         return
     set_scenario(start, merged)
 
 
+# ------------------------------------------------------------------ own regions
+def add_region(doc: ScenarioDoc, history=None) -> str:
+    """Make ``doc`` a starting scenario of this session (with its history data, the long
+    frame of ``calibration.history.load_history``, if known); return its id."""
+    session_regions()[doc.id] = doc
+    if history is not None:
+        SS.setdefault("region_data", {})[doc.id] = history
+    return doc.id
+
+
+def region_history(sid: str):
+    """(region code, history frame) of a session region, or None (national history)."""
+    data = SS.get("region_data", {}).get(sid)
+    return data
+
+
+def region_to_blob(doc: ScenarioDoc) -> str:
+    """A session region as a compact link blob (name, description, targets, overrides)."""
+    from scenarios.loader import _thaw
+
+    model = cache.model()
+    data = {"id": doc.id, "name": dict(doc.name), "description": dict(doc.description),
+            "overrides": {model.constants[k].py_name: float(format(v, ".10g")) for k, v in (doc.resolved or {}).items()}}
+    if doc.targets:
+        data["targets"] = _thaw(doc.targets)
+    return links.encode_blob(data)
+
+
+def region_from_blob(blob: str) -> ScenarioDoc:
+    """A region scenario from a link blob, validated like an upload (names no file)."""
+    from models.model import ModelInputError
+    from scenarios import loader
+    from webapp.scenario_io import doc_from_scenario
+
+    data = links.decode_blob(blob, "region")
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+        raise ScenarioInputError("link: 'region' is damaged.")
+    sid = data["id"]
+    if not sid.startswith("region_") or not loader.PLAIN_NAME.match(sid):
+        raise ScenarioInputError("link: 'region' has an invalid id.")
+    mapping = {k: data[k] for k in ("name", "description", "overrides", "targets") if k in data}
+    try:
+        sc = loader.scenario_from_mapping(mapping, source="link: region", key=sid, require_rationale=False)
+    except (loader.ScenarioError, ModelInputError) as err:
+        raise ScenarioInputError(str(err)) from None
+    return doc_from_scenario(sc)
+
+
 def ensure_sliders() -> None:
     """Re-create widget state from the canonical state where Streamlit dropped it."""
     lang_key(START_WIDGET, lang(), canonical="start")
     vals = values()
-    for spec in cache.specs():
-        if wkey(spec) not in SS:
-            SS[wkey(spec)] = spec.snap(vals.get(spec.name, spec.default))
+    missing = [spec for spec in cache.specs() if wkey(spec) not in SS]
+    if missing:
+        scales = lever_scales()
+        for spec in missing:
+            SS[wkey(spec)] = shown_value(spec, vals.get(spec.name, spec.default), scales)
 
 
 # ---------------------------------------------------------------------- callbacks
 def on_lever(name: str, widget_key: str) -> None:
     model = cache.model()
-    v = float(SS[widget_key])
+    shown = float(SS[widget_key])
+    scale = lever_scales().get(name)
+    spec = next(s for s in cache.specs() if s.name == name)
+    v = scale.model_value(shown, spec) if scale is not None else shown
     vals = dict(values())
     vals[name] = v
     SS["values"] = effective_overrides(vals, model)
@@ -154,7 +299,7 @@ def on_start() -> None:
     widget = f"{START_WIDGET}::{lang()}"
     new = SS.get(widget, BASELINE_ID)
     try:
-        vals = cache.start_values(new)
+        vals = start_values(new)
     except (ScenarioInputError, ValueError) as err:
         SS[widget] = SS.get("start", BASELINE_ID)
         flash("error", str(err))
@@ -163,7 +308,8 @@ def on_start() -> None:
 
 
 def on_reset() -> None:
-    set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
+    """Levers back to the starting scenario's values (the region is kept)."""
+    set_scenario(start_id(), start_values(start_id()))
 
 
 def on_upload(uploader_key: str) -> None:
@@ -173,11 +319,19 @@ def on_upload(uploader_key: str) -> None:
         return
     model = cache.model()
     try:
-        doc = parse_upload(f.getvalue(), f.name, model)
+        own = {sid: d.scenario for sid, d in session_regions().items() if d.scenario is not None}
+        doc = parse_upload(f.getvalue(), f.name, model, bases=start_scenario_objects(own))
         start = doc.base or BASELINE_ID
-        cache.start_values(start)  # the base must be a known starting scenario
+        base_vals = start_values(start)  # the base must be a known starting scenario
         merged = dict(doc.resolved or {})
         model.validate_overrides(merged, source=f.name)
+        if not regions.same_region(merged, base_vals, model) or doc.targets:
+            # a region of its own (or with its own targets): a starting scenario of this session
+            import dataclasses
+            import re
+
+            rid = "region_" + (re.sub(r"[^A-Za-z0-9_\-]+", "_", doc.id).strip("_")[:40] or "upload")
+            start = add_region(dataclasses.replace(doc, id=rid))
     except (ScenarioInputError, ValueError) as err:
         flash("error", t("upload_error", lang(), msg=str(err)))
         return
@@ -201,7 +355,7 @@ def on_save(name_key: str) -> None:
     if len(saved) >= MAX_SAVED:
         flash("warning", t("save_full", lg, n=MAX_SAVED))
         return
-    saved.append({"name": name, "start": SS.get("start", BASELINE_ID), "values": dict(values())})
+    saved.append({"name": name, "start": start_id(), "values": dict(values())})
     SS["saved"] = saved
     flash("info" if replaced else "success", t("save_dup" if replaced else "saved_ok", lg, name=name))
     SS[name_key] = ""
@@ -216,25 +370,37 @@ def on_clear() -> None:
 
 
 # --------------------------------------------------------------------------- URL
-def sync_url() -> None:
-    """Write the scenario (changed levers, language, start, page) into the address bar."""
+def link_params() -> dict[str, str]:
+    """Query parameters of the current state (language, page, start or own region,
+    changed levers, saved comparison set)."""
     model = cache.model()
-    start = SS.get("start", BASELINE_ID)
+    start = start_id()
     try:
-        start_vals = cache.start_values(start)
+        start_vals = start_values(start)
     except (ScenarioInputError, ValueError):
         start_vals = {}
-    params = encode_url(lang(), SS.get("page", DEFAULT_PAGE), start, diff_from(start_vals, values(), model), model,
-                        default_lang=DEFAULT_LANG, default_page=DEFAULT_PAGE)
+    extra: dict[str, str] = {}
+    own = session_regions().get(start)
+    if own is not None:
+        extra["region"] = region_to_blob(own)
+    saved = SS.get("saved", [])
+    if saved:
+        extra["cmp"] = links.encode_saved(saved, start_values, model)
+    return encode_url(lang(), SS.get("page", DEFAULT_PAGE), start, diff_from(start_vals, values(), model), model,
+                      default_lang=DEFAULT_LANG, default_page=DEFAULT_PAGE, extra=extra)
+
+
+def sync_url() -> None:
+    """Write the current state into the address bar."""
+    params = link_params()
     current = {k: (v[-1] if isinstance(v, list) else v) for k, v in st.query_params.to_dict().items()}
     if current != params:
         st.query_params.from_dict(params)
 
 
-def share_query(extra: Mapping[str, Any] | None = None) -> str:
-    """The query string of the current scenario (for display)."""
+def share_query() -> str:
+    """The query string of the current state (the same as the address bar after this run)."""
     from urllib.parse import urlencode
 
-    params = {k: v for k, v in st.query_params.to_dict().items()}
-    params.update(extra or {})
+    params = link_params()
     return "?" + urlencode(params) if params else ""

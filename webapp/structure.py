@@ -156,7 +156,8 @@ def by_sector(sf: StockFlow) -> dict[str, StockFlow]:
 
 
 def to_dot(sf: StockFlow, labels: Mapping[str, str] | None = None, sector_labels: Mapping[str, str] | None = None,
-           max_label: int = 2, rankdir: str = "LR", clusters: bool = True) -> str:
+           max_label: int = 2, rankdir: str = "LR", clusters: bool = True,
+           flow_labels: Mapping[str, str] | None = None) -> str:
     """Graphviz DOT text: stocks as boxes grouped by sector, flows as arrows."""
     labels = labels or {}
     sector_labels = sector_labels or {}
@@ -179,7 +180,8 @@ def to_dot(sf: StockFlow, labels: Mapping[str, str] | None = None, sector_labels
             lines.append("  }")
     clouds = 0
     for s, d, flows in sf.edges:
-        text = ", ".join(flows[:max_label]) + (f" (+{len(flows) - max_label})" if len(flows) > max_label else "")
+        names = [(flow_labels or {}).get(f, f) for f in flows]
+        text = ", ".join(names[:max_label]) + (f" (+{len(names) - max_label})" if len(names) > max_label else "")
         a = ids.get(s)
         b = ids.get(d)
         if a is None:

@@ -163,10 +163,10 @@ def plot_wedges(
                         transform=ax.transAxes, ha="center", va="center", color="grey")
         handles, labels = axes[0].get_legend_handles_labels()
         for ax in axes[1:]:
-            for h, l in zip(*ax.get_legend_handles_labels()):
-                if l not in labels:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                if lab not in labels:
                     handles.append(h)
-                    labels.append(l)
+                    labels.append(lab)
         fig.legend(handles, labels, loc="outside lower center", ncols=min(5, max(1, len(labels))), fontsize="small")
         fig.suptitle(_t(lang, "Contributions of lever groups (Shapley wedges)", "各政策杠杆组的贡献（Shapley 楔形图）"))
     return _finish(fig, lang)

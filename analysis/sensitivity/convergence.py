@@ -60,7 +60,7 @@ def sobol_convergence(
     outputs: Mapping[str, np.ndarray],
     *,
     censor: Mapping[str, float] | None = None,
-    options: AnalysisOptions = AnalysisOptions(),
+    options: AnalysisOptions = AnalysisOptions(),  # noqa: B008 (a frozen dataclass: shared safely)
     start_exponent: int = 6,
     max_conf: float = 0.05,
 ) -> ConvergenceResult:

@@ -22,7 +22,7 @@ def _where(section: str, i: int, key: str | None = None) -> str:
 
 
 def _entries(file: str, section: str, raw: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(raw, list):
+    if not isinstance(raw, (list, tuple)):
         raise TargetsConfigError(f"{file}: {section}.targets must be a list of mappings, got {type(raw).__name__}")
     seen: set[str] = set()
     for i, e in enumerate(raw):
@@ -119,16 +119,24 @@ def targets_from_dict(data: Mapping[str, Any], region: str | None = None, file: 
 
 
 def _read_yaml(path: Path) -> Any:
+    """Parse a targets YAML file with the size, alias, depth and time limits of
+    :func:`scenarios.safe_yaml.parse_yaml`; only regular files are opened, and error
+    messages name the file, line and column but never quote its content."""
+    from scenarios.safe_yaml import DEFAULT_LIMITS, UnsafeYamlError, parse_yaml
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsConfigError(f"{path}: file not found") from None
+        if not path.is_file():
+            raise TargetsConfigError(f"{path}: file not found (or not a regular file)")
+        if path.stat().st_size > DEFAULT_LIMITS.max_bytes:
+            raise TargetsConfigError(f"{path}: the file is larger than {DEFAULT_LIMITS.max_bytes // 1000} kB")
+        with open(path, "rb") as fh:
+            content = fh.read(DEFAULT_LIMITS.max_bytes + 1)
     except OSError as exc:
-        raise TargetsConfigError(f"{path}: cannot read targets ({exc})") from None
+        raise TargetsConfigError(f"{path}: cannot read the file ({type(exc).__name__})") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TargetsConfigError(f"{path}: invalid YAML: {exc}") from None
+        return parse_yaml(content, str(path))
+    except UnsafeYamlError as exc:
+        raise TargetsConfigError(str(exc)) from None
 
 
 def _plain(raw: Any, where: str) -> list[Target]:
@@ -158,6 +166,8 @@ def load_targets(
     source: str | Path | Iterable[Any] | Mapping[str, Any] = DEFAULT_TARGETS_PATH,
     region: str | None = None,
     region_file: str | Path | None = None,
+    region_data: Mapping[str, Any] | None = None,
+    region_source: str = "targets.inline",
 ) -> TargetSet:
     """Load and validate targets.
 
@@ -170,6 +180,10 @@ def load_targets(
         region_file: a region YAML (``region``, optional ``description_en/zh``,
             ``replace_default``, ``targets``) applied on top: its entries override
             targets by key, ``enabled: false`` removes one, new keys must be complete.
+            The caller decides which paths may be read (``scenarios.loader`` confines them).
+        region_data: the same content as a region file, already parsed (targets written
+            inline in a scenario); applied after ``region_file``.
+        region_source: name of ``region_data`` in error messages.
 
     Raises:
         TargetsConfigError: with the file name and key at fault.
@@ -183,14 +197,18 @@ def load_targets(
         where, raw = str(p), _read_yaml(p)
     national = isinstance(raw, Mapping) and "version" in raw
     if not national:
-        if region is not None or region_file is not None:
+        if region is not None or region_file is not None or region_data is not None:
             raise TargetsConfigError(f"{where}: region and region_file need the national target file")
         return TargetSet("custom", _plain(raw, where), (where,))
     all_targets = _resolve(raw, region, where)
     files, name = [where], region or "default"
+    extra: list[tuple[str, Any]] = []
     if region_file is not None:
         rpath = Path(region_file)
-        rdata, rfile = _read_yaml(rpath), str(rpath)
+        extra.append((str(rpath), _read_yaml(rpath)))
+    if region_data is not None:
+        extra.append((region_source, region_data))
+    for rfile, rdata in extra:
         _check_mapping(rfile, "top level", rdata, _REGION_KEYS | {"region"}, {"region", "targets"})
         if not (isinstance(rdata["region"], str) and rdata["region"].strip()):
             raise TargetsConfigError(f"{rfile}: top level: 'region' must be a non-empty string")

@@ -98,7 +98,7 @@ def _is_dynamic(atom: ir.Expr, dynamic: set, statefuls: dict) -> bool:
     return False
 
 
-def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs, integer_start: bool) -> callable:
+def _int_analysis(model: ir.ModelIR, inputs: dict, int_inputs, integer_start: bool) -> callable:  # type: ignore[valid-type]
     """``is_int(expr)``: does PySD compute ``expr`` as a Python/NumPy *integer* during
     initialisation? (integer literals, integer overrides and int-preserving operations;
     NumPy functions, divisions, lookups and comparisons give floats.)"""

@@ -40,7 +40,7 @@ def test_english_figures(runs) -> None:
     figs = all_figures(runs, "en")
     assert set(figs) == {"emissions", "land_use", "population", "forest", "comparison"}
     for fig in figs.values():
-        assert isinstance(fig, Figure) and fig.lang == "en"
+        assert isinstance(fig, Figure) and fig.lang == "en"  # type: ignore[attr-defined]  # set by analysis.plots
     em = texts(figs["emissions"])
     assert "TP3 emission peak" in em and "Gross emissions E" in em and "Mt CO2/yr" in em
     assert "Carbon neutrality" in em  # reached in the dual-carbon scenario, or listed as not reached
@@ -67,7 +67,7 @@ def test_chinese_figures_with_a_cjk_font(runs) -> None:
         warnings.simplefilter("error", plots.CJKFontWarning)
         figs = all_figures(runs, "zh")
     for fig in figs.values():
-        assert fig.lang == "zh"
+        assert fig.lang == "zh"  # type: ignore[attr-defined]  # set by analysis.plots
     em = texts(figs["emissions"])
     assert "拐点3 碳达峰" in em and "碳排放总量 E" in em and "百万吨CO2/年" in em
     assert "耕地" in texts(figs["land_use"])
@@ -79,7 +79,7 @@ def test_chinese_falls_back_to_english_without_font(runs, monkeypatch) -> None:
     r = runs["baseline"]
     with pytest.warns(plots.CJKFontWarning, match="fonts-noto-cjk"):
         fig = plots.plot_emissions(r.results, r.turning_points, lang="zh")
-    assert fig.lang == "en"
+    assert fig.lang == "en"  # type: ignore[attr-defined]  # set by analysis.plots
     assert "TP3 emission peak" in texts(fig)
 
 

@@ -156,7 +156,7 @@ def test_result_does_not_depend_on_the_order_of_the_groups(result) -> None:
 def test_turning_point_years_are_censored_consistently(result) -> None:
     info = result.turning_point_info
     assert list(info.index) == list(TP_KEYS)
-    for key, row in info.iterrows():
+    for _key, row in info.iterrows():
         if row.base_status in ("not_yet", "not_sustained"):
             assert row.base_year == result.times[-1] + 1 and row.base_censored
         elif row.base_status == "before_start":  # at or before the projection era's start

@@ -20,7 +20,7 @@ TREND_PROBLEM = SensitivityProblem.from_mapping({"names": ["a", "b"], "bounds": 
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[distributed.LocalCluster]:
+def cluster() -> Iterator[distributed.LocalCluster]:  # type: ignore[name-defined]
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local_cluster:

@@ -24,7 +24,7 @@ KWARGS = dict(
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[distributed.LocalCluster]:
+def cluster() -> Iterator[distributed.LocalCluster]:  # type: ignore[name-defined]
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local_cluster:

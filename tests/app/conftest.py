@@ -24,6 +24,13 @@ def new_app(query: dict | None = None):
     return at
 
 
+def shown(markdown: str) -> str:
+    """The text a user sees for Markdown source (backslash escapes removed)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u200b", "")
+
+
 def no_problems(at) -> None:
     """No exception element, no traceback and no error message on the page."""
     assert not at.exception, [e.value for e in at.exception]

@@ -136,6 +136,13 @@ def open_app(page, url: str, timeout: float = 90_000) -> None:
     wait_app_idle(page, timeout)
 
 
+def open_page(page, url: str, timeout: float = 90_000) -> None:
+    """Open a page of the app that need not show a chart; wait until the run finished."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'] h1", state="attached", timeout=timeout)
+    wait_app_idle(page, timeout)
+
+
 def open_group(page, text: str) -> None:
     """Open a lever group (sidebar expander) by its visible title."""
     summary = page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary", has_text=text).first
@@ -150,3 +157,17 @@ def nudge_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") ->
     slider.focus()
     for _ in range(presses):
         slider.press(key)
+
+
+#: JavaScript: [title, plot-area height in px] of every chart (from its grid lines and
+#: axis domains, i.e. the data rectangle without title, axes and legend).
+PLOT_HEIGHTS_JS = """(sel) => Array.from(document.querySelectorAll(sel)).map(e => {
+    let h = 0;
+    for (const g of e.querySelectorAll('.role-axis-grid, .role-axis-domain')) {
+        const r = g.getBoundingClientRect(); if (r.height > h) h = r.height; }
+    return [e.getAttribute('aria-label') || '', Math.round(h)]; })"""
+
+
+def plot_heights(page) -> list[tuple[str, int]]:
+    """(title, plot-area height in px) of every chart on the page."""
+    return [tuple(x) for x in page.evaluate(PLOT_HEIGHTS_JS, CHART)]

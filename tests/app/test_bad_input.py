@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import goto, NONFOSSIL, changed, expected_year, metric, no_problems
+from tests.app.conftest import goto, NONFOSSIL, changed, expected_year, metric, no_problems, shown
 
 
 def errors(at) -> str:
-    return " ".join(e.value for e in at.error)
+    return shown(" ".join(e.value for e in at.error))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ overrides:
 """
 
 BAD_FILES = [
-    (b"name: [unclosed\n", ["not valid YAML", "line"]),
+    (b"name: [unclosed\n", ["invalid YAML", "line"]),
     (b"- just\n- a list\n", ["mapping"]),
     (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\noverrides:\n  additional non fossil share: 0.9\n",
      ["additional non fossil share", "[-0.3, 0.5]"]),
@@ -81,13 +81,31 @@ BAD_FILES = [
 ]
 
 
+def _bomb() -> bytes:
+    lines = ["a0: &a0 [" + ", ".join(["x"] * 9) + "]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return ("\n  ".join(["calibration:", *lines]) + "\n").encode()
+
+
+HOSTILE_UPLOADS = [
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\n" + _bomb(), ["after expanding aliases"]),
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\nbase: &b [*b]\n", ["recursive alias"]),
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\ntargets: {region_file: /proc/self/status}\n",
+     ["may not name a file"]),
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\ntargets: {region_file: /dev/zero}\n", ["may not name a file"]),
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\nbase: ../calibration/national\n", ["'base'", "no folder"]),
+    (b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\nbase: /etc/passwd\n", ["'base'"]),
+]
+
+
 def _upload(at, name: str, content: bytes):
     goto(at, "explore")
     at.file_uploader(key="upload").upload(name, content, "application/x-yaml")
     at.run()
 
 
-@pytest.mark.parametrize("content, expected", BAD_FILES)
+@pytest.mark.parametrize("content, expected", BAD_FILES + HOSTILE_UPLOADS)
 def test_bad_upload_keeps_the_current_scenario(app, content, expected):
     at = app()
     at.slider(key="w::urban_land_per_capita_policy_change").set_value(-20).run()
@@ -97,7 +115,7 @@ def test_bad_upload_keeps_the_current_scenario(app, content, expected):
     text = errors(at)
     for part in expected:
         assert part in text, text
-    assert "Traceback" not in text
+    assert "Traceback" not in text and "Name:" not in text and "root:" not in text
     assert dict(at.session_state["values"]) == before
     assert at.slider(key="w::urban_land_per_capita_policy_change").value == -20
 
@@ -110,3 +128,40 @@ def test_good_upload_applies_the_scenario(app):
     assert at.slider(key="w::additional_non_fossil_share").value == pytest.approx(0.3)
     assert any("测试" in s.value or "Test" in s.value for s in at.success)
     assert metric(at, "碳中和") == expected_year("neutrality", NONFOSSIL)
+
+
+def test_link_text_is_shown_as_plain_text(app):
+    at = app({"start": "[click me](https://example.org/x)"})
+    raw = " ".join(e.value for e in at.error)
+    assert "](" not in raw  # escaped: Markdown shows the brackets, makes no link
+    assert "[click me](https://example.org/x)" in errors(at)  # what the user reads
+    assert changed(at) == {} and at.session_state["start"] == "baseline"
+
+
+@pytest.mark.parametrize("blob, expected", [
+    ("zgarbage!!", ["damaged"]),
+    ("not-a-blob", ["not a link made by this app"]),
+    ("z" + "A" * 13_000, ["longer than"]),
+])
+def test_bad_region_or_comparison_blob_is_refused(app, blob, expected):
+    for key in ("region", "cmp"):
+        at = app({key: blob})
+        assert not at.exception
+        text = errors(at)
+        for part in expected:
+            assert part in text, text
+        assert changed(at) == {} and at.session_state["start"] == "baseline" and at.session_state["saved"] == []
+
+
+def test_compressed_bomb_in_a_link_is_refused_without_inflating():
+    import base64
+    import zlib
+
+    from webapp.links import MAX_JSON_BYTES, decode_blob
+    from webapp.scenario_io import ScenarioInputError
+
+    packed = zlib.compress(b"[" + b"0," * 3_000_000 + b"0]", 9)  # 6 MB of JSON in under 9 kB
+    blob = "z" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    assert len(blob) < 12_000
+    with pytest.raises(ScenarioInputError, match=f"more than {MAX_JSON_BYTES // 1000} kB"):
+        decode_blob(blob, "cmp")

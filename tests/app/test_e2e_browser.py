@@ -137,14 +137,14 @@ def test_user_journey(server, browser, shots, tmp_path):
 
     # 5. save two scenarios and compare them
     page.locator("[data-testid='stSidebar'] label", has_text="Compare").click()
-    page.get_by_label("Scenario name").wait_for(timeout=60_000)
+    page.get_by_role("textbox", name="Save as (name)").wait_for(timeout=60_000)
     u.settle(page)
     for i, name in enumerate(("Non-fossil +30", "Baseline")):
         if i:
-            page.get_by_role("button", name="Reset to baseline").click()
+            page.get_by_role("button", name="Reset to the starting scenario").click()
             u.settle(page)
-        page.get_by_label("Scenario name").fill(name)
-        page.get_by_label("Scenario name").press("Enter")
+        page.get_by_role("textbox", name="Save as (name)").fill(name)
+        page.get_by_role("textbox", name="Save as (name)").press("Enter")
         u.settle(page)
         page.get_by_role("button", name="Save current scenario").click()
         page.get_by_text(f"{i + 1}. {name}").wait_for(timeout=60_000)
@@ -170,6 +170,10 @@ def test_user_journey(server, browser, shots, tmp_path):
     assert "additional_non_fossil_share" in alert and "[-0.3, 0.5]" in alert
     assert "Traceback" not in bad.content()
     shots(bad, "07_bad_link")
+    # text from a link is shown as text: no clickable link inside the error box
+    u.open_app(bad, server + "?start=%5Bclick%5D(https%3A%2F%2Fexample.org)")
+    assert "example.org" in bad.locator("[data-testid='stAlert']").first.inner_text()
+    assert bad.locator("a[href*='example.org']").count() == 0
 
     for log in (console, console_other, console_bad):
         assert log.errors == [], log.errors

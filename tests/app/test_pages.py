@@ -33,7 +33,8 @@ def test_explore_shows_charts_tables_and_levers(app):
     assert metric(at, "碳达峰") == expected_year("tp3")
     assert len(at.slider) >= 30
     labels = " ".join(s.label for s in at.slider)
-    assert "万公顷" in labels  # units from the model file, in Chinese
+    assert "平方米/人" in labels  # units from the model file, in Chinese
+    assert "% 区域面积" in labels  # absolute area levers relative to the region (issue 15)
     tp = frame(at, "名称", "年份", "状态")
     assert len(tp) == 8
     targets = frame(at, "名称", "结果", "裕度")
@@ -93,8 +94,8 @@ def test_compare_save_two_and_highlight_differences(app):
     table = frame(at, "基准", "非化石")
     assert list(table.columns) == ["基准", "非化石"]
     row = [i for i in table.index if "碳中和" in i][0]
-    assert table.loc[row, "基准"] == expected_year("neutrality").replace("未达到", "—")
-    assert table.loc[row, "非化石"] == expected_year("neutrality", NONFOSSIL).replace("未达到", "—")
+    assert table.loc[row, "基准"] == expected_year("neutrality")
+    assert table.loc[row, "非化石"] == expected_year("neutrality", NONFOSSIL)
     net = [i for i in table.index if "2060 年净排放" in i][0]
     assert table.loc[net, "基准"] != table.loc[net, "非化石"]
     # remove one
@@ -132,8 +133,8 @@ def test_sensitivity_runs_with_progress_and_download(app):
     at.button(key="sens_run").click().run()
     no_problems(at)
     assert at.session_state["sens_result"]["result"].design.runs == 6
-    table = frame(at, "index", "conf")
-    assert {"mu_star", "sigma"} <= set(table["index"])
+    table = frame(at, "Index", "95 % CI half-width")  # translated headers and index symbols
+    assert {"μ*", "σ"} <= set(table["Index"])
     assert at.get("download_button")
 
 
@@ -165,3 +166,10 @@ def test_model_page_lists_variables_and_definitions(app):
     assert row["Sector"] == "Population and migration"
     assert row["Unit"] == "10^4 person"
     assert len(at.expander) >= 8  # one per turning-point definition + sources
+
+
+def test_history_of_a_region_without_data_says_so(app):
+    at = app({"page": "history", "start": "archetype_ecological", "lang": "en"})
+    no_problems(at)
+    assert any("has no history of its own" in i.value for i in at.info)
+    assert not at.dataframe  # no national statistics shown for the archetype

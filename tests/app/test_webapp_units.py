@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from models.model import load_model
-from webapp import core, figures, i18n, levers, scenario_io, structure
+from webapp import core, figures, i18n, levers, report_pdf, scenario_io, structure
 from webapp.fit_stats import history_fit
 
 
@@ -178,11 +178,19 @@ def test_exports(base, model, lang):
         assert figures.figure_bytes(fig, "png")[:4] == b"\x89PNG"
         assert b"<svg" in figures.figure_bytes(fig, "svg")[:500]
     assumptions = figures.assumptions_table({"fertiliser reduction": 0.5}, model, lang, {})
-    pdf = figures.pdf_report(title="t", scenario_name="s", start_name="b", res=base.results,
-                             tps=base.turning_points, targets=base.targets[lang], assumptions=assumptions,
-                             sources_text="# Sources\nline", lang=lang)
-    assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
-    xlsx = figures.results_excel(base.results, base.turning_points, base.targets[lang], assumptions, lang)
+    targets = figures.targets_table(base.targets[lang], lang, base.target_set)
+    sources = "# Sources\n\nSee **FAOSTAT** [land use](https://example.org/x).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    pdf = report_pdf.pdf_report(title="t", scenario_name="s", start_name="b", res=base.results,
+                                tps=base.turning_points, targets=targets, assumptions=assumptions,
+                                sources_text=sources, lang=lang)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 6  # tables, four charts, sources
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert " | " not in text  # tables are ruled tables, not pipe-separated lines
+    assert "**" not in text and "](" not in text  # Markdown is rendered, not printed
+    xlsx = figures.results_excel(base.results, base.turning_points, targets, assumptions, lang)
     import pandas as pd
 
     sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None)
@@ -202,13 +210,43 @@ def test_sensitivity_runs_on_the_batch_runner():
     from webapp import sensitivity as sens
 
     res = sens.run(["additional non fossil share"], [(0.0, 0.3)], "net_2060", "sobol", 8, {})
-    y = res.outputs[sens.METRIC_SPECS["net_2060"]]
+    y = res.outputs["net_2060"]
     x = res.samples[:, 0]
     # more non-fossil energy, lower net emissions in 2060 (monotone in this one lever)
     assert np.all(np.diff(y[np.argsort(x)]) <= 1e-9)
     assert sens.planned_runs("sobol", 8, 3) == 40 and sens.planned_runs("morris", 4, 3) == 16
     with pytest.raises(ValueError, match="cap"):
         sens.run(["a", "b"], [(0, 1), (0, 1)], "net_2060", "sobol", 2**15, {})
+
+
+def test_every_sensitivity_metric_gives_indices_and_labels():
+    """Each metric of the page's list yields rows for that metric (the page filters by
+    name) and has a label with a unit in both languages; year metrics are censored at
+    the model's FINAL TIME + SAVEPER."""
+    from models.model import load_model
+    from webapp import sensitivity as sens
+
+    ts = load_model().time_settings
+    assert sens.censor_year() == ts["FINAL TIME"] + ts["SAVEPER"]
+    names = ["additional non fossil share", "additional energy intensity decline"]
+    for metric in sens.METRICS:
+        res = sens.run(names, [(0.0, 0.3), (0.0, 0.02)], metric, "morris", 2, {})
+        rows = res.indices[res.indices["metric"] == metric]
+        assert len(rows) > 0, metric
+        for lang in ("zh", "en"):
+            assert sens.metric_label(metric, lang).strip(), metric
+    assert sens.YEAR_METRICS and sens.YEAR_METRICS <= set(sens.METRICS)
+
+
+def test_target_requirements_are_in_the_page_language(base):
+    for lang in ("zh", "en"):
+        table = figures.targets_table(base.targets[lang], lang, base.target_set)
+        text = " ".join(map(str, table[i18n.t("col_target", lang)]))
+        assert "<=" not in text and ">=" not in text and "tp3" not in text
+        if lang == "zh":
+            assert not re.search(r"\b(year|fraction|every|reduction|in)\b", text), text
+            units = " ".join(map(str, table[i18n.t("col_unit", lang)]))
+            assert "fraction" not in units and "year" not in units and "None" not in units
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -263,3 +301,14 @@ def test_chart_specs_are_valid_vega_lite(base, lang):
     assert sorted(rows["label"]) == sorted(labels)
     for p in reached:
         assert any(p.name(lang) in x and f"{p.year:.0f}" in x for x in labels)
+
+
+def test_run_adapter_starts_later_with_initial_stocks_from_the_constants(model):
+    """The app's one run adapter: a later start year takes the initial constants as the
+    stocks of that year (here cropland = initial share x land area, from the model file)."""
+    later = core.run_model({"initial cropland share": 0.12}, initial_time=2005)
+    assert later.index[0] == 2005 and later.index[-1] == model.time_settings["FINAL TIME"]
+    assert later["Cropland"].iloc[0] == pytest.approx(0.12 * model.constants["total land area"].default)
+    default = core.run_model({"initial cropland share": 0.12})
+    assert default.index[0] == model.time_settings["INITIAL TIME"]
+    assert set(later.columns) == set(default.columns)

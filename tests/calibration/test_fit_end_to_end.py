@@ -11,9 +11,9 @@ from calibration.config import Thresholds, load_config
 from calibration.evaluate import model_times, simulate_many
 from calibration.fit import (FitResult, Problem, build_problem, fit, identification_warnings,
                              uncertainty)
-from calibration.observations import FitSeries, build_targets, load_region_history
+from calibration.observations import build_targets, load_region_history
 from calibration.config import SeriesTarget
-from calibration.testing import CHN_DATA, synthetic_history, tiny_config, write_config
+from calibration.testing import synthetic_history, tiny_config, write_config
 
 
 @pytest.fixture(scope="module")

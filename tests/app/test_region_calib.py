@@ -1,0 +1,69 @@
+"""The region library of the app: one reader with row/column errors, survey shares, the
+target template's scaling rules, the calibration configuration built from national.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from webapp import region_calib as rc
+
+DATA = Path(__file__).with_name("data") / "region_example.csv"
+
+
+def test_reader_names_the_file_row_and_column():
+    bad = DATA.read_bytes().replace(b"GBR,1994,forest_area,", b"GBR,1994,forest_area,-", 1)
+    with pytest.raises(rc.RegionInputError) as err:
+        rc.read_history(bad, "mine.csv")
+    msg = str(err.value)
+    assert "mine.csv" in msg and "row" in msg and "value" in msg
+    assert "/tmp" not in msg  # the temporary file is never named
+
+
+def test_survey_shares_follow_the_stated_rules():
+    survey = {"cropland": 10, "garden": 2, "forest": 30, "grassland": 5, "wetland": 1, "water": 2, "urban": 3,
+              "transport": 1, "village": 4, "other": 2}
+    shares = rc.survey_shares(survey, 100.0)
+    assert shares["cropland"] == pytest.approx(0.12) and shares["wetland and water"] == pytest.approx(0.03)
+    assert shares["urban construction"] == pytest.approx(0.04) and shares["rural construction"] == pytest.approx(0.04)
+    with pytest.raises(rc.RegionInputError, match="more than the total land area"):
+        rc.survey_shares(survey, 50.0)
+
+
+def test_target_template_scales_only_absolute_thresholds():
+    from analysis.targets import load_targets
+
+    national = {t.key: t for t in load_targets()}
+    table = rc.template_targets("r", {"area": 0.01, "cropland": 0.02, "emissions": 0.03}).set_index("key")
+    for key, tg in national.items():
+        row = table.loc[key]
+        if tg.threshold is None:
+            continue
+        if tg.unit == "10^4 ha":
+            factor = 0.02 if "cropland" in str(tg.variable) else 0.01
+            assert row["threshold"] == pytest.approx(tg.threshold * factor)
+        elif "Mt CO2" in str(tg.unit):
+            assert row["threshold"] == pytest.approx(tg.threshold * 0.03)
+        else:
+            assert row["threshold"] == pytest.approx(tg.threshold)
+    inline = rc.targets_inline("r", table.reset_index())
+    assert {e["key"] for e in inline["targets"]} == set(national)
+
+
+def test_configuration_follows_the_region_data(tmp_path):
+    from models.model import load_model
+
+    hist = rc.read_history(DATA.read_bytes(), "region_example.csv")
+    setup = rc.RegionSetup(code="GBR", name_zh="示例", name_en="Example", area=2419.3, start_year=1994,
+                           history=hist, survey={})
+    path = tmp_path / "d.csv"
+    path.write_bytes(DATA.read_bytes())
+    cfg = rc.build_config(setup, path)
+    assert cfg.fixed["total land area"].value == pytest.approx(2419.3)
+    assert {s.name for s in cfg.series} <= set(hist["variable"])
+    assert cfg.window_start == 1994
+    assert cfg.optimizer.maxiter == rc.QUICK["maxiter"] and cfg.optimizer.popsize == rc.QUICK["popsize"]
+    anchored = [p for p in cfg.parameters if p.anchor is not None]
+    assert all(p.anchor.series in set(hist["variable"]) for p in anchored)
+    assert load_model().constants["total land area"].default != 2419.3
