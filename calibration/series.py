@@ -37,6 +37,7 @@ UNIT_GDP = "billion int$ (2011 PPP)/Year"  # 十亿国际元（2011年购买力�
 UNIT_ENERGY = "TWh/Year"
 UNIT_CO2 = "Mt CO2/Year"  # 百万吨CO2/年
 UNIT_AREA = "10^4 ha"  # 万公顷
+UNIT_RATE = "1/Year"  # per person and year
 UNIT_AREA_FLOW = "10^4 ha/Year"  # 万公顷/年
 UNIT_CARBON = "Mt C"  # 百万吨碳
 UNIT_MASS_FLOW = "Mt/Year"  # 百万吨/年
@@ -57,6 +58,7 @@ UNIT_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         UNIT_MASS_FLOW: ("Mt/year", "Mt/yr", "百万吨/年"),
         UNIT_FLOOR_PER_CAPITA: ("m^2/person", "m2/cap", "sq.m/person", "平方米/人"),
         UNIT_FLOOR_FLOW: ("10^8 m^2/Year", "10^8 m2/year", "亿平方米/年"),
+        UNIT_RATE: ("1/year", "per person and year"),
     }
 )
 
@@ -187,6 +189,12 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "Urban population at the 7th census (2020-11-01)", "七普城镇人口（2020年11月1日）"),
     _s("rural_population_census", _RUR, UNIT_PERSON,
        "Rural population at the 7th census (2020-11-01)", "七普乡村人口（2020年11月1日）"),
+    _s("crude_birth_rate", "crude birth rate", UNIT_RATE,
+       "Crude birth rate (births per person and year), NBS (1990, 2000, 2003, 2020-2023)",
+       "人口出生率（国家统计局）", primary=True),
+    _s("crude_death_rate", "crude death rate", UNIT_RATE,
+       "Crude death rate (deaths per person and year), NBS (1990, 2000, 2003, 2020-2023)",
+       "人口死亡率（国家统计局）", primary=True),
     # --- economy and energy (经济与能源) -------------------------------------------------
     _s("gdp", "GDP", UNIT_GDP,
        "GDP at constant 2011 international-$ PPP, Maddison Project Database 2023 via OWID",

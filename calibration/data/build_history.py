@@ -41,6 +41,7 @@ U_PERSON, U_PCT, U_GDP = "10^4 person", "%", "billion int$ (2011 PPP)/Year"
 U_TWH, U_CO2, U_AREA = "TWh/Year", "Mt CO2/Year", "10^4 ha"
 U_MTC, U_AREA_FLOW, U_MT = "Mt C", "10^4 ha/Year", "Mt/Year"
 U_M2PC, U_FLOOR = "m2/person", "10^8 m2/Year"
+U_RATE = "1/Year"
 
 #: FRA reporting years; other years of the FAO forest series are FAO interpolations.
 FRA2025_REPORTING_YEARS = frozenset({1990, 2000, 2010, 2015, 2020, 2025})
@@ -107,6 +108,8 @@ LULUCF = "china_lulucf_inventory.csv"
 NFI = "china_forest_nfi.csv"
 AFF = "china_afforestation.csv"
 BLD = "cement_buildings.csv"
+VITAL = "china_vital_rates.csv"
+PER_MILLE = Decimal("0.001")  # per mille -> per person and year
 CHN = ("CHN",)
 GG_CONV = "Gg x (-1/1000) = Mt; sign turned so that a net removal is positive"
 
@@ -265,6 +268,10 @@ RULES: tuple[Rule, ...] = (
     Rule("forest_vegetation_carbon", NFI, "forest_vegetation_carbon_nfi", U_MTC, E3,
          "10^9 t C x 1000", "national forest inventory forest vegetation carbon stock "
          "(year = last year of inventory period)", regions=CHN, sparse=True),
+    Rule("crude_birth_rate", VITAL, "crude_birth_rate", U_RATE, PER_MILLE,
+         "per mille / 1000", "NBS crude birth rate", regions=CHN, tags=("rounded",)),
+    Rule("crude_death_rate", VITAL, "crude_death_rate", U_RATE, PER_MILLE,
+         "per mille / 1000", "NBS crude death rate", regions=CHN, tags=("rounded",)),
     Rule("afforestation_area", AFF, "afforestation_planted", U_AREA_FLOW, E_4,
          "ha / 10^4 (per year)", "area of afforestation, manual planting + aerial seeding",
          regions=CHN),
