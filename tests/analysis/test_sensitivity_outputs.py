@@ -152,7 +152,10 @@ def test_plot_functions_return_figures(tmp_path: Path) -> None:
 
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from analysis.sensitivity.cli import main
+    from cli import main as tree_main
+
+    def main(argv):
+        return tree_main(["sensitivity", *argv])
 
     problem = tmp_path / "problem.yaml"
     problem.write_text("names: [x1, x2, x3]\nbounds: [[-3.14159, 3.14159], [-3.14159, 3.14159], [-3.14159, 3.14159]]\n")
