@@ -63,6 +63,7 @@ _USER_ERRORS: tuple[tuple[str, str], ...] = (
     ("scenarios", "ScenarioError"),
     ("models.model", "ModelInputError"),
     ("models.batch.errors", "ParameterError"),
+    ("models.batch.errors", "UnknownVariableError"),
     ("analysis.metrics", "MetricError"),
     ("analysis.turning_points.definitions", "TurningPointOptionsError"),
     ("analysis.turning_points.smoothing", "SeriesTooShort"),

@@ -168,6 +168,8 @@ def fit(args: argparse.Namespace, ctx: Context) -> int:
                           "test fit is not a baseline")
     if args.baseline is not None and not args.write_baseline:
         raise ConfigError("--baseline needs --write-baseline")
+    if args.baseline is not None and args.baseline.is_dir():
+        raise ConfigError(f"--baseline {args.baseline}: is a folder; give a scenario file name (.yaml)")
     cfg = _load(args)
     changes = {k: v for k, v in (("maxiter", args.maxiter), ("popsize", args.popsize),
                                  ("seed", args.seed)) if v is not None}

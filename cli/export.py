@@ -49,7 +49,7 @@ def export_spatial(args: argparse.Namespace, ctx: Context) -> int:
                        f"({years[0]:g}-{years[-1]:g}, every {years[1] - years[0]:g} year)")
     if args.cell_size is not None:
         area_m2 = float(results[list(LAND_STOCKS)].iloc[0].sum()) * 1e8  # 10^4 ha -> m2
-        cells = area_m2 / args.cell_size**2
+        cells = area_m2 / args.cell_size / args.cell_size  # inf or 0 instead of an overflow error
         if not (math.isfinite(cells) and 1 <= cells <= MAX_CELLS):
             raise CliError(f"--cell-size {args.cell_size:g}: the region ({area_m2 / 1e6:,.0f} km2) would hold "
                            f"{cells:.3g} cells; choose a cell size between {math.sqrt(area_m2 / MAX_CELLS):.3g} "

@@ -331,8 +331,11 @@ def feature_scores(
     if usable:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # EMA Workbench's default max_features is round(k / 3), which is 0 for a single
+            # factor (rejected by scikit-learn); the same rule, at least one feature.
             scores = get_feature_scores_all(X, usable, alg="extra trees", mode=RuleInductionType.CLASSIFICATION,
-                                            random_state=seed, nr_trees=n_trees)
+                                            random_state=seed, nr_trees=n_trees,
+                                            max_features=max(1, int(round(X.shape[1] / 3))))
         frame = frame.join(scores)
     for k in outcomes:
         if k not in frame.columns:
