@@ -32,7 +32,6 @@ import datetime as _dt
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -214,7 +213,6 @@ class IamcVariable:
     note: str
 
 
-@lru_cache(maxsize=4)
 def _read_mapping(path: str) -> tuple[str, tuple[IamcVariable, ...]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     entries = tuple(IamcVariable(str(e["variable"]), str(e["model_variable"]), str(e["model_unit"]),
