@@ -14,7 +14,8 @@ back (:func:`dataset_frames`). Variables are named by their Python-safe names (P
   population (城镇常住人口)"); else the English long name, and ``long_name_zh_source``
   says which of the three it is (``labels``, ``model comment``, ``english fallback``);
 * ``comment`` — the variable's comment in the model file; ``vensim_name``,
-  ``vensim_units``, ``kind`` (stock, flow or auxiliary, constant), ``sector``.
+  ``vensim_units``, ``kind`` (stock, flow, auxiliary or constant; flows as the model's
+  diagram draws them), ``sector``.
 
 The time coordinate holds calendar years as decimal numbers (``units: year``), which
 CF tools read as a plain coordinate (no "since" epoch: the model's time is the year).
@@ -32,6 +33,7 @@ import datetime as _dt
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -41,6 +43,7 @@ import xarray as xr
 import yaml
 
 from analysis.labels import VARIABLE_LABELS
+from models.diagram import read_views
 from models.model import MODEL_PATH, load_model
 
 __all__ = [
@@ -76,12 +79,21 @@ class IamcMappingError(ValueError):
 # --------------------------------------------------------------------------------------
 
 
-def _kind(var) -> str:
+def _kind(var, flows: frozenset[str]) -> str:
+    """stock, flow (on a pipe of the model's diagram), constant or auxiliary."""
     if var.subtype == "Integ":
         return "stock"
+    if var.name in flows:
+        return "flow"
     if var.kind == "Constant":
         return "constant"
     return "auxiliary"
+
+
+@lru_cache(maxsize=4)
+def _flows(mdl_path: str) -> frozenset[str]:
+    """Names of the flows in the diagram (sketch) of the model file."""
+    return frozenset(n.name for v in read_views(mdl_path) for n in v.nodes if n.kind == "flow")
 
 
 def variable_attrs(name: str, mdl_path: str | Path = MODEL_PATH) -> dict[str, str]:
@@ -103,7 +115,7 @@ def variable_attrs(name: str, mdl_path: str | Path = MODEL_PATH) -> dict[str, st
         "comment": var.comment or "",
         "vensim_name": name,
         "vensim_units": units,
-        "kind": _kind(var),
+        "kind": _kind(var, _flows(str(mdl_path))),
         "sector": var.sector,
     }
 

@@ -119,3 +119,14 @@ def test_runs_on_different_grids_are_refused(runs) -> None:
     with pytest.raises(ValueError, match="another time grid"):
         results_dataset({"a": runs["a"], "b": runs["b"].iloc[::2]})
     assert np.array_equal(results_dataset(runs["a"], dim="run")["run"].values, ["run"])
+
+
+def test_kinds_follow_the_diagram() -> None:
+    from models.diagram import read_views
+
+    flows = {n.name for v in read_views() for n in v.nodes if n.kind == "flow"}
+    assert flows
+    name = sorted(flows)[0]
+    assert variable_attrs(name)["kind"] == "flow"
+    stock = next(v.name for v in load_model().variables.values() if v.subtype == "Integ")
+    assert variable_attrs(stock)["kind"] == "stock"

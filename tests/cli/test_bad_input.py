@@ -8,7 +8,6 @@ or long loop, and without touching earlier outputs.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
