@@ -114,3 +114,21 @@ def test_default_outputs_of_an_installed_package_go_to_the_working_directory(tmp
     (installed / "pyproject.toml").write_text("")  # a source checkout writes its own folders
     assert default_output(installed / "calibration" / "reports", root=installed) == \
         installed / "calibration" / "reports"
+
+
+def test_sensitivity_run_matrix_carries_units(run_cli, defaults_scenario, tmp_path) -> None:
+    import xarray as xr
+
+    from analysis.policy.levers import policy_levers
+    from models.model import load_model
+
+    lever = policy_levers()[0].name
+    out = tmp_path / "s"
+    code, _, err = run_cli("sensitivity", "--model", "--scenario", defaults_scenario, "--params", lever,
+                           "--metric", "peak_emissions", "--time-variable", "net emissions", "--time-years",
+                           "2020:2040:10", "--n", "8", "--seed", "1", "--save-runs", "--out", out, "-q")
+    assert code == 0, err
+    with xr.open_dataset(out / "runs.nc") as ds:
+        assert ds["Y_net_emissions"].attrs["units"] == load_model().variables["net emissions"].units
+        assert ds["Y_net_emissions"].attrs["long_name_zh"]
+        assert ds["Y_peak_emissions"].attrs["units"]
