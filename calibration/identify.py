@@ -36,12 +36,13 @@ from calibration.observations import RegionHistory, load_region_history
 __all__ = ["fit_identified", "unidentified"]
 
 
-def unidentified(result: FitResult, cfg: CalibrationConfig) -> list[dict]:
+def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = True
+                 ) -> list[dict]:
     """Estimated constants that the data do not identify, worst first.
 
     Each item: ``{name, estimate, se, width, severity, reason}``; severity is SE / width
-    (infinite for no effect or an undefined SE); constants at a bound without a
-    ``bound_reason`` get severity 0.5 (removed after the unidentified ones).
+    (infinite for no effect or an undefined SE). With ``bounds``, constants at a bound
+    without a ``bound_reason`` are included too, with severity 0.5.
     """
     reasons = {p.name: p.bound_reason for p in cfg.parameters}
     out = []
@@ -64,7 +65,8 @@ def unidentified(result: FitResult, cfg: CalibrationConfig) -> list[dict]:
             out.append({**item, "severity": se / width,
                         "reason": f"standard error {se:.3g} wider than the prior range "
                                   f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"})
-        elif ("at_lower_bound" in flags or "at_upper_bound" in flags) and not reasons.get(name):
+        elif (bounds and ("at_lower_bound" in flags or "at_upper_bound" in flags)
+              and not reasons.get(name)):
             side = "lower" if "at_lower_bound" in flags else "upper"
             out.append({**item, "severity": 0.5,
                         "reason": f"estimate at the {side} bound of the prior range, no written "
@@ -96,10 +98,18 @@ def fit_identified(
     *,
     log: Callable[[str], None] | None = None,
 ) -> tuple[FitResult, Problem]:
-    """Fit ``cfg``, then remove unidentified constants (see the module docstring).
+    """Fit ``cfg``, then fix the constants the data do not identify.
 
-    Returns the final (FitResult, Problem); ``result.identification`` lists the removed
-    constants (``eliminated``) and the number of rounds.
+    1. Global fit (differential evolution + polish) of all configured constants.
+    2. While some have a standard error wider than their range (or no effect): fix the
+       worst third to their literature value and re-polish the others locally.
+    3. Global fit of the remaining constants (when any were fixed).
+    4. Constants then at a bound without a written reason, or unidentified, are fixed
+       too (all at once) and the rest is fitted globally once more; repeated at most
+       twice.
+
+    Returns the final (FitResult, Problem); ``result.identification`` lists the fixed
+    constants (``eliminated``), the rounds, the runs and the time in all.
     """
     import time
 
@@ -120,49 +130,49 @@ def fit_identified(
         if p.literature is not None:
             defaults[p.name] = p.literature
             sources[p.name] = p.literature_source
+        elif p.anchor is not None and p.name in problem.names:
+            # an anchored constant's reference value is the region's own observation
+            defaults[p.name] = float(problem.x0[problem.names.index(p.name)])
+            sources[p.name] = f"the region's data: {problem.bound_notes.get(p.name, 'anchor')}"
     eliminated: list[dict] = []
     local = dataclasses.replace(cfg.optimizer, maxiter=0)
     rounds = 0
     current = cfg
-    while rounds < settings.max_rounds:
-        bad = unidentified(result, current)
-        if not bad or len(bad) >= len(result.names):
-            break
+
+    def refit(take: list[dict], global_search: bool) -> None:
+        nonlocal result, problem, current, rounds, runs
         rounds += 1
-        take = bad[: max(1, len(bad) // 3)]
         for d in take:
             d["round"] = rounds
             d["value"] = defaults[d["name"]]
-        eliminated += take
+        eliminated.extend(take)
         log(f"identification round {rounds}: fixing "
-            + ", ".join(f"{d['name']} ({d['reason']})" for d in take))
+            + "; ".join(f"{d['name']} ({d['reason']})" for d in take))
         start = {n: v for n, v in zip(result.names, result.estimates)}
         current = _with_fixed(current, take, defaults, sources)
-        current.optimizer = local
+        current.optimizer = cfg.optimizer if global_search else local
         result, problem = fit(current, history, log=log, start=start)
         runs += result.optimizer["runs"]
+
+    # 2. unidentified constants, worst first, local re-fits
+    while rounds < settings.max_rounds:
+        bad = unidentified(result, current, bounds=False)
+        if not bad or len(bad) >= len(result.names):
+            break
+        refit(bad[: max(1, len(bad) // 3)], global_search=False)
+    # 3. global search on what is left
     if eliminated and settings.final_global:
         current.optimizer = cfg.optimizer
         start = {n: v for n, v in zip(result.names, result.estimates)}
         log(f"global search on the {len(result.names)} identified constants")
         result, problem = fit(current, history, log=log, start=start)
         runs += result.optimizer["runs"]
-        while rounds < settings.max_rounds:
-            bad = unidentified(result, current)
-            if not bad or len(bad) >= len(result.names):
-                break
-            rounds += 1
-            take = bad[:1]
-            for d in take:
-                d["round"] = rounds
-                d["value"] = defaults[d["name"]]
-            eliminated += take
-            log(f"identification round {rounds}: fixing {take[0]['name']} ({take[0]['reason']})")
-            start = {n: v for n, v in zip(result.names, result.estimates)}
-            current = _with_fixed(current, take, defaults, sources)
-            current.optimizer = local
-            result, problem = fit(current, history, log=log, start=start)
-            runs += result.optimizer["runs"]
+    # 4. bounds without a reason (and any new unidentified ones), global re-fits
+    for _ in range(2):
+        bad = unidentified(result, current, bounds=True)
+        if not bad or len(bad) >= len(result.names) or rounds >= settings.max_rounds:
+            break
+        refit(bad, global_search=settings.final_global)
     result.identification = {
         "total_s": time.perf_counter() - t0,
         "runs": runs,

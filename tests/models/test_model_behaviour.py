@@ -1,0 +1,186 @@
+"""Behaviour properties of the model v2: policy timing invariance, smooth (C1) policy
+onsets, equilibrium start, the cropland red line as a constraint, and the mechanisms that
+make the emission peak (Sterman, Business Dynamics ch. 21: structure and behaviour tests).
+
+Expected values come from the structure (analytic properties), never from earlier runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.model import load_model, run_scenario
+
+MODEL = load_model()
+POLICY_YEAR = MODEL.constants["policy start year"].default
+TIMING = ["policy start year", "policy adoption time", "CCS start year", "CCS build out time",
+          "urban growth boundary enforcement time"]
+#: Policy levers and their no-policy values (the model defaults).
+LEVERS = {
+    name: MODEL.constants[name].default for name in (
+        "household registration reform effect", "additional energy efficiency improvement",
+        "building efficiency improvement", "green travel share increase",
+        "non fossil cost reduction", "non fossil mandate for new supply", "coal phase out",
+        "low carbon building material share", "zero carbon new building share",
+        "compact urbanization", "urban growth boundary", "rural reclamation policy rate",
+        "compensation ratio change", "compensation weight forest change",
+        "additional afforestation rate", "afforestation effort on difficult sites",
+        "returning cropland to forest rate", "additional ecological red line share",
+        "fertiliser reduction", "CCS target capacity")
+}
+OUTPUTS = ["gross emissions", "land carbon sink", "net emissions", "GDP", "total population",
+           "Cropland", "total construction land", "total forest area", "primary energy consumption"]
+
+
+def _range(name: str) -> tuple[float, float]:
+    c = MODEL.constants[name]
+    return c.minimum, c.maximum
+
+
+@settings(max_examples=8, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({n: st.floats(*_range(n)) for n in TIMING}))
+def test_timing_constants_change_nothing_without_policy(timing: dict[str, float]) -> None:
+    """With every lever at its no-policy value, no timing constant changes any output."""
+    base = run_scenario({}, OUTPUTS)
+    moved = run_scenario(timing, OUTPUTS)
+    np.testing.assert_allclose(moved.to_numpy(), base.to_numpy(), rtol=1e-12, atol=0)
+
+
+@st.composite
+def lever_values(draw) -> dict[str, float]:
+    out = {}
+    for name in LEVERS:
+        lo, hi = _range(name)
+        if name == "urban growth boundary":
+            lo = 0.0
+        out[name] = draw(st.floats(lo, hi))
+    out["policy adoption time"] = draw(st.floats(*_range("policy adoption time")))
+    return out
+
+
+def _max_slope_change(overrides: dict, time_step: float) -> dict[str, float]:
+    """max |change of the slope| between consecutive steps after the policy start, per output
+    (the slope is (x[t+dt] - x[t]) / dt)."""
+    out = MODEL.run(overrides, return_columns=["gross emissions", "land carbon sink",
+                                                "net emissions"],
+                    time_step=time_step, saveper=time_step)
+    out = out.loc[out.index >= POLICY_YEAR - 1]
+    slopes = out.diff().iloc[1:] / time_step
+    return slopes.diff().iloc[1:].abs().max().to_dict()
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(lever_values())
+def test_policy_onsets_keep_first_derivatives_continuous(levers: dict[str, float]) -> None:
+    """E, S and N are continuously differentiable for random lever values.
+
+    A kink (a jump of the first derivative) gives a slope change between two steps that
+    does not shrink when the time step is halved; a C1 path gives one that halves (slope
+    change ~ second derivative x dt). So: halving the step must at least roughly halve the
+    largest slope change, unless that change is already negligible (1e-6 of the value).
+    """
+    coarse = _max_slope_change(levers, 0.25)
+    fine = _max_slope_change(levers, 0.125)
+    scale = run_scenario(levers, ["gross emissions", "land carbon sink"]).abs().max().max()
+    for name in coarse:
+        if coarse[name] <= 1e-6 * scale:
+            continue
+        assert fine[name] <= 0.75 * coarse[name], (name, coarse[name], fine[name])
+
+
+def test_equilibrium_start_no_spin_up() -> None:
+    """Pending soil carbon pools start in equilibrium with the initial conversions (their
+    release equals the commitment), so with historical inputs held constant the trend of
+    the sink over the first five years equals that of the next five."""
+    hold = {"cropland balance rule enforcement": 0}  # the 1997-99 introduction held off
+    out = MODEL.run(hold, return_columns=["soil carbon release", "soil carbon loss commitment",
+                                          "soil carbon gain", "soil carbon gain commitment",
+                                          "land carbon sink", "harvested wood product decay",
+                                          "forest harvest carbon"])
+    t0 = out.index[0]
+    first = out.loc[t0]
+    np.testing.assert_allclose(first["soil carbon release"], first["soil carbon loss commitment"],
+                               rtol=1e-12)
+    np.testing.assert_allclose(first["soil carbon gain"], first["soil carbon gain commitment"],
+                               rtol=1e-12)
+    share = MODEL.constants["harvested wood product share"].default
+    np.testing.assert_allclose(first["harvested wood product decay"],
+                               first["forest harvest carbon"] * share, rtol=1e-12)
+    s = out["land carbon sink"]
+    trend1 = (s.loc[t0 + 5] - s.loc[t0]) / 5
+    trend2 = (s.loc[t0 + 10] - s.loc[t0 + 5]) / 5
+    # tolerance: 1 % of the sink level per year
+    assert abs(trend1 - trend2) <= 0.01 * abs(s.loc[t0]), (trend1, trend2)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({
+    "returning cropland to forest rate": st.floats(*_range("returning cropland to forest rate")),
+    "compact urbanization": st.floats(*_range("compact urbanization")),
+    "compensation ratio change": st.floats(*_range("compensation ratio change")),
+    "cropland balance rule enforcement": st.floats(*_range("cropland balance rule enforcement")),
+    "rural reclamation policy rate": st.floats(*_range("rural reclamation policy rate")),
+    "reclamation to forest share": st.floats(*_range("reclamation to forest share")),
+}))
+def test_no_lever_takes_cropland_below_the_red_line(levers: dict[str, float]) -> None:
+    out = run_scenario(levers, ["cropland on survey basis", "cropland red line",
+                                "cropland conversion refused by red line"])
+    line = out["cropland red line"].iloc[0]
+    assert out["cropland on survey basis"].min() >= line - 1e-6 * line
+    assert (out["cropland conversion refused by red line"] >= -1e-9).all()
+
+
+def test_red_line_refuses_conversion_and_reports_it() -> None:
+    """Returning 500 x 10^4 ha of cropland per year to forest would cross the red line:
+    the conversion is limited and the refused part reported."""
+    out = run_scenario({"returning cropland to forest rate": 500})
+    assert out["cropland conversion refused by red line"].max() > 100
+    line = out["cropland red line"].iloc[0]
+    assert out["cropland on survey basis"].min() >= line * (1 - 1e-6)
+
+
+def test_zero_carbon_new_construction_removes_growth_emissions() -> None:
+    """TP5 can be reached by decarbonising new construction, not only by stopping it: with
+    all new construction zero-carbon, embodied and operating emissions of growth vanish."""
+    out = run_scenario({"zero carbon new building share": 1})
+    base = run_scenario({})
+    full = POLICY_YEAR + MODEL.constants["policy adoption time"].default
+    later = out.loc[full:]
+    assert (later["new construction embodied emissions"] <= 1e-9 * base["gross emissions"].max()).all()
+    assert (later["new construction land operation emissions"] <= 1e-9 * base["gross emissions"].max()).all()
+    assert (later["growth attributable emissions"]
+            < base.loc[full:, "growth attributable emissions"]).all()
+
+
+def test_construction_follows_urbanization_and_saturating_floor_space() -> None:
+    """Mechanism of the increment peak (seed 001 §2.2-2.3): with the urbanization rate and
+    income rising, construction first grows then falls as floor space per person nears its
+    saturation and urbanization slows; floor space per person never exceeds saturation."""
+    out = run_scenario({}, ["floor space new construction", "desired urban floor space per capita",
+                            "cement production"])
+    sat = MODEL.constants["urban floor space saturation"].default
+    # demand saturates (the stock per person may exceed it when the population shrinks:
+    # buildings are not demolished before the end of their life, they stand empty)
+    assert out["desired urban floor space per capita"].max() <= sat * (1 + 1e-9)
+    new = out["floor space new construction"]
+    peak = int(new.idxmax())
+    assert out.index[0] < peak < 2060
+    assert new.loc[2080] < 0.5 * new.max()
+
+
+def test_policy_levers_leave_history_unchanged() -> None:
+    """Levers act through the adoption curve from the policy start year only."""
+    strong = {"non fossil mandate for new supply": 1, "compact urbanization": 0.5,
+              "zero carbon new building share": 1, "CCS target capacity": 2000,
+              "additional afforestation rate": 500}
+    a = run_scenario(strong, OUTPUTS)
+    b = run_scenario({}, OUTPUTS)
+    before = a.index <= POLICY_YEAR
+    np.testing.assert_allclose(a.loc[before].to_numpy(), b.loc[before].to_numpy(), rtol=1e-12)
+    assert (a.loc[2050, "gross emissions"] < b.loc[2050, "gross emissions"])
