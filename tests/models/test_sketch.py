@@ -181,3 +181,25 @@ def test_parse_a_sketch_written_by_vensim() -> None:
     assert [(p.valve, p.end, p.head) for p in view.pipes] == [(5, 2, True), (5, 1, False)]
     assert [(a.tail, a.head) for a in view.arrows] == [(7, 6)]
     assert view.placed() == ["Teacup Temperature", "Heat Loss to Room", "Room Temperature"]
+
+
+def test_check_and_write_on_a_copy(tmp_path: Path) -> None:
+    from models.sketch import main
+
+    mdl = tmp_path / "m.mdl"
+    text = MODEL_PATH.read_text(encoding="utf-8")
+    mdl.write_text(rewrite_sketch(text, "\\\\\\---/// Sketch information - do not modify anything except names\n"
+                                        "V300  Do not put anything below this section - it will be ignored\n*View 1\n"),
+                   encoding="utf-8")
+    assert main([str(mdl), "--check"]) == 1
+    assert main([str(mdl), "--write"]) == 0
+    assert mdl.read_text(encoding="utf-8") == text
+    assert main([str(mdl), "--check"]) == 0
+
+
+def test_view_data_is_json_ready() -> None:
+    from models.diagram import views_as_dicts
+
+    data = json.loads(json.dumps(views_as_dicts()))
+    assert {"name", "nodes", "pipes", "arrows"} <= set(data[0])
+    assert {"id", "kind", "name", "x", "y", "w", "h"} <= set(data[1]["nodes"][0])
