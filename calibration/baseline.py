@@ -78,6 +78,14 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
         en = fv.rationale_en or f"Set for region {cfg.region} in {_rel(cfg.path)} (not estimated)."
         zh = fv.rationale_zh or f"在{_rel(cfg.path)}中为{cfg.region}设定（未估计）。"
         rationale[k] = {"en": en, "zh": zh}
+    for d in (getattr(result, "identification", None) or {}).get("eliminated", []):
+        src = d.get("source") or "the model default"
+        rationale[d["name"]] = {
+            "en": (f"Not identified by the history of {cfg.region} ({d['reason']}); fixed to "
+                   f"its literature value {d['value']:g} ({src}); see {report}."),
+            "zh": (f"{cfg.region}历史数据无法识别（{d['reason']}），固定为文献值{d['value']:g}"
+                   f"（{src}）；见{report}。"),
+        }
     for i, n in enumerate(result.names):
         x, se = overrides[n], result.se[i]
         flags = [f for f in result.flags[i]["flags"] if not f.startswith("corr:")]

@@ -190,10 +190,27 @@ def resolve_bounds(
         else:
             total += fixed.get(share, model.constants[share].default)
     if total > 1 + 1e-12:
-        raise ConfigError(
-            f"{cfg.path}: parameters: for region {cfg.region} the upper bounds of the initial "
-            f"land shares add up to {total:.4f} > 1 (after anchoring on the data); narrow the "
-            "share bounds or anchors")
+        # Shares bounded only by configured bounds (not anchored on the region's data)
+        # give way: their upper bounds shrink together so that any point inside the
+        # bounds is a valid land partition (said in the bound notes).
+        names = [p.name for p in cfg.parameters]
+        free = [names.index(n) for n in LAND_SHARES
+                if n in names and cfg.parameters[names.index(n)].anchor is None]
+        excess = total - (1 - 1e-6)
+        room = sum(hi_a[j] - lo_a[j] for j in free)
+        if free and room > excess:
+            for j in free:
+                cut = excess * (hi_a[j] - lo_a[j]) / room
+                hi_a[j] -= cut
+                notes[names[j]] = (notes.get(names[j], "") + "; " if names[j] in notes else "") + (
+                    f"upper bound lowered by {cut:.4g} so that the initial land shares of "
+                    f"{cfg.region} add up to at most 1")
+                start[j] = min(start[j], hi_a[j])
+        else:
+            raise ConfigError(
+                f"{cfg.path}: parameters: for region {cfg.region} the upper bounds of the initial "
+                f"land shares add up to {total:.4f} > 1 (after anchoring on the data); narrow the "
+                "share bounds or anchors")
     return cfg.parameters, lo_a, hi_a, np.array(start, float), notes
 
 

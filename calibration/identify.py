@@ -8,7 +8,10 @@ A constant fitted to history is a result only when the data identify it. After a
   undefined standard error (singular Jacobian), or no effect on any fitted series; or
 * ends at a bound of its prior range without a written ``bound_reason`` in the
   configuration (the data push it outside what the literature allows: a finding about
-  the model, reported, not a result).
+  the model, reported, not a result). An initial value anchored on the region's own
+  observation is not removed for that: its range is the measurement uncertainty of the
+  observation, and the report says that the model's dynamics trade the fit of the first
+  years against the later ones (:data:`ANCHOR_BOUND_REASON`).
 
 Constants are removed a few at a time, worst first (largest standard error relative to
 the range; bound cases after the unidentified ones), and the remaining ones are fitted
@@ -29,11 +32,18 @@ from typing import Callable
 
 import numpy as np
 
+from calibration import fit as fit_module
 from calibration.config import CalibrationConfig, FixedValue
-from calibration.fit import FitResult, Problem, fit
+from calibration.fit import FitResult, Problem
 from calibration.observations import RegionHistory, load_region_history
 
-__all__ = ["fit_identified", "unidentified"]
+__all__ = ["ANCHOR_BOUND_REASON", "fit_identified", "unidentified"]
+
+#: Written reason for an anchored initial value that ends at a bound of its range.
+ANCHOR_BOUND_REASON = (
+    "initial value anchored on the region's observation; its range is the measurement "
+    "uncertainty of that observation, and at the bound the model's dynamics trade the fit "
+    "of the first years against that of the later ones")
 
 
 def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = True
@@ -45,6 +55,7 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
     without a ``bound_reason`` are included too, with severity 0.5.
     """
     reasons = {p.name: p.bound_reason for p in cfg.parameters}
+    anchored = {p.name for p in cfg.parameters if p.anchor is not None}
     out = []
     for i, name in enumerate(result.names):
         if result.integer[i]:
@@ -66,7 +77,7 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
                         "reason": f"standard error {se:.3g} wider than the prior range "
                                   f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"})
         elif (bounds and ("at_lower_bound" in flags or "at_upper_bound" in flags)
-              and not reasons.get(name)):
+              and not reasons.get(name) and name not in anchored):
             side = "lower" if "at_lower_bound" in flags else "upper"
             out.append({**item, "severity": 0.5,
                         "reason": f"estimate at the {side} bound of the prior range, no written "
@@ -103,10 +114,10 @@ def fit_identified(
     1. Global fit (differential evolution + polish) of all configured constants.
     2. While some have a standard error wider than their range (or no effect): fix the
        worst third to their literature value and re-polish the others locally.
-    3. Global fit of the remaining constants (when any were fixed).
-    4. Constants then at a bound without a written reason, or unidentified, are fixed
-       too (all at once) and the rest is fitted globally once more; repeated at most
-       twice.
+    3. Global fit of the remaining constants (when any were fixed), not seeded with the
+       previous optimum; the better of the two is kept.
+    4. Constants then at a bound without a written reason (or unidentified) are fixed one
+       at a time with a local re-fit, then the rest is fitted globally once more.
 
     Returns the final (FitResult, Problem); ``result.identification`` lists the fixed
     constants (``eliminated``), the rounds, the runs and the time in all.
@@ -116,7 +127,7 @@ def fit_identified(
     log = log or (lambda msg: None)
     t0 = time.perf_counter()
     history = history or load_region_history(cfg)
-    result, problem = fit(cfg, history, log=log)
+    result, problem = fit_module.fit(cfg, history, log=log)
     runs = result.optimizer["runs"]
     settings = cfg.identification
     if not settings.eliminate:
@@ -139,19 +150,20 @@ def fit_identified(
     rounds = 0
     current = cfg
 
-    def refit(take: list[dict], global_search: bool) -> None:
+    def refit(take: list[dict], use_de: bool) -> None:
         nonlocal result, problem, current, rounds, runs
         rounds += 1
         for d in take:
             d["round"] = rounds
             d["value"] = defaults[d["name"]]
+            d["source"] = sources.get(d["name"], "model default")
         eliminated.extend(take)
         log(f"identification round {rounds}: fixing "
             + "; ".join(f"{d['name']} ({d['reason']})" for d in take))
         start = {n: v for n, v in zip(result.names, result.estimates)}
         current = _with_fixed(current, take, defaults, sources)
-        current.optimizer = cfg.optimizer if global_search else local
-        result, problem = fit(current, history, log=log, start=start)
+        current.optimizer = cfg.optimizer if use_de else local
+        result, problem = fit_module.fit(current, history, log=log, start=start)
         runs += result.optimizer["runs"]
 
     # 2. unidentified constants, worst first, local re-fits
@@ -159,20 +171,31 @@ def fit_identified(
         bad = unidentified(result, current, bounds=False)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[: max(1, len(bad) // 3)], global_search=False)
+        refit(bad[: max(1, len(bad) // 3)], use_de=False)
+
+    def global_search() -> None:
+        """A fresh global search (not seeded with the current optimum, so that the result
+        does not depend on the path of the removals); the better of the two is kept."""
+        nonlocal result, problem, runs
+        current.optimizer = cfg.optimizer
+        log(f"global search on the {len(result.names)} remaining constants")
+        fresh, fresh_problem = fit_module.fit(current, history, log=log)
+        runs += fresh.optimizer["runs"]
+        if fresh.objective <= result.objective:
+            result, problem = fresh, fresh_problem
+
     # 3. global search on what is left
     if eliminated and settings.final_global:
-        current.optimizer = cfg.optimizer
-        start = {n: v for n, v in zip(result.names, result.estimates)}
-        log(f"global search on the {len(result.names)} identified constants")
-        result, problem = fit(current, history, log=log, start=start)
-        runs += result.optimizer["runs"]
-    # 4. bounds without a reason (and any new unidentified ones), global re-fits
-    for _ in range(2):
+        global_search()
+    # 4. bounds without a reason (and any new unidentified ones): one at a time, local
+    n_before = len(eliminated)
+    while rounds < settings.max_rounds:
         bad = unidentified(result, current, bounds=True)
-        if not bad or len(bad) >= len(result.names) or rounds >= settings.max_rounds:
+        if not bad or len(bad) >= len(result.names):
             break
-        refit(bad, global_search=settings.final_global)
+        refit(bad[:1], use_de=False)
+    if len(eliminated) > n_before and settings.final_global:
+        global_search()
     result.identification = {
         "total_s": time.perf_counter() - t0,
         "runs": runs,

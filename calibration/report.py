@@ -338,8 +338,11 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
                               f"[{_fmt(d['lower'])}, {_fmt(d['upper'])}]", d["reason"],
                               _fmt(d["value"], 6)] for d in elim]))
             L.append("")
-        at_bound = [(n, p.bound_reason) for p in cfg.parameters for n in [p.name]
-                    if p.bound_reason and n in result.names
+        from calibration.identify import ANCHOR_BOUND_REASON
+
+        at_bound = [(n, p.bound_reason or ANCHOR_BOUND_REASON) for p in cfg.parameters
+                    for n in [p.name]
+                    if (p.bound_reason or p.anchor is not None) and n in result.names
                     and any(f in ("at_lower_bound", "at_upper_bound")
                             for f in result.flags[result.names.index(n)]["flags"])]
         if at_bound:

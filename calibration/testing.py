@@ -64,7 +64,7 @@ def tiny_config(data: str | Path = CHN_DATA, region: str = "CHN", **changes) -> 
         "series": {"urbanization_rate": {"weight": 1.0}, "gdp": {"weight": 1.0}},
         "parameters": {
             "migration coefficient": {"bounds": [0.02, 0.12]},
-            "initial GDP growth rate": {"bounds": [0.03, 0.12]},
+            "attainable share of frontier productivity": {"bounds": [0.3, 1.0]},
         },
         "acceptance": {"urbanization_rate": 5, "gdp": 20},
         "optimizer": {"seed": 7, "popsize": 5, "maxiter": 4, "polish_max_nfev": 20},

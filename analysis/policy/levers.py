@@ -50,21 +50,26 @@ LEVER_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "en": "Stricter ecological red line", "zh": "生态保护红线扩大比例"},
         "afforestation effort on difficult sites": {
             "en": "Afforestation effort on difficult sites", "zh": "困难立地造林力度"},
-        "urban land per capita policy change": {
-            "en": "Per-capita urban land standard change", "zh": "人均城镇建设用地标准调整"},
+        "compact urbanization": {"en": "Compact urbanization", "zh": "紧凑城镇化（人均用地下降）"},
         "urban growth boundary": {"en": "Urban growth boundary", "zh": "城镇开发边界"},
         "rural reclamation policy rate": {"en": "Rural land reclamation rate", "zh": "农村建设用地复垦率"},
         "reclamation to forest share": {"en": "Reclaimed land to forest share", "zh": "复垦还林比例"},
         "additional afforestation rate": {"en": "Additional afforestation", "zh": "新增造林（国土绿化）"},
         "returning cropland to forest rate": {"en": "Returning cropland to forest", "zh": "退耕还林"},
-        "additional energy intensity decline": {
-            "en": "Additional energy-intensity decline", "zh": "能耗强度额外下降率"},
-        "additional non fossil share": {"en": "Additional non-fossil share", "zh": "非化石能源占比提升"},
-        "year of full non fossil energy": {"en": "Year of 100 % non-fossil energy", "zh": "全面非化石能源年份"},
+        "additional energy efficiency improvement": {
+            "en": "Additional energy efficiency improvement", "zh": "额外能效提升率"},
+        "building efficiency improvement": {"en": "Building energy efficiency", "zh": "建筑节能改造"},
+        "green travel share increase": {"en": "Shift to green travel", "zh": "绿色出行比例提升"},
+        "non fossil cost reduction": {"en": "Cheaper non-fossil energy", "zh": "非化石能源成本下降"},
+        "non fossil mandate for new supply": {
+            "en": "Non-fossil mandate for new energy supply", "zh": "新增能源非化石强制比例"},
+        "coal phase out": {"en": "Coal phase-out", "zh": "煤炭退出"},
         "low carbon building material share": {"en": "Low-carbon building materials", "zh": "低碳建材比例"},
+        "zero carbon new building share": {"en": "Zero-carbon new construction", "zh": "新建建筑零碳比例"},
         "fertiliser reduction": {"en": "Fertiliser reduction", "zh": "化肥减量"},
+        "CCS target capacity": {"en": "CCS capacity", "zh": "碳捕集与封存能力"},
         "CCS start year": {"en": "CCS start year", "zh": "碳捕集与封存起始年"},
-        "CCS capacity growth": {"en": "CCS capacity growth", "zh": "碳捕集与封存能力增速"},
+        "CCS build out time": {"en": "CCS build-out time", "zh": "碳捕集与封存建设期"},
     }
 )
 

@@ -71,7 +71,7 @@ def test_default_set_values_and_sources():
     red = ts["cropland_red_line"]
     assert red.threshold == pytest.approx(18.65e8 / 15 / 1e4, abs=0.5) and red.op == ">="
     assert red.unit == "10^4 ha"
-    assert red.metric == Metric("extreme", "Cropland", start=2021.0, stat="min")
+    assert red.metric == Metric("extreme", "cropland on survey basis", start=2021.0, stat="min")
     assert ts["forest_coverage_2025"].threshold == 24.1 and ts["forest_coverage_2025"].metric.year == 2025
     assert ts["forest_coverage_2035"].threshold == 26 and ts["forest_coverage_2035"].metric.year == 2035
     assert ts["co2_intensity_2030"].threshold == 0.65 and ts["co2_intensity_2030"].metric.start == 2005
@@ -91,7 +91,7 @@ def test_builtin_region_override():
     ts = load_targets(region="xiongan")
     assert ts.region == "xiongan"
     assert ts["forest_coverage_2035"].threshold == 40.0
-    assert ts["forest_coverage_2035"].metric == Metric("level", "forest coverage", year=2035.0)  # inherited
+    assert ts["forest_coverage_2035"].metric == Metric("level", "official forest coverage", year=2035.0)  # inherited
     assert ts["forest_coverage_2035"].source.startswith("Seed 001")
     assert "forest_coverage_2025" not in ts.keys() and "cropland_red_line" not in ts.keys()
     assert ts["co2_peak"].threshold == 2030  # untouched national target
@@ -352,8 +352,8 @@ def test_default_set_on_constructed_run(tmp_path):
             # peak in 2026 (Gaussian), sink constant 2000: N <= 0 once E <= 2000
             "gross_emissions": 11000 * np.exp(-((t - 2026) ** 2) / (2 * 18**2)),
             "land_carbon_sink": np.full(t.size, 2000.0),
-            "cropland": np.full(t.size, 12500.0),                     # above 12433: +67
-            "forest_coverage": 22 + 0.25 * (t - 2020),                # 2025: 23.25; 2030: 24.5; 2035: 25.75
+            "cropland_on_survey_basis": np.full(t.size, 12500.0),     # above 12433: +67
+            "official_forest_coverage": 22 + 0.25 * (t - 2020),       # 2025: 23.25; 2030: 24.5; 2035: 25.75
             "construction_land_per_capita": np.full(t.size, 120.0),   # above 100: -20
             "co2_per_unit_gdp": np.interp(t, [2005, 2030, 2100], [1.0, 0.32, 0.05]),  # reduction 0.68
             "non_fossil_share_of_primary_energy": np.interp(t, [2005, 2030, 2100], [0.07, 0.27, 0.8]),
@@ -395,11 +395,12 @@ def test_default_set_on_constructed_run(tmp_path):
 
 
 def test_vensim_column_names_are_accepted():
-    # The PySD runner returns Vensim names ('gross emissions', 'Cropland'); python names
-    # ('forest_coverage') are accepted as well.  Peak of the Gaussian at 2027 -> margin 3.
+    # The PySD runner returns Vensim names ('gross emissions', 'cropland on survey basis');
+    # python names ('official_forest_coverage') are accepted as well.  Peak of the Gaussian
+    # at 2027 -> margin 3.
     df = pd.DataFrame({
         "gross emissions": 5000 * np.exp(-((YEARS - 2027) ** 2) / 200),
-        "Cropland": np.full(YEARS.size, 12000.0),  # below 12433
+        "cropland on survey basis": np.full(YEARS.size, 12000.0),  # below 12433
     }, index=YEARS)
     res = evaluate_targets(df, None, load_targets())
     assert one(res, "co2_peak")["margin"] == pytest.approx(3.0)

@@ -33,18 +33,40 @@ def test_national_config_is_valid():
 
 
 def test_national_config_for_another_region():
+    from calibration.history import load_history
+    from calibration.observations import load_region_history
+
     cfg = load_config(NATIONAL, region="GBR")
     assert cfg.baseline_path.name == "baseline_GBR.yaml"
-    assert cfg.fixed["total land area"].value == pytest.approx(2419.3)
-    assert "initial grassland share" not in {p.name for p in cfg.parameters}
+    assert cfg.from_data == {"total land area": "land_area"}
+    assert cfg.fixed["cropland red line"].value == 0  # China's policies switched off
     assert cfg.data[0].path.name == "history_GBR.csv"
     assert cfg.name["en"].startswith("United Kingdom")
+    load_region_history(cfg)  # sets the land area from the region's own data
+    df = load_history(cfg.data[0].path)
+    area_1990 = df[(df.variable == "land_area") & (df.year == 1990)].value.iloc[0]
+    assert cfg.fixed["total land area"].value == pytest.approx(area_1990)
 
 
-def test_other_region_needs_total_land_area(tmp_path):
+def test_region_without_land_data_gets_a_clear_error(tmp_path):
+    """A region with neither a land area nor cropland and forest data cannot be sized."""
+    from calibration.observations import load_region_history
+    from calibration.testing import synthetic_history
+
+    data = synthetic_history(tmp_path / "x.csv", {"migration coefficient": 0.05},
+                             ["urbanization_rate", "gdp"], list(range(1990, 2000)),
+                             region="XYZ")
     p = write_config(tmp_path / "c.yaml", tiny_config(region="CHN"))
+    cfg = load_config(p, region="XYZ", data=data)
     with pytest.raises(ConfigError, match="total land area"):
-        load_config(p, region="GBR")
+        load_region_history(cfg)
+
+
+def test_unknown_region_gets_the_default_block():
+    cfg = load_config(NATIONAL, region="DEU", data=NATIONAL.parent / "data" / "history_GBR.csv")
+    names = {p.name for p in cfg.parameters}
+    assert "initial birth rate" in names  # estimated for regions other than China
+    assert cfg.fixed["cropland balance rule enforcement"].value == 0
 
 
 @pytest.mark.parametrize("changes, key, text", [

@@ -45,7 +45,7 @@ def test_result_json_round_trip(tiny, tmp_path):
 
 
 def test_recovers_known_constants_from_synthetic_history(tmp_path):
-    truth = {"migration coefficient": 0.061, "initial GDP growth rate": 0.087,
+    truth = {"migration coefficient": 0.061, "attainable share of frontier productivity": 0.72,
              "long run birth rate": 0.0095}
     data = synthetic_history(tmp_path / "syn.csv", truth,
                              ["urbanization_rate", "gdp", "total_population"],
@@ -53,7 +53,8 @@ def test_recovers_known_constants_from_synthetic_history(tmp_path):
     cfg = tiny_config(data=data, region="SYN",
                       series={"urbanization_rate": 1, "gdp": 1, "total_population": 1},
                       parameters={"migration coefficient": {"bounds": [0.02, 0.12]},
-                                  "initial GDP growth rate": {"bounds": [0.03, 0.12]},
+                                  "attainable share of frontier productivity":
+                                      {"bounds": [0.3, 1.0]},
                                   "long run birth rate": {"bounds": [0.004, 0.015]}},
                       optimizer={"seed": 3, "popsize": 6, "maxiter": 15,
                                  "polish_max_nfev": 50})
@@ -143,8 +144,9 @@ def test_warnings_for_bounds_correlation_and_no_effect():
 
 
 def test_batch_and_pysd_backends_agree():
-    names = ["migration coefficient", "initial GDP growth rate", "initial cropland share"]
-    X = np.array([[0.05, 0.07, 0.13], [0.09, 0.1, 0.14]])
+    names = ["migration coefficient", "attainable share of frontier productivity",
+             "initial cropland share"]
+    X = np.array([[0.05, 0.5, 0.13], [0.09, 0.9, 0.14]])
     outs = ["urbanization rate", "GDP", "Cropland", "fossil and industry CO2 emissions"]
     a = simulate_many(X, names, outs, backend="batch")
     b = simulate_many(X, names, outs, backend="pysd")

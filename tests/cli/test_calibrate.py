@@ -132,7 +132,8 @@ def test_fit_writes_report_and_valid_baseline(setup, capsys, tmp_path):
     doc = yaml.safe_load(baseline.read_text(encoding="utf-8"))
     assert list(doc)[:5] == ["name", "description", "overrides", "rationale", "calibration"]
     assert set(doc["name"]) == {"en", "zh"} and set(doc["description"]) == {"en", "zh"}
-    assert set(doc["overrides"]) == {"migration coefficient", "initial GDP growth rate"}
+    assert set(doc["overrides"]) == {"migration coefficient",
+                                     "attainable share of frontier productivity"}
     assert set(doc["rationale"]["migration coefficient"]) == {"en", "zh"}
     cal = doc["calibration"]
     assert cal["window"] == [1990, 2022] and cal["evaluation_window"] == [2000, 2022]
@@ -153,13 +154,14 @@ def test_fit_writes_report_and_valid_baseline(setup, capsys, tmp_path):
 
 
 def test_user_region_writes_its_own_baseline(tmp_path, capsys):
-    truth = {"migration coefficient": 0.05, "initial GDP growth rate": 0.06}
+    truth = {"migration coefficient": 0.05, "attainable share of frontier productivity": 0.6}
     data = synthetic_history(tmp_path / "mine.csv", truth, ["urbanization_rate", "gdp"],
                              list(range(1990, 2016)), region="MYREGION")
     conf = tiny_config()
     cfg = write_config(tmp_path / "c.yaml", conf)
     code, _, err = _run(capsys, "fit", "--config", cfg, "--data", data, "--write-baseline")
-    assert code == 2 and "total land area" in err  # region taken from the file
+    # region taken from the file; its land area comes from its data, which has none
+    assert code == 2 and "total land area" in err
     conf["regions"] = {"MYREGION": {"fixed": {"total land area": 96000}}}
     cfg = write_config(tmp_path / "c.yaml", conf)
     code, out, err = _run(capsys, "fit", "--config", cfg, "--data", data, "--write-baseline",
