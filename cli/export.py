@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--out", type=Path, default=Path("spatial"), help="output folder (default ./spatial)")
     p.add_argument("--cell-size", type=number(0, None, lo_open=True), default=None, metavar="M",
                    help="raster cell size in metres (> 0): adds cell counts to the demand table; the region "
-                   f"must hold between 1 and 2^53 cells")
+                   "must hold between 1 and 2^53 cells")
     p.add_argument("--carbon-year", type=number(), default=None, metavar="YEAR",
                    help="use the simulated forest densities and age structure of this year (a saved year "
                    "of the run)")

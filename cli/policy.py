@@ -242,7 +242,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     d = sub.add_parser("discover", parents=[common], help="scenario discovery (LHS + PRIM + feature scores)",
                        description=discover.__doc__)
-    d.add_argument("--targets", default=None, help="targets YAML (default: analysis/policy/data/discovery_targets.yaml)")
+    d.add_argument("--targets", default=None,
+                   help="targets YAML (default: analysis/policy/data/discovery_targets.yaml)")
     d.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
                    help='extra target, e.g. "tp3<=2030", "forest coverage@2035>=26"')
     d.add_argument("--lever", action="append", default=[], metavar="NAME[=LO:HI]",
