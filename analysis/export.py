@@ -28,6 +28,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.results import DEFAULT_REGION, iamc_frame, results_dataset, write_iamc, write_netcdf
 from analysis.scenario_runs import ScenarioRun, targets_comparison, turning_point_comparison, turning_point_details
 from models.model import load_model
 from scenarios import Scenario
@@ -43,9 +44,13 @@ __all__ = [
     "invest_carbon_table",
     "assumptions_table",
     "flatten_comparison",
+    "RESULT_FORMATS",
     "write_results",
     "write_spatial_handoff",
 ]
+
+#: Formats of :func:`write_results`.
+RESULT_FORMATS: tuple[str, ...] = ("csv", "xlsx", "netcdf", "iamc")
 
 #: Hectares per model area unit (10^4 ha).
 HA_PER_MODEL_AREA: float = 1.0e4
@@ -401,6 +406,7 @@ def write_results(
     formats: Sequence[str] = ("csv",),
     *,
     lang: str = "en",
+    region: str | None = None,
 ) -> list[Path]:
     """Write results, turning points, targets and assumptions of several runs.
 
@@ -413,12 +419,20 @@ def write_results(
     Excel ('xlsx'): ``results.xlsx`` with one sheet per scenario and the sheets
     ``turning_points``, ``turning_point_details``, ``targets``, ``assumptions``.
 
+    NetCDF ('netcdf'): ``results.nc``, all scenarios in one CF-style dataset with dims
+    (scenario, time) and units, names (en, zh) and comments on every variable
+    (:func:`analysis.results.results_dataset`).
+
+    IAMC ('iamc'): ``results_iamc.csv`` in the IAMC format that ``pyam`` reads, through
+    the mapping ``analysis/iamc_variables.yaml``; the region is ``region``, else the
+    scenario's calibration region, else ``Territory``.
+
     Returns:
         The files written.
     """
-    bad = [f for f in formats if f not in ("csv", "xlsx")]
+    bad = [f for f in formats if f not in RESULT_FORMATS]
     if bad:
-        raise ValueError(f"formats must be among ['csv', 'xlsx'], got {bad}")
+        raise ValueError(f"formats must be among {list(RESULT_FORMATS)}, got {bad}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables = {k: r.turning_points for k, r in runs.items()}
@@ -452,7 +466,22 @@ def write_results(
             targets.to_excel(xw, sheet_name="targets", index=False)
             assumptions.to_excel(xw, sheet_name="assumptions", index=False)
         written.append(path)
+    if "netcdf" in formats:
+        ds = results_dataset({k: r.results for k, r in runs.items()},
+                             names={k: dict(r.scenario.name) for k, r in runs.items()})
+        written.append(write_netcdf(ds, out / "results.nc"))
+    if "iamc" in formats:
+        regions = {k: region or _calibration_region(r.scenario) for k, r in runs.items()}
+        frame = iamc_frame({k: r.results for k, r in runs.items()}, regions=regions)
+        written.append(write_iamc(frame, out / "results_iamc.csv"))
     return written
+
+
+def _calibration_region(scenario: Scenario) -> str:
+    """The region a scenario is calibrated to (its calibration block), else the default."""
+    cal = scenario.calibration or {}
+    region = cal.get("region") if isinstance(cal, Mapping) else None
+    return str(region) if region else DEFAULT_REGION
 
 
 def write_spatial_handoff(

@@ -9,7 +9,7 @@
 * :mod:`.metrics` — scalar metrics (turning-point years with censoring, levels,
   cumulative emissions) and targets (metric, operator, threshold).
 * :mod:`.evaluate` — the single model-evaluation entry point (batch runner or PySD).
-* :mod:`.plots` — figures (English / Chinese); :mod:`.cli` — command line.
+* :mod:`.plots` — figures (English / Chinese); command line: ``tcsd policy`` (:mod:`cli.policy`).
 
 Heavy imports (EMA Workbench, matplotlib) happen only in the modules that need them.
 """

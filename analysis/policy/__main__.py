@@ -1,5 +1,12 @@
-"""``python -m analysis.policy``: see :mod:`.cli`."""
+"""``python -m analysis.policy``: the same as ``tcsd policy`` (the command tree of :mod:`cli`).
 
-from .cli import main
+Kept so that existing scripts keep working; the command line itself lives in the
+front-end package ``cli`` (this entry point is the only place that imports it).
+"""
 
-raise SystemExit(main())
+import sys
+
+from cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["policy", *sys.argv[1:]]))

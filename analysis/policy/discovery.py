@@ -134,6 +134,12 @@ def make_factors(
     return factors
 
 
+#: Fewest Latin-hypercube runs of a discovery: PRIM's smallest box holds 10 runs
+#: (:func:`default_mass_min`), and the peeling trajectory needs room to shrink a box
+#: from the whole sample down to it.
+MIN_RUNS = 20
+
+
 def lhs_sample(factors: Sequence[Factor], n: int, seed: int | None = DEFAULT_SEED,
                bounds: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Latin hypercube sample (n × factors), uniform in each factor's range.
@@ -325,8 +331,11 @@ def feature_scores(
     if usable:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # EMA Workbench's default max_features is round(k / 3), which is 0 for a single
+            # factor (rejected by scikit-learn); the same rule, at least one feature.
             scores = get_feature_scores_all(X, usable, alg="extra trees", mode=RuleInductionType.CLASSIFICATION,
-                                            random_state=seed, nr_trees=n_trees)
+                                            random_state=seed, nr_trees=n_trees,
+                                            max_features=max(1, int(round(X.shape[1] / 3))))
         frame = frame.join(scores)
     for k in outcomes:
         if k not in frame.columns:
@@ -449,6 +458,11 @@ def discover(
     """
     tlist = load_targets(targets) if not (isinstance(targets, Sequence) and targets
                                           and all(isinstance(t, Target) for t in targets)) else list(targets)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_RUNS:
+        raise PolicyConfigError(f"n must be an integer >= {MIN_RUNS} (PRIM needs boxes of at least 10 runs), "
+                                f"got {n!r}")
+    if not (isinstance(min_density, (int, float)) and 0 < min_density <= 1):
+        raise PolicyConfigError(f"min_density must be a fraction in (0, 1], got {min_density!r}")
     factors = make_factors(levers, uncertainties, mdl_path)
     fixed = load_scenario(scenario, mdl_path)
     fixed = {k: v for k, v in fixed.items() if k not in {f.name for f in factors}}

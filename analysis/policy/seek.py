@@ -164,6 +164,8 @@ def _refine(ev: _Evaluator, fail: float, ok: float, xtol: float, step_like: bool
     if step_like:
         while abs(ok - fail) > xtol:
             mid = 0.5 * (fail + ok)
+            if mid in (fail, ok):  # no float between them: the bracket cannot shrink further
+                break
             _, mg = ev([mid])
             if ev.met(mg[0]):
                 ok = mid
@@ -214,8 +216,9 @@ def seek(
         scenario: fixed overrides (mapping or YAML file); None = model defaults.
         lower, upper: search range (default: the lever's declared range), model unit.
         n_grid: grid size of the bracketing batch run (≥ 3).
-        xtol: lever tolerance of the refinement (default: a tenth of the Vensim
-            step, else 1e-4 of the range), model unit.
+        xtol: lever tolerance of the refinement (> 0; default: a tenth of the Vensim
+            step, else 1e-4 of the range), model unit; raised to the floating-point
+            resolution of the range (4 eps max(|lower|, |upper|, 1)) if finer.
         direction: ``both``, ``increase`` or ``decrease`` from the scenario value.
 
     Returns:
@@ -241,6 +244,10 @@ def seek(
     v0 = float(fixed.get(lv.name, lv.default))
     if xtol is None:
         xtol = lv.step / 10 if lv.step else (hi - lo) * 1e-4
+    if not (isinstance(xtol, (int, float)) and math.isfinite(xtol) and xtol > 0):
+        raise PolicyConfigError(f"xtol must be a finite number > 0 (lever units), got {xtol!r}")
+    # no tolerance finer than the floating-point resolution of the range
+    xtol = max(float(xtol), 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0))
     scen = {k: v for k, v in fixed.items() if k != lv.name}
     ev = _Evaluator(lv, tgt, scen, tp_options, engine, mdl_path)
     grid = np.linspace(lo, hi, n_grid)

@@ -14,7 +14,7 @@ Modules: :mod:`.problem` (parameters), :mod:`.sampling` (SALib designs),
 :mod:`.execution` / :mod:`.backends` (chunked evaluation, serial/threads/Dask),
 :mod:`.indices` (SALib analysers), :mod:`.undefined` (NaN strategy),
 :mod:`.metrics` (tables and time-resolved Datasets), :mod:`.convergence`,
-:mod:`.plots`, :mod:`.outputs`, :mod:`.result`, :mod:`.api`, :mod:`.cli`.
+:mod:`.plots`, :mod:`.outputs`, :mod:`.result`, :mod:`.api`; command line: ``tcsd sensitivity`` (:mod:`cli.sensitivity`).
 """
 
 from .api import run_analysis

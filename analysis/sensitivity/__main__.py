@@ -1,5 +1,12 @@
-"""``python -m analysis.sensitivity``: see :mod:`.cli`."""
+"""``python -m analysis.sensitivity``: the same as ``tcsd sensitivity`` (the command tree of :mod:`cli`).
 
-from .cli import main
+Kept so that existing scripts keep working; the command line itself lives in the
+front-end package ``cli`` (this entry point is the only place that imports it).
+"""
 
-raise SystemExit(main())
+import sys
+
+from cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["sensitivity", *sys.argv[1:]]))

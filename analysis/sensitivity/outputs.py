@@ -42,17 +42,35 @@ def write_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
 
 
 def runs_dataset(
-    problem: SensitivityProblem, X: np.ndarray, outputs: Mapping[str, np.ndarray], times: np.ndarray | None
+    problem: SensitivityProblem,
+    X: np.ndarray,
+    outputs: Mapping[str, np.ndarray],
+    times: np.ndarray | None,
+    attrs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> xr.Dataset:
-    """The run matrix (inputs and outputs of every run) as an xarray Dataset."""
+    """The run matrix (inputs and outputs of every run) as an xarray Dataset.
+
+    Outputs are named ``Y_<name>`` with the name made a NetCDF-safe identifier (the
+    original name is the ``long_name`` attribute); ``attrs`` adds attributes per output
+    name (``units``, ``long_name``, ``long_name_zh`` ...).
+    """
     run = np.arange(X.shape[0])
-    data: dict[str, Any] = {"X": (("run", "parameter"), X)}
+    data: dict[str, Any] = {"X": xr.Variable(("run", "parameter"), X, {"long_name": "parameter values of the run"})}
     for name, y in outputs.items():
-        data[f"Y_{name}"] = ("run", y) if y.ndim == 1 else (("run", "time"), y)
+        dims = ("run",) if y.ndim == 1 else ("run", "time")
+        key = f"Y_{netcdf_name(name)}"
+        while key in data:
+            key += "_"
+        data[key] = xr.Variable(dims, y, {"long_name": name, **dict((attrs or {}).get(name, {})), "output": name})
     coords: dict[str, Any] = {"run": run, "parameter": list(problem.names)}
     if times is not None and any(y.ndim == 2 for y in outputs.values()):
-        coords["time"] = times
+        coords["time"] = xr.Variable("time", times, {"units": "year", "long_name": "time (calendar year)"})
     return xr.Dataset(data, coords=coords)
+
+
+def netcdf_name(name: str) -> str:
+    """``name`` as a NetCDF/CF-friendly identifier (letters, digits and underscores)."""
+    return re.sub(r"\W+", "_", name).strip("_") or "output"
 
 
 def runs_table(problem: SensitivityProblem, X: np.ndarray, outputs: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -71,10 +89,11 @@ def write_runs(
     outputs: Mapping[str, np.ndarray],
     times: np.ndarray | None,
     directory: str | Path,
+    attrs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
-    """Write ``runs.nc`` and ``runs.parquet`` into ``directory``."""
+    """Write ``runs.nc`` (with ``attrs`` per output) and ``runs.parquet`` into ``directory``."""
     directory = Path(directory)
-    nc = write_netcdf(runs_dataset(problem, X, outputs, times), directory / "runs.nc")
+    nc = write_netcdf(runs_dataset(problem, X, outputs, times, attrs), directory / "runs.nc")
     parquet = directory / "runs.parquet"
     runs_table(problem, X, outputs).to_parquet(parquet, index=False)
     return [nc, parquet]

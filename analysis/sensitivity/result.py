@@ -62,6 +62,23 @@ class SensitivityResult:
         """Number of runs with an undefined (NaN) value, per output."""
         return {str(m): int(n) for m, n in zip(self.undefined["metric"], self.undefined["n_undefined"], strict=True)}
 
+    def output_attrs(self) -> dict[str, dict[str, str]]:
+        """NetCDF attributes per output: units and names of the product model's metrics and
+        time variables (from ``settings["model"]``); empty for other evaluators."""
+        model = self.settings.get("model") or {}
+        attrs = {m["name"]: {"units": m.get("unit") or "1", "long_name": m.get("name_en") or m["name"],
+                             "long_name_zh": m.get("name_zh") or m["name"]}
+                 for m in model.get("metrics", [])}
+        if model.get("time_variables"):
+            from analysis.results import variable_attrs
+            from models.model import MODEL_PATH
+
+            for name in model["time_variables"]:
+                if name in self.outputs:
+                    a = variable_attrs(name, model.get("model") or MODEL_PATH)
+                    attrs[name] = {k: a[k] for k in ("units", "long_name", "long_name_zh", "comment")}
+        return attrs
+
     def figures(self) -> dict[str, Figure]:
         """Standard figures keyed by file stem (one per metric and plot type)."""
         figures: dict[str, Figure] = {}
@@ -113,7 +130,8 @@ class SensitivityResult:
             paths += out.write_table(self.convergence.table, directory / "convergence")
             paths += out.write_table(self.convergence.summary, directory / "convergence_summary")
         if runs:
-            paths += out.write_runs(self.problem, self.samples, self.outputs, self.times, directory)
+            paths += out.write_runs(self.problem, self.samples, self.outputs, self.times, directory,
+                                    self.output_attrs())
         paths.append(out.write_json(self.metadata(), directory / "metadata.json"))
         if figures:
             for stem, fig in self.figures().items():

@@ -235,7 +235,10 @@ def test_chunk_validation_and_non_finite_runs() -> None:
 
 
 def test_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from analysis.sensitivity.cli import main
+    from cli import main as tree_main
+
+    def main(argv):
+        return tree_main(["sensitivity", *argv])
 
     out = tmp_path / "out"
     code = main(
@@ -249,7 +252,7 @@ def test_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "runs" in captured.err and "100.0 %" in captured.err  # progress bar
+    assert "model runs" in captured.err and "100%" in captured.err  # progress bar (tqdm)
     assert "turning points per run" in captured.out
     for name in ("indices.csv", "indices.parquet", "undefined.csv", "time_indices.nc", "metadata.json"):
         assert (out / name).exists(), name
@@ -267,13 +270,16 @@ def test_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (["--model", "--params", "no such constant"], "unknown model variable"),
         (["--model", "--scenario", "no_such_scenario"], "unknown scenario"),
         (["--model", "--time-years", "2020-2060"], "--time-years must look like"),
-        (["--model", "--params", "CCS start year", "--metric", "tp3", "--n", "0"], "n must be a positive integer"),
+        (["--model", "--params", "CCS start year", "--metric", "tp3", "--n", "0"], "argument --n: 0 is outside [1, inf]"),
         (["--evaluator", "analysis.sensitivity.examples:ISHIGAMI", "--metric", "tp3"], "only apply with --model"),
         (["--model", "--evaluator", "a:b"], "not allowed with argument --model"),
     ],
 )
 def test_command_line_errors(argv, message, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from analysis.sensitivity.cli import main
+    from cli import main as tree_main
+
+    def main(argv):
+        return tree_main(["sensitivity", *argv])
 
     try:
         code = main([*argv, "--out", str(tmp_path / "x"), "--no-progress"])

@@ -152,7 +152,10 @@ def test_plot_functions_return_figures(tmp_path: Path) -> None:
 
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from analysis.sensitivity.cli import main
+    from cli import main as tree_main
+
+    def main(argv):
+        return tree_main(["sensitivity", *argv])
 
     problem = tmp_path / "problem.yaml"
     problem.write_text("names: [x1, x2, x3]\nbounds: [[-3.14159, 3.14159], [-3.14159, 3.14159], [-3.14159, 3.14159]]\n")
@@ -178,3 +181,15 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "mu_star" in capsys.readouterr().out
     assert (tmp_path / "out" / "indices.parquet").exists()
     assert (tmp_path / "out" / "figures" / "morris_y.png").exists()
+
+
+def test_runs_dataset_names_and_attributes() -> None:
+    from analysis.sensitivity.outputs import runs_dataset
+
+    X = np.zeros((3, 3))
+    outputs = {"gross emissions": np.arange(3.0), "Cropland@2035": np.ones(3), "gross_emissions": np.ones(3)}
+    ds = runs_dataset(ISHIGAMI, X, outputs, None, {"gross emissions": {"units": "Mt CO2/Year"}})
+    assert list(ds.data_vars) == ["X", "Y_gross_emissions", "Y_Cropland_2035", "Y_gross_emissions_"]
+    assert ds["Y_gross_emissions"].attrs == {"long_name": "gross emissions", "units": "Mt CO2/Year",
+                                             "output": "gross emissions"}
+    assert ds["Y_gross_emissions_"].attrs["output"] == "gross_emissions"

@@ -1,27 +1,29 @@
-"""Command line of analysis.policy (attribute, discover, seek), small sizes."""
+"""Command line ``policy`` (attribute, discover, seek), small sizes."""
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.policy.cli import main, register
+import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_register_adds_the_three_commands() -> None:
-    parser = argparse.ArgumentParser(prog="product")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(["seek", "--lever", "fertiliser reduction", "--target", "tp3<=2030", "--out", "x"])
-    assert callable(args.func) and args.command == "seek"
+def main(argv: list[str]) -> int:
+    return cli.main(["policy", *argv])
+
+
+def test_the_tree_has_the_three_commands() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(["policy", "seek", "--lever", "fertiliser reduction", "--target", "tp3<=2030",
+                              "--out", "x"])
+    assert callable(args.handler) and args.policy_command == "seek"
     for cmd in ("attribute", "discover"):
-        assert parser.parse_args([cmd, "--out", "x"]).command == cmd
+        assert parser.parse_args(["policy", cmd, "--out", "x"]).policy_command == cmd
 
 
 def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
@@ -41,10 +43,10 @@ def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
 
 def test_discover_writes_the_box(tmp_path: Path) -> None:
     rc = main(["discover", "--target", "tp3<=2027", "--lever", "additional non fossil share=0:0.5",
-               "--lever", "fertiliser reduction", "--n", "16", "--out", str(tmp_path)])
+               "--lever", "fertiliser reduction", "--n", "24", "--out", str(tmp_path)])
     assert rc == 0
     runs = pd.read_csv(tmp_path / "runs.csv")
-    assert len(runs) == 16 and "met:all" in runs.columns
+    assert len(runs) == 24 and "met:all" in runs.columns
     assert (tmp_path / "prim_box.csv").exists() and (tmp_path / "prim_trajectory.png").exists()
 
 

@@ -1,4 +1,5 @@
-"""Command line: end-to-end runs into tmp_path; user errors exit 2 with one stderr line."""
+"""Command line ``run``, ``turning-points``, ``export-spatial``, ``list-scenarios``: end-to-end
+runs into tmp_path; user errors exit 2 with one stderr line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -157,10 +158,10 @@ def test_turning_points_compared_with_history(tmp_path: Path, capsys) -> None:
 
 
 def test_argument_errors_exit_2(tmp_path: Path, capsys) -> None:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["run", "baseline", "--out", str(tmp_path), "--format", "pdf"])
-    assert exc.value.code == 2
-    assert "choose from csv, xlsx" in capsys.readouterr().err
+    code = cli.main(["run", "baseline", "--out", str(tmp_path), "--format", "pdf"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "choose from csv, xlsx, netcdf, iamc" in err and err.startswith("error: tcsd run: argument --format")
 
 
 def test_module_entry_point_without_traceback(tmp_path: Path) -> None:
@@ -176,4 +177,5 @@ def test_module_entry_point_without_traceback(tmp_path: Path) -> None:
 def test_subcommands_are_registered_by_small_functions() -> None:
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert {"run", "turning-points", "export-spatial", "list-scenarios"} <= set(sub.choices)
+    assert {"run", "turning-points", "calibrate", "validate", "sensitivity", "policy", "export-spatial", "export",
+            "list-scenarios"} <= set(sub.choices)

@@ -1,4 +1,4 @@
-"""Command line: exit codes, one-line errors, nothing overwritten on failure."""
+"""Command line ``calibrate``: exit codes, one-line errors, nothing overwritten on failure."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import calibration.cli as cli
+import cli
 from calibration.baseline import validate_document
 from calibration.fit import FitError
 from calibration.testing import CHN_DATA, synthetic_history, tiny_config, write_config
@@ -27,7 +27,7 @@ def setup(tmp_path):
 
 
 def _run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
+    code = cli.main(["calibrate", *(str(a) for a in argv)])
     out, err = capsys.readouterr()
     return code, out, err
 
