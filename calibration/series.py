@@ -210,9 +210,8 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "15-64岁人口占比（年末，国家统计局人口年龄结构表2000-2019年）", primary=True, max_value=1.0),
     _s("children_share", _CHILD, UNIT_FRACTION,
        "Share of the population aged 0-14, year-end, NBS age-structure table 2000-2019 "
-       "(shares of the table's counts; 2000 and 2010 census-based); planned model variable, "
-       "not primary until the model has it",
-       "0-14岁人口占比（年末，国家统计局人口年龄结构表2000-2019年）", max_value=1.0),
+       "(shares of the table's counts; 2000 and 2010 census-based)",
+       "0-14岁人口占比（年末，国家统计局人口年龄结构表2000-2019年）", primary=True, max_value=1.0),
     _s("elderly_share_census", _ELDERLY, UNIT_FRACTION,
        "Share aged 65 and over at the population censuses (1 July 1990, from UNSD counts; "
        "1 November 2000, 2010, 2020, NBS communiques)",
