@@ -6,9 +6,15 @@ One table shared by the matplotlib figures (:mod:`analysis.plots`) and the web a
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Mapping
 
-__all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label"]
+__all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label",
+           "model_names_zh", "NAMES_ZH_PATH"]
+
+#: Chinese names of every model variable (Vensim name -> name), kept beside the model.
+NAMES_ZH_PATH = Path(__file__).with_name("variable_names_zh.yaml")
 
 #: Display names of model variables (Vensim names), per language.
 VARIABLE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -73,7 +79,19 @@ LAND_STOCKS: tuple[str, ...] = tuple(name for name, _ in LAND_USE_STOCKS)
 FOREST_STOCKS: tuple[str, ...] = ("Young Forest", "Middle Aged Forest", "Mature Forest")
 
 
+@lru_cache(maxsize=1)
+def model_names_zh() -> Mapping[str, str]:
+    """Chinese names of the model's variables (:data:`NAMES_ZH_PATH`), keyed by Vensim name."""
+    import yaml
+
+    data = yaml.safe_load(NAMES_ZH_PATH.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
 def variable_label(name: str, lang: str) -> str:
-    """Display name of a variable in ``lang`` ('en' or 'zh'); the name itself if unknown."""
+    """Display name of a variable in ``lang`` ('en' or 'zh'): the label of
+    :data:`VARIABLE_LABELS`, else (zh) its name of :func:`model_names_zh`, else the name."""
     entry = VARIABLE_LABELS.get(name)
-    return entry[lang] if entry else name
+    if entry:
+        return entry[lang]
+    return model_names_zh().get(name, name) if lang == "zh" else name

@@ -133,6 +133,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_scenario_value": {"zh": "情景值", "en": "Scenario"},
     "col_sector": {"zh": "模块", "en": "Sector"},
     "col_comment": {"zh": "说明（模型文件）", "en": "Comment (model file)"},
+    "col_name_zh": {"zh": "中文名称", "en": "Chinese name"},
     "col_kind": {"zh": "类型", "en": "Kind"},
     "col_range": {"zh": "范围", "en": "Range"},
     "status_reached": {"zh": "已识别", "en": "identified"},
@@ -389,16 +390,35 @@ STRINGS: dict[str, dict[str, str]] = {
     "story_next": {"zh": "下一步 ▶", "en": "Next ▶"},
     # ----------------------------------------------------------------- model page
     "model_intro": {
-        "zh": "模型结构（存量—流量概览，由模型文件自动生成）、全部变量及其单位与说明、数据来源和拐点定义。",
-        "en": "Model structure (stock-and-flow overview generated from the model file), every variable with units and comments, data sources and the turning-point definitions.",
+        "zh": "模型结构（模型文件中的 Vensim 存量—流量视图）、全部变量及其单位与说明、数据来源和拐点定义。",
+        "en": "Model structure (the Vensim stock-and-flow views of the model file), every variable with units and comments, data sources and the turning-point definitions.",
     },
     "model_structure": {"zh": "存量—流量结构", "en": "Stock-and-flow structure"},
     "model_structure_help": {
-        "zh": "方框为存量（INTEG），箭头为连接存量的流量，云形为模型边界外的源/汇；按模型模块分组。",
-        "en": "Boxes are stocks (INTEG), arrows are flows between them, clouds are sources/sinks outside the model boundary; grouped by model sector.",
+        "zh": "模型文件自带的 Vensim 视图（每个模块一个）：方框为存量，带阀门的双线管道为流量，云形为模型边界外的源/汇，"
+              "文字为辅助变量和常数，灰色 <名称> 为其他视图中的变量，细箭头为因果依赖。悬停可查看变量的单位与说明。"
+              "“存量—流量概览”把经由汇总流量的土地转换直接画成存量之间的箭头。",
+        "en": "The model file's own Vensim views (one per sector): boxes are stocks, double-line pipes with valves are "
+              "flows, clouds are sources/sinks outside the model boundary, plain names are auxiliaries and constants, "
+              "grey <names> are variables of other views, thin arrows are causal dependencies. Hover for units and "
+              "comments. The stock-and-flow overview draws land conversions that pass through aggregate flows as arrows "
+              "between the stocks.",
     },
+    "diagram_select": {"zh": "模型视图", "en": "Model view"},
+    "diagram_view": {"zh": "视图：{name}", "en": "View: {name}"},
+    "diagram_overview": {"zh": "存量—流量概览（各模块存量之间的流量）", "en": "Stock-and-flow overview (flows between the stocks, by sector)"},
+    "diagram_overview_help": {
+        "zh": "方框为存量，箭头为存量之间的流量（标注流量名称，超过两个时注明其余个数），虚线椭圆为模型边界外的源/汇。",
+        "en": "Boxes are stocks, arrows the flows between them (named; more than two are counted), dashed ellipses "
+              "sources and sinks outside the model boundary.",
+    },
+    "diagram_counts": {
+        "zh": "存量 {stocks} 个，流量 {flows} 个，变量 {variables} 个，引自其他视图 {shadows} 个。",
+        "en": "{stocks} stocks, {flows} flows, {variables} variables, {shadows} from other views.",
+    },
+    "diagram_fit": {"zh": "整图缩览", "en": "Fit whole view"},
     "model_variables": {"zh": "全部变量", "en": "All variables"},
-    "model_filter": {"zh": "筛选（名称或说明）", "en": "Filter (name or comment)"},
+    "model_filter": {"zh": "筛选（名称、中文名称或说明）", "en": "Filter (name or comment)"},
     "model_sources": {"zh": "数据来源", "en": "Data sources"},
     "model_sources_file": {"zh": "数据来源说明（英文原文）", "en": "Data-source notes"},
     "model_definitions": {"zh": "拐点的操作性定义", "en": "Operational definitions of the turning points"},
@@ -434,7 +454,7 @@ STRINGS: dict[str, dict[str, str]] = {
 #: Model sectors (Vensim groups) in Chinese, for display.
 SECTOR_ZH: dict[str, str] = {
     "Population and migration": "人口与迁移",
-    "Policy timing": "政策时间",
+    "Policy timing": "政策时序",
     "Land use and land conversion": "土地利用与土地转换",
     "Land use: ecological red line": "土地利用：生态保护红线",
     "Land use: urban expansion (direct pathway)": "土地利用：城镇扩张（直接路径）",
@@ -447,6 +467,12 @@ SECTOR_ZH: dict[str, str] = {
     "Emissions, sink and turning-point quantities": "排放、碳汇与拐点相关量",
     "Indicators": "指标",
     "Control": "模拟控制",
+    "Economy": "经济",
+    "Buildings and construction materials": "建筑与建材",
+    "Energy demand": "能源需求",
+    "Energy supply": "能源供应",
+    "Land use: cropland red line and compensation (indirect pathway)": "土地利用：耕地红线与占补（间接路径）",
+    "Agriculture and CCS": "农业与 CCS",
 }
 
 
@@ -494,6 +520,16 @@ _FLOW_WORDS: dict[str, str] = {
     "maturation": "成熟转移", "soil": "土壤", "gain": "增加", "loss": "损失", "commitment": "承诺",
     "release": "释放", "rural to urban": "乡城",
 }
+
+
+def model_name(name: str, lang: str) -> str:
+    """A model variable's name for diagrams: the Vensim name (en); in Chinese its name of
+    ``analysis/variable_names_zh.yaml``, else :func:`flow_label`'s word-by-word rendering."""
+    if lang != "zh":
+        return name
+    from analysis.labels import model_names_zh
+
+    return model_names_zh().get(name) or flow_label(name, lang)
 
 
 def flow_label(name: str, lang: str) -> str:

@@ -152,17 +152,20 @@ def test_story_steps(model):
 
 
 def test_stock_flow_structure_from_model_file():
+    from models.structure import model_structure
+
+    st = model_structure()
     sf = structure.stock_flow()
-    stocks = set(sf.stocks)
-    assert {"Urban Population", "Rural Population", "Cropland", "Young Forest"} <= stocks
-    edges = {(a, b) for a, b, _ in sf.edges}
-    assert ("Rural Population", "Urban Population") in edges
-    assert ("Cropland", "Urban Construction Land") in edges
-    assert ("Young Forest", "Middle Aged Forest") in edges
-    assert ("Other Land Suitable for Forest", "Young Forest") in edges
+    assert list(sf.stocks) == st.stocks()
+    assert all(sf.stocks[s] == st.variables[s].sector for s in sf.stocks)
+    edges = {(a, b): flows for a, b, flows in sf.edges}
+    for pipe in st.pipes:  # every pipe between two stocks is an arrow with its flow
+        if pipe.flow and pipe.source and pipe.target:
+            assert pipe.flow in edges[(pipe.source, pipe.target)]
     dot = structure.to_dot(sf)
     assert dot.startswith("digraph") and dot.count("->") == len(sf.edges)
-    assert structure.sectors()["Urban Population"] == "Population and migration"
+    parts = structure.by_sector(sf)
+    assert sum(len(p.stocks) for p in parts.values()) == len(sf.stocks)
 
 
 def test_history_fit(base, model):
