@@ -14,6 +14,9 @@ A scenario file ``scenarios/<key>.yaml`` looks like::
                                  # region_file (a file next to the scenario file or a
                                  # bundled one in analysis/) and/or inline (the content
                                  # of such a region file written in the scenario)
+    time: {initial_time: 2000}   # optional: the run starts later than the model's INITIAL
+                                 # TIME (a region with later data); its initial values
+                                 # (e.g. "initial urban population") are then that year's
 
 Rules (every violation is a :class:`ScenarioError` naming the file and the key):
 
@@ -35,7 +38,10 @@ Rules (every violation is a :class:`ScenarioError` naming the file and the key):
   standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
   app) fills missing entries with "no rationale given";
 * ``calibration`` is free-form metadata (a mapping); a scenario without one inherits
-  the block of its base chain, because it runs on the base's calibrated constants.
+  the block of its base chain, because it runs on the base's calibrated constants;
+* ``time.initial_time`` is a year (a whole number) from the model's INITIAL TIME to one
+  saved step before its FINAL TIME; a scenario without one inherits its base's, because
+  its initial values belong to that year.
 
 Values are in the units of the model file (areas 10^4 ha, population 10^4 persons,
 emissions Mt CO2/yr, ...); see ``python -c "from models.model import list_constants;
@@ -88,7 +94,10 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "rationale",
     "calibration",
     "targets",
+    "time",
 )
+#: Keys of the ``time`` block.
+TIME_KEYS: tuple[str, ...] = ("initial_time",)
 
 #: Languages every user-facing text must have.
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -126,6 +135,8 @@ class Scenario:
         targets: optional targets selection ``{'region': ..., 'region_file': ...,
             'inline': {...}}`` (``region_file`` resolved to an absolute path inside the
             allowed folders), or None for the national set.
+        initial_time: the year the runs of this scenario start (own or inherited), or
+            None for the model's INITIAL TIME.
     """
 
     key: str
@@ -138,6 +149,7 @@ class Scenario:
     base: str | None = None
     own_overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     targets: Mapping[str, Any] | None = None
+    initial_time: float | None = None
 
     def label(self, lang: str = "en") -> str:
         """Display name in ``lang`` ('en' or 'zh')."""
@@ -230,6 +242,8 @@ def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str
     data["rationale"] = {k: dict(scenario.rationale.get(k, _NO_RATIONALE)) for k in overrides}
     if scenario.calibration is not None:
         data["calibration"] = _thaw(scenario.calibration)
+    if scenario.initial_time is not None:
+        data["time"] = {"initial_time": _plain_number(scenario.initial_time)}
     if scenario.targets is not None:
         data["targets"] = _thaw(scenario.targets)
         if "region_file" in data["targets"]:
@@ -394,6 +408,9 @@ def _build(
     targets = targets_block(source, data.get("targets"), base_dir, ScenarioError)
     if targets is None and base is not None:
         targets = base.targets
+    initial_time = _initial_time(source, data.get("time"), model)
+    if initial_time is None and base is not None:
+        initial_time = base.initial_time
 
     return Scenario(
         key=key,
@@ -406,6 +423,7 @@ def _build(
         base=None if base is None else base.key,
         own_overrides=MappingProxyType(own),
         targets=targets,
+        initial_time=initial_time,
     )
 
 
@@ -494,6 +512,29 @@ def _calibration(source: str, value: Any) -> Mapping[str, Any] | None:
             f"{source}: 'calibration' must be a mapping (metadata block), got {type(value).__name__}"
         )
     return _freeze(copy.deepcopy(dict(value)))
+
+
+def _initial_time(source: str, value: Any, model: Any) -> float | None:
+    """The validated ``time.initial_time`` (a year), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{source}: 'time' must be a mapping {{initial_time: YEAR}}, got {type(value).__name__}")
+    extra = [str(k) for k in value if k not in TIME_KEYS]
+    if extra:
+        raise ScenarioError(f"{source}: time: unknown key(s) {extra}; allowed: {list(TIME_KEYS)}")
+    year = value.get("initial_time")
+    if year is None:
+        return None
+    ts = model.time_settings
+    lo, hi = ts["INITIAL TIME"], ts["FINAL TIME"] - ts["SAVEPER"]
+    allowed = f"a year (whole number) in [{lo:g}, {hi:g}]"
+    if isinstance(year, bool) or not isinstance(year, (int, float)) or not math.isfinite(year) \
+            or float(year) != math.floor(year):
+        raise ScenarioError(f"{source}: time.initial_time must be {allowed}, got {str(year)[:40]!r}")
+    if not lo <= float(year) <= hi:
+        raise ScenarioError(f"{source}: time.initial_time {float(year):g} is outside {allowed}")
+    return float(year)
 
 
 def _load_base(

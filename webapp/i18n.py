@@ -252,8 +252,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "region_start": {"zh": "起始年份", "en": "Start year"},
     "region_start_help": {
-        "zh": "历史数据的拟合窗口从该年开始（1990–2020）。模型从 1990 年起运行；缺少 1990 年观测值时，初始存量在最早观测值的 0.3–1.2 倍之间估计。",
-        "en": "The history is fitted from this year on (1990–2020). The model runs from 1990; without a 1990 observation an initial stock is estimated between 0.3 and 1.2 times its earliest observation.",
+        "zh": "模型从该年起运行（1990–2020），历史数据也从该年起拟合：初始存量取自该年的数据（人口、GDP、耕地和森林在该年观测值附近估计，国土调查的地类面积作为该年的面积）；缺少该年观测值时，初始存量在最早观测值的 0.3–1.2 倍之间估计。",
+        "en": "The model runs from this year (1990–2020) and the history is fitted from it: initial stocks come from that year's data (population, GDP, cropland and forest are estimated around that year's observations; the land-survey areas are taken as that year's); without an observation in that year an initial stock is estimated between 0.3 and 1.2 times its earliest observation.",
     },
     "region_data": {"zh": "历史数据", "en": "History data"},
     "region_data_help": {

@@ -180,9 +180,11 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
       for land classes the data has no series of;
     * series without data in the file are not fitted; parameters anchored on a series
       without data keep their default (reported as region-specific);
-    * anchors need an observation at the model's start; without one the bounds become
+    * the runs start at the region's start year (``initial_time``, when later than the
+      model's INITIAL TIME), and so does the data window: anchored initial values are
+      fitted around that year's observations, the survey's land shares are that year's;
+    * anchors need an observation at the start year; without one the bounds become
       :data:`EARLIEST_FACTORS` x the earliest observation;
-    * the data window starts at the region's start year;
     * the optimizer is :data:`QUICK`.
     """
     from calibration.config import ConfigError, FixedValue, load_config
@@ -196,6 +198,7 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
     hist = setup.history
     have = set(hist["variable"])
     t0 = int(model.time_settings["INITIAL TIME"])
+    start = max(t0, int(setup.start_year))
     fixed = dict(cfg.fixed)
     fixed[_area_name()] = FixedValue(setup.area, f"Total land area of {setup.name_en} entered in the app.",
                                      f"在应用中输入的{setup.name_zh}国土总面积。")
@@ -215,14 +218,14 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
             needed = [p.anchor.series] + ([p.anchor.per_series] if p.anchor.per_series else [])
             if any(s not in have for s in needed):
                 continue  # no data: keep the default (listed as region-specific in the report)
-            if not ((hist["variable"] == needed[0]) & (hist["year"] == t0) & hist["fit_mask"]).any():
+            if not ((hist["variable"] == needed[0]) & (hist["year"] == start) & hist["fit_mask"]).any():
                 p = dataclasses.replace(p, anchor=None, bounds=_earliest_bounds(p, hist, fixed, model))
         params.append(p)
-    for name, v in shares.items():  # land shares without a parameter: fixed from the survey
-        if name not in fixed and name not in {p.name for p in params}:
+    for name, v in shares.items():  # land shares without a parameter: fixed from the survey (the
+        if name not in {p.name for p in params}:  # region's data, before any assumption of the config)
             fixed[name] = FixedValue(v, "From the land survey entered in the app.", "由应用中输入的国土调查地类面积计算。")
     del fitted_vars
-    window_start = max(t0, int(setup.start_year))
+    window_start = start
     opt = dataclasses.replace(cfg.optimizer, **QUICK)
     name = {"zh": f"{setup.name_zh}基准情景（在应用中校准）", "en": f"{setup.name_en} baseline (calibrated in the app)"}
     desc = {"zh": f"依据上传的{setup.name_zh}历史数据在网页应用中校准的基准情景（快速设置：{QUICK['maxiter']} 代差分进化）。",
@@ -231,7 +234,8 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
     return dataclasses.replace(cfg, fixed=fixed, series=series, parameters=params, window_start=window_start,
                                evaluation_start=max(window_start, cfg.evaluation_start if window_start < 2000
                                                     else window_start),
-                               optimizer=opt, name=name, description=desc)
+                               optimizer=opt, name=name, description=desc,
+                               initial_time=start if start > t0 else None)
 
 
 def _area_name() -> str:

@@ -59,6 +59,7 @@ class ScenarioDoc:
     resolved: Mapping[str, float] | None = None  # merged along the base chain, if known
     targets: Mapping[str, Any] | None = None  # the scenario's targets selection (region, inline, ...)
     scenario: loader.Scenario | None = None  # the library object (a base for uploads)
+    initial_time: float | None = None  # the year its runs start (None: the model's INITIAL TIME)
 
     def title(self, lang: str) -> str:
         return str(self.name.get(lang) or self.name.get("en") or self.name.get("zh") or self.id)
@@ -104,6 +105,7 @@ def _doc_from_library(sc: loader.Scenario) -> ScenarioDoc:
         resolved=dict(sc.overrides),
         targets=sc.targets,
         scenario=sc,
+        initial_time=sc.initial_time,
     )
 
 
@@ -189,6 +191,8 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
         overrides = {**own_base.overrides, **overrides}
         if own_base.targets:
             data["targets"] = loader._thaw(own_base.targets)
+        if own_base.initial_time is not None:
+            data["time"] = {"initial_time": own_base.initial_time}
     elif start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
     data["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}

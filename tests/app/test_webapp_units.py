@@ -309,9 +309,9 @@ def test_chart_specs_are_valid_vega_lite(base, lang):
 def test_run_adapter_starts_later_with_initial_stocks_from_the_constants(model):
     """The app's one run adapter: a later start year takes the initial constants as the
     stocks of that year (here cropland = initial share x land area, from the model file)."""
-    later = core.run_model({"initial cropland share": 0.12}, initial_time=2005)
+    later = core.simulate({"initial cropland share": 0.12}, initial_time=2005)
     assert later.index[0] == 2005 and later.index[-1] == model.time_settings["FINAL TIME"]
     assert later["Cropland"].iloc[0] == pytest.approx(0.12 * model.constants["total land area"].default)
-    default = core.run_model({"initial cropland share": 0.12})
+    default = core.simulate({"initial cropland share": 0.12})
     assert default.index[0] == model.time_settings["INITIAL TIME"]
     assert set(later.columns) == set(default.columns)
