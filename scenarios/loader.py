@@ -32,7 +32,7 @@ Rules (every violation is a :class:`ScenarioError` naming the file and the key):
   not a file (an upload, a link: ``scenario_from_mapping`` without ``base_dir``) may
   only name bundled scenarios and the ``extra_bases`` given by the caller, and no file
   at all in ``targets``. Its (merged) overrides are applied first, then this file's;
-  cycles and missing bases are errors;
+  cycles, missing bases and chains longer than :data:`MAX_BASE_DEPTH` are errors;
 * ``rationale`` has one ``{en, zh}`` entry per override of *this* file.  A file with a
   ``calibration`` block may omit rationale for its (calibrated) constants: they get a
   standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
@@ -64,7 +64,7 @@ from typing import Any, Mapping
 import yaml
 
 from models.model import ModelInputError, load_model
-from scenarios.safe_yaml import PLAIN_NAME, UnsafeYamlError, read_confined, parse_yaml
+from scenarios.safe_yaml import PLAIN_NAME, InputError, UnsafeYamlError, as_error, parse_yaml, read_confined
 from scenarios.targets_block import TARGETS_DIR, targets_block
 from scenarios.targets_block import freeze as _freeze
 
@@ -96,6 +96,8 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "targets",
     "time",
 )
+#: Longest ``base`` chain (a scenario, its base, the base's base ...).
+MAX_BASE_DEPTH = 16
 #: Keys of the ``time`` block.
 TIME_KEYS: tuple[str, ...] = ("initial_time",)
 
@@ -113,8 +115,9 @@ _CALIBRATED = MappingProxyType(
 _NO_RATIONALE = MappingProxyType({"en": "No rationale given.", "zh": "未给出理由。"})
 
 
-class ScenarioError(ValueError):
-    """A scenario file or mapping is invalid; the message names the file and the key."""
+class ScenarioError(InputError):
+    """A scenario file or mapping is invalid; the message names the file and the key
+    (``str(err)`` in English; ``err.zh`` in Chinese where one is given)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,7 +327,7 @@ def _read_yaml(path: Path) -> Any:
         _, content = read_confined(path.name, [path.parent], str(path), what="scenario file")
         return parse_yaml(content, str(path))
     except UnsafeYamlError as exc:
-        raise ScenarioError(str(exc)) from None
+        raise as_error(ScenarioError, exc) from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the file ({type(exc).__name__})") from None
 
@@ -559,7 +562,7 @@ def _load_base(
             path, _ = read_confined(f"{value}.yaml", [folder], f"{source}: base", what="scenario file")
         except UnsafeYamlError as err:
             if "not found" not in str(err):
-                raise ScenarioError(str(err)) from None
+                raise as_error(ScenarioError, err) from None
             continue
         break
     if path is None:
@@ -573,6 +576,12 @@ def _load_base(
     if path in chain:
         cycle = " -> ".join(p.stem for p in (*chain, path))
         raise ScenarioError(f"{source}: 'base' makes a cycle: {cycle}")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise ScenarioError(
+            f"{source}: the 'base' chain is longer than {MAX_BASE_DEPTH} scenarios "
+            f"({chain[0].stem} -> ... -> {path.stem}); base a scenario on one with fewer bases",
+            f"{source}：'base' 链超过 {MAX_BASE_DEPTH} 个情景（{chain[0].stem} -> ... -> {path.stem}）；"
+            "请以基础链更短的情景为 base")
     return _load_file(path, chain, require_rationale)
 
 

@@ -551,6 +551,13 @@ def flow_label(name: str, lang: str) -> str:
     return f"{head}（来自{tail}）" if sep == " from " else f"{head}→{tail}"
 
 
+def error_text(err: BaseException, lang: str) -> str:
+    """The message of an input error in ``lang``: its Chinese text (``err.zh``, e.g. of
+    :class:`scenarios.safe_yaml.InputError`) in the Chinese UI when it has one."""
+    zh = getattr(err, "zh", None)
+    return zh if lang == "zh" and zh else str(err)
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     """The string ``key`` in ``lang`` ('zh' or 'en'), formatted with ``fmt``."""
     entry = STRINGS[key]

@@ -340,14 +340,19 @@ def template_targets(region_name: str, share: Mapping[str, float]) -> pd.DataFra
 
     rows = []
     for tg in load_targets():
+        m = tg.metric
         scale = 1.0
-        if tg.threshold is not None and tg.unit == "10^4 ha":
-            scale = share.get("cropland" if "cropland" in str(tg.variable) else "area", share.get("area", 1.0))
-        elif tg.threshold is not None and "Mt CO2" in str(tg.unit):
+        if m.kind == "turning_point":  # the threshold is a year: the deadline
+            rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": m.kind,
+                         "unit": tg.unit, "threshold": None, "deadline": float(tg.threshold),
+                         "enabled": True, "scaled": False})
+            continue
+        if tg.unit == "10^4 ha":
+            scale = share.get("cropland" if "cropland" in m.name.lower() else "area", share.get("area", 1.0))
+        elif "Mt CO2" in str(tg.unit):
             scale = share.get("emissions", 1.0)
-        rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": tg.kind,
-                     "unit": tg.unit, "threshold": None if tg.threshold is None else float(tg.threshold) * scale,
-                     "deadline": None if tg.deadline is None else float(tg.deadline),
+        rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": m.kind,
+                     "unit": tg.unit, "threshold": float(tg.threshold) * scale, "deadline": None,
                      "enabled": True, "scaled": scale != 1.0})
     return pd.DataFrame(rows)
 
@@ -357,11 +362,11 @@ def targets_inline(region: str, table: pd.DataFrame) -> dict[str, Any]:
     entries = []
     for _, r in table.iterrows():
         e: dict[str, Any] = {"key": str(r["key"]), "enabled": bool(r["enabled"])}
-        if bool(r["enabled"]):
+        if bool(r["enabled"]):  # a turning point's deadline is its threshold (a year)
             if pd.notna(r.get("threshold")):
                 e["threshold"] = float(r["threshold"])
             if pd.notna(r.get("deadline")):
-                e["deadline"] = int(r["deadline"])
+                e["threshold"] = int(r["deadline"])
             e["name_zh"] = str(r["name_zh"])
             e["name_en"] = str(r["name_en"])
         entries.append(e)

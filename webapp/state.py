@@ -28,8 +28,9 @@ from typing import Mapping
 
 import streamlit as st
 
+from scenarios.safe_yaml import as_error
 from webapp import cache, links, regions
-from webapp.i18n import DEFAULT_LANG, LANGS, t
+from webapp.i18n import DEFAULT_LANG, LANGS, error_text, t
 from webapp.scenario_io import (
     BASELINE_ID,
     ScenarioDoc,
@@ -206,7 +207,7 @@ def init_session() -> None:
         if params.get("lang") in LANGS:
             SS["lang"] = params["lang"]
         set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
-        flash("error", t("url_error", lang(), msg=str(err)))
+        flash("error", t("url_error", lang(), msg=error_text(err, lang())))
         return
     if state.lang:
         SS["lang"] = state.lang
@@ -225,7 +226,7 @@ def init_session() -> None:
         SS["regions"] = {}
         SS["saved"] = []
         set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
-        flash("error", t("url_error", lang(), msg=str(err)))
+        flash("error", t("url_error", lang(), msg=error_text(err, lang())))
         return
     set_scenario(start, merged)
 
@@ -276,7 +277,7 @@ def region_from_blob(blob: str) -> ScenarioDoc:
     try:
         sc = loader.scenario_from_mapping(mapping, source="link: region", key=sid, require_rationale=False)
     except (loader.ScenarioError, ModelInputError) as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
     return doc_from_scenario(sc)
 
 
@@ -311,7 +312,7 @@ def on_start() -> None:
         vals = start_values(new)
     except (ScenarioInputError, ValueError) as err:
         SS[widget] = SS.get("start", BASELINE_ID)
-        flash("error", str(err))
+        flash("error", error_text(err, lang()))
         return
     set_scenario(new, vals)
 
@@ -342,7 +343,7 @@ def on_upload(uploader_key: str) -> None:
             rid = "region_" + (re.sub(r"[^A-Za-z0-9_\-]+", "_", doc.id).strip("_")[:40] or "upload")
             start = add_region(dataclasses.replace(doc, id=rid))
     except (ScenarioInputError, ValueError) as err:
-        flash("error", t("upload_error", lang(), msg=str(err)))
+        flash("error", t("upload_error", lang(), msg=error_text(err, lang())))
         return
     except Exception as err:  # never a traceback for the user
         log.exception("upload failed")

@@ -38,10 +38,11 @@ def test_target_template_scales_only_absolute_thresholds():
     table = rc.template_targets("r", {"area": 0.01, "cropland": 0.02, "emissions": 0.03}).set_index("key")
     for key, tg in national.items():
         row = table.loc[key]
-        if tg.threshold is None:
+        if tg.metric.kind == "turning_point":
+            assert row["deadline"] == tg.threshold  # a year: never scaled
             continue
         if tg.unit == "10^4 ha":
-            factor = 0.02 if "cropland" in str(tg.variable) else 0.01
+            factor = 0.02 if "cropland" in tg.metric.name.lower() else 0.01
             assert row["threshold"] == pytest.approx(tg.threshold * factor)
         elif "Mt CO2" in str(tg.unit):
             assert row["threshold"] == pytest.approx(tg.threshold * 0.03)
@@ -49,6 +50,9 @@ def test_target_template_scales_only_absolute_thresholds():
             assert row["threshold"] == pytest.approx(tg.threshold)
     inline = rc.targets_inline("r", table.reset_index())
     assert {e["key"] for e in inline["targets"]} == set(national)
+    loaded = {t.key: t for t in load_targets(region_data=inline, region_source="inline")}  # a valid region set
+    assert {k: t.threshold for k, t in loaded.items() if t.metric.kind == "turning_point"} == \
+        {k: t.threshold for k, t in national.items() if t.metric.kind == "turning_point"}
 
 
 def test_configuration_follows_the_region_data(tmp_path):
