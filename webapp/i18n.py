@@ -408,9 +408,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "diagram_view": {"zh": "视图：{name}", "en": "View: {name}"},
     "diagram_overview": {"zh": "存量—流量概览（各模块存量之间的流量）", "en": "Stock-and-flow overview (flows between the stocks, by sector)"},
     "diagram_overview_help": {
-        "zh": "方框为存量，箭头为存量之间的流量（标注流量名称，超过两个时注明其余个数），虚线椭圆为模型边界外的源/汇。",
-        "en": "Boxes are stocks, arrows the flows between them (named; more than two are counted), dashed ellipses "
-              "sources and sinks outside the model boundary.",
+        "zh": "方框为存量，箭头为存量之间的流量（悬停箭头可查看流量名称），虚线椭圆为模型边界外的源/汇。",
+        "en": "Boxes are stocks, arrows the flows between them (hover an arrow for the names of its flows), dashed "
+              "ellipses sources and sinks outside the model boundary.",
     },
     "diagram_counts": {
         "zh": "存量 {stocks} 个，流量 {flows} 个，变量 {variables} 个，引自其他视图 {shadows} 个。",

@@ -113,4 +113,4 @@ def _overview(lang: str) -> None:
         labels = {n: model_name(n, lang) for n in part.stocks}
         flows = {f: model_name(f, lang) for _, _, fl in part.edges for f in fl}
         with tab:
-            st.graphviz_chart(to_dot(part, labels, clusters=False, flow_labels=flows), width="stretch")
+            st.graphviz_chart(to_dot(part, labels, clusters=False, flow_labels=flows, max_label=0), width="stretch")

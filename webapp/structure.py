@@ -94,9 +94,10 @@ def by_sector(sf: StockFlow) -> dict[str, StockFlow]:
 def to_dot(sf: StockFlow, labels: Mapping[str, str] | None = None, sector_labels: Mapping[str, str] | None = None,
            max_label: int = 2, rankdir: str = "LR", clusters: bool = True,
            flow_labels: Mapping[str, str] | None = None) -> str:
-    """Graphviz DOT text: stocks as boxes (grouped by sector), flows as labelled arrows,
-    clouds as dashed ellipses. ``labels``/``flow_labels``/``sector_labels`` map model
-    names to display names; at most ``max_label`` flow names per arrow ("(+n)")."""
+    """Graphviz DOT text: stocks as boxes (grouped by sector), flows as arrows, clouds as
+    dashed ellipses. ``labels``/``flow_labels``/``sector_labels`` map model names to
+    display names; an arrow is labelled with at most ``max_label`` flow names ("(+n)";
+    0: no label) and carries all of them as its tooltip."""
     labels = labels or {}
     sector_labels = sector_labels or {}
     flow_labels = flow_labels or {}
@@ -122,7 +123,8 @@ def to_dot(sf: StockFlow, labels: Mapping[str, str] | None = None, sector_labels
     clouds = 0
     for s, d, flows in sf.edges:
         names = [flow_labels.get(f, f) for f in flows]
-        text = ", ".join(names[:max_label]) + (f" (+{len(names) - max_label})" if len(names) > max_label else "")
+        text = ", ".join(names[:max_label]) + (f" (+{len(names) - max_label})" if len(names) > max_label else "") \
+            if max_label > 0 else ""
         ends = []
         for end in (s, d):
             node = ids.get(end)
@@ -131,7 +133,7 @@ def to_dot(sf: StockFlow, labels: Mapping[str, str] | None = None, sector_labels
                 node = f"c{clouds}"
                 lines.append(f'  {node} [label="", shape=ellipse, style="dashed", width=0.3, height=0.2];')
             ends.append(node)
-        lines.append(f'  {ends[0]} -> {ends[1]} [label="{_esc(text)}"];')
+        lines.append(f'  {ends[0]} -> {ends[1]} [label="{_esc(text)}", tooltip="{_esc(chr(10).join(names))}"];')
     lines.append("}")
     return "\n".join(lines)
 
