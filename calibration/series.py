@@ -43,6 +43,7 @@ UNIT_CARBON = "Mt C"  # 百万吨碳
 UNIT_MASS_FLOW = "Mt/Year"  # 百万吨/年
 UNIT_FLOOR_PER_CAPITA = "m2/person"  # 平方米/人
 UNIT_FLOOR_FLOW = "10^8 m2/Year"  # 亿平方米/年
+UNIT_FRACTION = "Dmnl"  # fraction 0-1 (无量纲)
 
 #: Accepted spellings of each model unit (normalised to the canonical unit on load).
 UNIT_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -59,6 +60,7 @@ UNIT_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         UNIT_FLOOR_PER_CAPITA: ("m^2/person", "m2/cap", "sq.m/person", "平方米/人"),
         UNIT_FLOOR_FLOW: ("10^8 m^2/Year", "10^8 m2/year", "亿平方米/年"),
         UNIT_RATE: ("1/year", "per person and year"),
+        UNIT_FRACTION: ("dimensionless", "fraction", "无量纲"),
     }
 )
 
@@ -129,6 +131,7 @@ _POP, _URB, _RUR = "Total Population", "Urban Population", "Rural Population"
 _RATE, _FOREST = "urbanization rate", "total forest area"
 _NET_SINK, _RURAL_LAND = "land carbon sink", "Rural Construction Land"
 _CEMENT, _FLOOR_PC = "cement production", "urban residential floor space per capita"
+_CHILD, _WORKING, _ELDERLY = "children share", "working age share", "elderly share"
 _SPECS: tuple[SeriesSpec, ...] = (
     # --- population and urbanization (人口与城镇化) -----------------------------------
     _s("total_population", _POP, UNIT_PERSON,
@@ -195,6 +198,32 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("crude_death_rate", "crude death rate", UNIT_RATE,
        "Crude death rate (deaths per person and year), NBS (1990, 2000, 2003, 2020-2023)",
        "人口死亡率（国家统计局）", primary=True),
+    # --- age structure (年龄结构); fractions 0-1 ------------------------------------------
+    _s("elderly_share", _ELDERLY, UNIT_FRACTION,
+       "Share of the population aged 65 and over, year-end, NBS age-structure table 2000-2019 "
+       "(shares of the table's counts; 2000 and 2010 census-based) and NBS releases 2021-2023 (one decimal)",
+       "65岁及以上人口占比（年末，国家统计局人口年龄结构表2000-2019年及2021-2023年发布数）",
+       primary=True, max_value=1.0),
+    _s("working_age_share", _WORKING, UNIT_FRACTION,
+       "Share of the population aged 15-64, year-end, NBS age-structure table 2000-2019 "
+       "(shares of the table's counts; 2000 and 2010 census-based)",
+       "15-64岁人口占比（年末，国家统计局人口年龄结构表2000-2019年）", primary=True, max_value=1.0),
+    _s("children_share", _CHILD, UNIT_FRACTION,
+       "Share of the population aged 0-14, year-end, NBS age-structure table 2000-2019 "
+       "(shares of the table's counts; 2000 and 2010 census-based)",
+       "0-14岁人口占比（年末，国家统计局人口年龄结构表2000-2019年）", primary=True, max_value=1.0),
+    _s("elderly_share_census", _ELDERLY, UNIT_FRACTION,
+       "Share aged 65 and over at the population censuses (1 July 1990, from UNSD counts; "
+       "1 November 2000, 2010, 2020, NBS communiques)",
+       "人口普查65岁及以上人口占比（1990、2000、2010、2020年）", max_value=1.0),
+    _s("working_age_share_census", _WORKING, UNIT_FRACTION,
+       "Share aged 15-64 at the population censuses (1990, 2000, 2010, 2020; all derived: "
+       "1990 from UNSD counts, later years from the communiques' totals, 0-14 and 65+)",
+       "人口普查15-64岁人口占比（1990、2000、2010、2020年，推算）", max_value=1.0),
+    _s("children_share_census", _CHILD, UNIT_FRACTION,
+       "Share aged 0-14 at the population censuses (1 July 1990, from UNSD counts; "
+       "1 November 2000, 2010, 2020, NBS communiques); planned model variable",
+       "人口普查0-14岁人口占比（1990、2000、2010、2020年）", max_value=1.0),
     # --- economy and energy (经济与能源) -------------------------------------------------
     _s("gdp", "GDP", UNIT_GDP,
        "GDP at constant 2011 international-$ PPP, Maddison Project Database 2023 via OWID",
@@ -394,6 +423,7 @@ __all__ = [
     "UNIT_ENERGY",
     "UNIT_FLOOR_FLOW",
     "UNIT_FLOOR_PER_CAPITA",
+    "UNIT_FRACTION",
     "UNIT_GDP",
     "UNIT_MASS_FLOW",
     "UNIT_PERCENT",

@@ -42,6 +42,7 @@ U_TWH, U_CO2, U_AREA = "TWh/Year", "Mt CO2/Year", "10^4 ha"
 U_MTC, U_AREA_FLOW, U_MT = "Mt C", "10^4 ha/Year", "Mt/Year"
 U_M2PC, U_FLOOR = "m2/person", "10^8 m2/Year"
 U_RATE = "1/Year"
+U_FRACTION = "Dmnl"
 
 #: FRA reporting years; other years of the FAO forest series are FAO interpolations.
 FRA2025_REPORTING_YEARS = frozenset({1990, 2000, 2010, 2015, 2020, 2025})
@@ -109,7 +110,13 @@ NFI = "china_forest_nfi.csv"
 AFF = "china_afforestation.csv"
 BLD = "cement_buildings.csv"
 VITAL = "china_vital_rates.csv"
+AGE = "china_age_structure.csv"
 PER_MILLE = Decimal("0.001")  # per mille -> per person and year
+PER_CENT = Decimal("0.01")  # per cent -> fraction
+CENSUS_YEARS = frozenset({1990, 2000, 2010, 2020})
+#: population shares by broad age group: (output stem, raw stem, label)
+AGE_GROUPS = (("children_share", "0_14", "0-14"), ("working_age_share", "15_64", "15-64"),
+              ("elderly_share", "65_over", "65 and over"))
 CHN = ("CHN",)
 GG_CONV = "Gg x (-1/1000) = Mt; sign turned so that a net removal is positive"
 
@@ -272,6 +279,20 @@ RULES: tuple[Rule, ...] = (
          "per mille / 1000", "NBS crude birth rate", regions=CHN, tags=("rounded",)),
     Rule("crude_death_rate", VITAL, "crude_death_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "NBS crude death rate", regions=CHN, tags=("rounded",)),
+    # ---- China age structure: NBS year-end table and population censuses ------------
+    *(
+        Rule(out, AGE, f"share_{raw}_nbs", U_FRACTION, PER_CENT, "% / 100",
+             f"NBS year-end share of the population aged {lab} (age-structure table 人口年龄结构和抚养比"
+             + ("; 2021-2023: NBS annual releases)" if raw == "65_over" else ")"), regions=CHN,
+             year_tags={y: ("rounded",) for y in (2001, 2002, 2003, 2021, 2022, 2023)})
+        for out, raw, lab in AGE_GROUPS
+    ),
+    *(
+        Rule(f"{out}_census", AGE, f"share_{raw}_census", U_FRACTION, PER_CENT, "% / 100",
+             f"population census share aged {lab} (1990: 1 July; 2000-2020: 1 November)",
+             regions=CHN, years=CENSUS_YEARS)
+        for out, raw, lab in AGE_GROUPS
+    ),
     Rule("afforestation_area", AFF, "afforestation_planted", U_AREA_FLOW, E_4,
          "ha / 10^4 (per year)", "area of afforestation, manual planting + aerial seeding",
          regions=CHN),

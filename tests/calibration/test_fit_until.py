@@ -10,19 +10,25 @@ from calibration.config import load_config
 from calibration.fit import fit
 from calibration.observations import load_region_history
 from calibration.report import assess
+from calibration.series import SERIES
 from calibration.testing import CHN_DATA, tiny_config, write_config
 
 UNTIL = 2005
 
 
 def _corrupt(src, dst, after, factor):
+    """Scale every value after ``after`` by ``factor`` where the file stays valid.
+
+    Values whose series has an upper bound (shares <= 1, rates <= 100 %) that the scaled
+    value would exceed are left as they are: the loader would reject the whole file."""
     with open(src, encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    iy, iv = header.index("year"), header.index("value")
+    iy, iv, ivar = header.index("year"), header.index("value"), header.index("variable")
     n = 0
     for r in body:
-        if int(r[iy]) > after:
+        top = SERIES[r[ivar]].max_value
+        if int(r[iy]) > after and (top is None or float(r[iv]) * factor <= top):
             r[iv] = repr(float(r[iv]) * factor)
             n += 1
     with open(dst, "w", encoding="utf-8", newline="") as fh:

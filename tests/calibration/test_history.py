@@ -248,6 +248,32 @@ def test_spot_check_land_carbon_and_construction_figures(shipped) -> None:
     assert _value(chn, "floor_space_completed", 2005) == pytest.approx(15.01665)
 
 
+def test_spot_check_age_structure(shipped) -> None:
+    """Age shares: recomputed from the raw counts and from the published census figures."""
+    chn = shipped["history_CHN.csv"]
+    raw = _raw("china_age_structure.csv")
+    groups = {"children_share": "0_14", "working_age_share": "15_64", "elderly_share": "65_over"}
+    for year in range(2000, 2020):  # NBS table: count / year-end total, to 0.01 point
+        total = _raw_value(raw, "CHN", "population_age_table_nbs", year)
+        for out, grp in groups.items():
+            count = _raw_value(raw, "CHN", f"population_{grp}_nbs", year)
+            assert _value(chn, out, year) == pytest.approx(round(100 * count / total, 2) / 100, abs=1e-12)
+        assert sum(_value(chn, out, year) for out in groups) == pytest.approx(1, abs=2e-4)
+    # census communiques as printed: 2010 16.60 % / 8.87 %, 2020 17.95 % / 13.50 %, 2000 6.96 %
+    assert _value(chn, "children_share_census", 2010) == pytest.approx(0.1660)
+    assert _value(chn, "elderly_share_census", 2020) == pytest.approx(0.1350)
+    assert _value(chn, "elderly_share_census", 2000) == pytest.approx(0.0696)
+    # 2020 working age from the communique's counts: (1411778724 - 253383938 - 190635280) / total
+    assert _value(chn, "working_age_share_census", 2020) == pytest.approx(
+        round(100 * (1411778724 - 253383938 - 190635280) / 1411778724, 2) / 100)
+    # 1990 (UNSD counts): the 2000 communique says 65+ rose 1.39 points from 1990 to 6.96 %
+    assert _value(chn, "elderly_share_census", 1990) == pytest.approx(0.0696 - 0.0139)
+    el = chn[chn.variable == "elderly_share"].set_index("year")
+    assert el.loc[2021, "note"].startswith("[rounded]") and not el.loc[2021, "derived"]
+    assert el.loc[2005, "derived"] and el.loc[2005, "fit_mask"]
+    assert 2020 not in el.index and set(range(1991, 2000)).isdisjoint(el.index)
+
+
 def test_new_series_flags(shipped) -> None:
     chn = shipped["history_CHN.csv"]
     lu = chn[chn.variable == "lulucf_net_removals"].set_index("year")
