@@ -527,9 +527,9 @@ def model_name(name: str, lang: str) -> str:
     ``analysis/variable_names_zh.yaml``, else :func:`flow_label`'s word-by-word rendering."""
     if lang != "zh":
         return name
-    from analysis.labels import model_names_zh
+    from analysis.labels import model_name_zh
 
-    return model_names_zh().get(name) or flow_label(name, lang)
+    return model_name_zh(name) or flow_label(name, lang)
 
 
 def flow_label(name: str, lang: str) -> str:
