@@ -485,6 +485,7 @@ def sector_label(sector: str, lang: str) -> str:
 #: same in both languages (Mt, CO2, TWh, kWh, %, C) stay as they are.
 _UNIT_ZH: tuple[tuple[str, str], ...] = (
     (r"fraction \(relative gap\)", "比例（相对差距）"),
+    (r"fraction of peak intensity", "峰值强度的比例"),
     (r"\bfraction\b", "比例"),
     (r"\bper yr\b", "每年"),
     (r"10\^4 persons?", "万人"),
