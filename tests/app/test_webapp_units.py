@@ -315,3 +315,15 @@ def test_run_adapter_starts_later_with_initial_stocks_from_the_constants(model):
     default = core.simulate({"initial cropland share": 0.12})
     assert default.index[0] == model.time_settings["INITIAL TIME"]
     assert set(later.columns) == set(default.columns)
+
+
+def test_region_link_carries_the_start_year():
+    from scenarios import loader
+    from webapp import state
+    from webapp.scenario_io import doc_from_scenario
+
+    sc = loader.scenario_from_mapping({"name": {"en": "R", "zh": "区"}, "description": {"en": "d", "zh": "述"},
+                                       "overrides": {"total land area": 2000}, "time": {"initial_time": 2005}},
+                                      source="x", key="region_x", require_rationale=False)
+    back = state.region_from_blob(state.region_to_blob(doc_from_scenario(sc)))
+    assert back.initial_time == 2005 and back.resolved == {"total land area": 2000}
