@@ -19,9 +19,9 @@ MODEL = load_model()
 DT = MODEL.time_settings["TIME STEP"]
 
 INITIAL_LAND_SHARES = list(INITIAL_LAND_SHARES)
-AGE_STOCKS = ["Children", "Population Aged 15 to 24", "Population Aged 25 to 34",
-              "Population Aged 35 to 44", "Population Aged 45 to 54", "Population Aged 55 to 64",
-              "Elderly Population"]
+# Every stock of the age chain: the stages of the five-year cohorts below 65 and the elderly.
+AGE_STOCKS = [s for s in MODEL.stocks() if s.startswith("Population Aged")] + ["Elderly Population"]
+assert len(AGE_STOCKS) >= 14, AGE_STOCKS
 
 
 @st.composite
