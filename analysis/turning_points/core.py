@@ -315,6 +315,15 @@ def _sustained(t: np.ndarray, cond: np.ndarray, values: np.ndarray, ok: np.ndarr
 # --------------------------------------------------------------------------------------
 
 
+#: The series each turning point is read from (its kink flag needs an abrupt change of
+#: that series near the point as well as of an input).
+KEY_SOURCES: dict[str, tuple[str, ...]] = {
+    "tp1": ("emissions",), "tp2": ("emissions",), "tp2_intensity": ("emissions", "gdp"),
+    "tp3": ("emissions",), "tp4": ("sink",), "tp4_sink_peak": ("sink",),
+    "tp5": ("growth_emissions",), "neutrality": ("emissions", "sink"),
+}
+_SOURCE_ROLES = frozenset(r for roles in KEY_SOURCES.values() for r in roles)
+
 def _quantities(t: np.ndarray, X: Mapping[str, np.ndarray], keys: Sequence[str], options: TPOptions,
                 n: int) -> tuple[dict[str, tuple], dict[str, np.ndarray]]:
     """key -> ('max', Y) | ('growth', Y: maximum among Y > 0) | ('sustained', cond, values, ok) |
@@ -488,14 +497,24 @@ def detect(
             flags = abrupt_changes(t, arr, ratio=options.kink_ratio)
             abrupt[name] = flags
             near[name] = near_times(t, flags, options.kink_tolerance)
+        # An input's abrupt change can only have made a turning point if it reaches the
+        # point's own series: that series must change abruptly near the same time too.
+        source_near = {role: near_times(t, abrupt_changes(t, arr, ratio=options.kink_ratio),
+                                        options.kink_tolerance)
+                       for role, arr in X.items() if role in _SOURCE_ROLES}
         for window in WINDOWS:
             kinks[window] = {}
             for key in wanted:
                 r = results[window][key]
                 idx = np.clip(r.index, 0, max(len(t) - 1, 0))
+                rows = np.arange(n)
+                reached = np.ones(n, bool)
+                roles = [role for role in KEY_SOURCES.get(key, ()) if role in source_near]
+                if roles:
+                    reached = np.any([source_near[role][rows, idx] for role in roles], axis=0)
                 hit = np.zeros((n, len(D)), bool)
                 for j, name in enumerate(D):
-                    hit[:, j] = (r.index >= 0) & near[name][np.arange(n), idx]
+                    hit[:, j] = (r.index >= 0) & near[name][rows, idx] & reached
                 kinks[window][key] = hit
     if keep_series:
         series = {role: arr for role, arr in X.items()} | diag
