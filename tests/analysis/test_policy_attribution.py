@@ -17,20 +17,24 @@ from matplotlib.figure import Figure
 from analysis.policy import attribution as attr_mod
 from analysis.policy.attribution import OTHER_GROUP, attribute, coalition_matrix, shapley_values
 from analysis.policy.levers import LeverGroup, PolicyConfigError, load_groups
-from analysis.policy.metrics import TP_KEYS
+from analysis.policy.evaluate import simulate
+from analysis.policy.metrics import TP_KEYS, turning_point_table
 from analysis.policy.plots import plot_turning_point_shifts, plot_wedges
 from analysis.turning_points import default_analysis_start
+from models.model import load_model
 
+MANDATE = "non fossil mandate for new supply"
 POLICY = {
-    "additional non fossil share": 0.3,
-    "CCS capacity growth": 20.0,
-    "urban land per capita policy change": -10.0,
+    MANDATE: 1.0,
+    "additional energy efficiency improvement": 0.02,
+    "CCS target capacity": 1000.0,
+    "compact urbanization": 0.1,
     "fertiliser reduction": 0.5,
 }
 GROUPS = [
-    LeverGroup("energy", "Energy transition", "能源转型", ("additional non fossil share",)),
-    LeverGroup("ccs", "CCS", "碳捕集与封存", ("CCS capacity growth",)),
-    LeverGroup("land", "Land", "国土空间", ("urban land per capita policy change", "fertiliser reduction")),
+    LeverGroup("energy", "Energy transition", "能源转型", (MANDATE, "additional energy efficiency improvement")),
+    LeverGroup("ccs", "CCS", "碳捕集与封存", ("CCS target capacity",)),
+    LeverGroup("land", "Land", "国土空间", ("compact urbanization", "fertiliser reduction")),
     LeverGroup("idle", "Unchanged", "未变化", ("household registration reform effect",)),
 ]
 
@@ -106,7 +110,7 @@ def test_runs_all_coalitions_in_one_call(monkeypatch) -> None:
         return real(params, outputs, n_runs=n_runs, **kw)
 
     monkeypatch.setattr(attr_mod, "simulate", spy)
-    res = attribute({"additional non fossil share": 0.2, "CCS capacity growth": 10.0}, groups=GROUPS[:2])
+    res = attribute({MANDATE: 0.5, "CCS target capacity": 500.0}, groups=GROUPS[:2])
     assert calls == [4]
     assert res.n_runs == 4
 
@@ -135,11 +139,33 @@ def test_policy_moves_the_turning_points_and_the_totals(result) -> None:
     assert info.loc["neutrality", "policy_year"] < 2100
     assert result.turning_points.loc["total", "neutrality"] < 0
     assert result.cumulative.loc["total"].iloc[0] < 0  # less gross emissions 2020-2060
-    # energy contributes most to the neutrality shift; the idle group nothing
     tp = result.turning_points["neutrality"]
-    assert tp["energy"] < tp["ccs"] < 0
     assert (result.wedges["gross emissions"]["idle"] == 0).all()
     assert tp["idle"] == 0 and set(result.players) == {"energy", "ccs", "land"}
+
+
+def test_complementary_levers_share_the_neutrality_shift(result) -> None:
+    """On model v2 neither the energy levers nor CCS reach neutrality by 2100 alone
+    (process and agricultural emissions remain; the net land sink is small): only
+    coalitions holding both do. The Shapley values of that game, by hand over the 3! orders
+    of (energy E, CCS C, land L), with v(S) = 2101 (censored) unless S holds E and C,
+    a = v({E, C}) and b = v({E, C, L}): phi_E = phi_C = (a + 2b - 3 x 2101) / 6 and
+    phi_L = (b - a) / 3."""
+    groups = {g.key: g for g in GROUPS[:3]}
+    coalitions = [(), ("energy",), ("ccs",), ("land",), ("energy", "land"), ("ccs", "land"),
+                  ("energy", "ccs"), ("energy", "ccs", "land")]
+    params = {c: np.array([POLICY[c] if any(c in groups[k].constants for k in co) else
+                           load_model().constants[c].default for co in coalitions]) for c in POLICY}
+    sim = simulate(params, ["gross emissions", "land carbon sink"])
+    years = turning_point_table(sim, ["neutrality"]).values["neutrality"].to_numpy()
+    censored = result.times[-1] + 1
+    np.testing.assert_array_equal(years[:6], censored)  # no coalition without both E and C
+    a, b = years[6], years[7]
+    assert a < censored and b < censored
+    tp = result.turning_points["neutrality"]
+    assert tp["energy"] == pytest.approx((a + 2 * b - 3 * censored) / 6, abs=1e-9)
+    assert tp["ccs"] == pytest.approx(tp["energy"], abs=1e-9)
+    assert tp["land"] == pytest.approx((b - a) / 3, abs=1e-9)
 
 
 def test_result_does_not_depend_on_the_order_of_the_groups(result) -> None:
@@ -166,28 +192,28 @@ def test_turning_point_years_are_censored_consistently(result) -> None:
 
 
 def test_ungrouped_constants_form_the_other_group() -> None:
-    res = attribute({"additional non fossil share": 0.1, "fertiliser reduction": 0.5}, groups=GROUPS[:1])
+    res = attribute({MANDATE: 0.3, "fertiliser reduction": 0.5}, groups=GROUPS[:1])
     assert res.players == ("energy", OTHER_GROUP.key)
     assert res.group("other").constants == ("fertiliser reduction",)
 
 
 def test_policy_is_applied_on_top_of_the_base() -> None:
-    base = {"additional non fossil share": 0.1, "CCS capacity growth": 5.0}
-    res = attribute({"CCS capacity growth": 10.0}, base=base, groups=GROUPS)
-    assert res.changed == {"CCS capacity growth": (5.0, 10.0)}
-    assert res.policy["additional non fossil share"] == 0.1
+    base = {MANDATE: 0.3, "CCS target capacity": 500.0}
+    res = attribute({"CCS target capacity": 1000.0}, base=base, groups=GROUPS)
+    assert res.changed == {"CCS target capacity": (500.0, 1000.0)}
+    assert res.policy[MANDATE] == 0.3
     assert res.n_runs == 2
 
 
 def test_invalid_groups_are_clear_errors() -> None:
     with pytest.raises(PolicyConfigError, match="more than one group"):
-        attribute(POLICY, groups=[GROUPS[0], LeverGroup("dup", "d", "d", ("additional non fossil share",))])
+        attribute(POLICY, groups=[GROUPS[0], LeverGroup("dup", "d", "d", (MANDATE,))])
     with pytest.raises(PolicyConfigError, match="at most 12"):
         pol = {
-            "additional non fossil share": 0.1, "CCS capacity growth": 5.0, "fertiliser reduction": 0.5,
-            "urban land per capita policy change": -5.0, "rural reclamation policy rate": 0.05,
+            MANDATE: 0.1, "CCS target capacity": 500.0, "fertiliser reduction": 0.5,
+            "compact urbanization": 0.1, "rural reclamation policy rate": 0.05,
             "reclamation to forest share": 0.5, "additional afforestation rate": 10.0,
-            "returning cropland to forest rate": 5.0, "additional energy intensity decline": 0.01,
+            "returning cropland to forest rate": 5.0, "additional energy efficiency improvement": 0.01,
             "low carbon building material share": 0.5, "household registration reform effect": 0.5,
             "CCS start year": 2040.0, "ecological red line share": 0.5,
         }
