@@ -6,9 +6,16 @@ One table shared by the matplotlib figures (:mod:`analysis.plots`) and the web a
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Mapping
 
-__all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label"]
+__all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label",
+           "model_name_zh", "NAMES_ZH_PATH"]
+
+#: Chinese names of every model variable (Vensim name -> name), kept beside the model.
+NAMES_ZH_PATH = Path(__file__).with_name("variable_names_zh.yaml")
 
 #: Display names of model variables (Vensim names), per language.
 VARIABLE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -76,7 +83,37 @@ LAND_STOCKS: tuple[str, ...] = tuple(name for name, _ in LAND_USE_STOCKS)
 FOREST_STOCKS: tuple[str, ...] = ("Young Forest", "Middle Aged Forest", "Mature Forest")
 
 
+@lru_cache(maxsize=1)
+def _names_zh() -> tuple[Mapping[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """(exact names, compiled patterns) of :data:`NAMES_ZH_PATH`."""
+    import yaml
+
+    data = yaml.safe_load(NAMES_ZH_PATH.read_text(encoding="utf-8")) or {}
+    names = {str(k): str(v) for k, v in (data.get("names") or {}).items()}
+    patterns = []
+    for english, chinese in data.get("patterns") or []:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[0-9]+)", re.escape(str(english)))
+        patterns.append((re.compile(regex + "$"), str(chinese)))
+    return names, tuple(patterns)
+
+
+def model_name_zh(name: str) -> str | None:
+    """Chinese name of a model variable (:data:`NAMES_ZH_PATH`: its exact entry, else the
+    first pattern it matches, numbers filled in), or None."""
+    names, patterns = _names_zh()
+    if name in names:
+        return names[name]
+    for regex, chinese in patterns:
+        match = regex.match(name)
+        if match:
+            return chinese.format(**match.groupdict())
+    return None
+
+
 def variable_label(name: str, lang: str) -> str:
-    """Display name of a variable in ``lang`` ('en' or 'zh'); the name itself if unknown."""
+    """Display name of a variable in ``lang`` ('en' or 'zh'): the label of
+    :data:`VARIABLE_LABELS`, else (zh) its name of :func:`model_name_zh`, else the name."""
     entry = VARIABLE_LABELS.get(name)
-    return entry[lang] if entry else name
+    if entry:
+        return entry[lang]
+    return (model_name_zh(name) or name) if lang == "zh" else name

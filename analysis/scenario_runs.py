@@ -106,7 +106,8 @@ def run_scenarios(
 
     Returns:
         Results by scenario key, in input order: DataFrames indexed by year (float),
-        Vensim names as columns, model units.
+        Vensim names as columns, model units; a scenario with ``time.initial_time``
+        starts in that year.
     """
     resolved = resolve_scenarios(scenarios)
     return {
@@ -114,6 +115,7 @@ def run_scenarios(
             dict(sc.overrides),
             return_columns=return_columns,
             source=str(sc.path or key),
+            **({} if sc.initial_time is None else {"initial_time": sc.initial_time}),
         )  # the batch runner (equal to PySD to 1e-9, tests/models/batch)
         for key, sc in resolved.items()
     }

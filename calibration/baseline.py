@@ -101,9 +101,11 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
             zh += "标记：" + "、".join(flags) + "。"
         rationale[n] = {"en": en, "zh": zh}
     date = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    start = {"time": {"initial_time": int(cfg.initial_time)}} if cfg.initial_time is not None else {}
     return {
         "name": dict(cfg.name),
         "description": dict(cfg.description),
+        **start,
         "overrides": {k: overrides[k] for k in overrides},
         "rationale": rationale,
         "calibration": {

@@ -212,10 +212,17 @@ class CalibrationConfig:
     identification: IdentificationSettings = field(default_factory=IdentificationSettings)
     from_data: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
+    #: Year the fitted runs start (a region with later data); None: the model's INITIAL
+    #: TIME. Anchors and constants from data then use that year's observations.
+    initial_time: int | None = None
 
     @property
     def is_home_region(self) -> bool:
         return self.region == self.home_region
+
+    def start_time(self, model) -> int:
+        """The year the runs of this calibration start (:attr:`initial_time` or INITIAL TIME)."""
+        return int(self.initial_time if self.initial_time is not None else model.time_settings["INITIAL TIME"])
 
     def fixed_values(self) -> dict[str, float]:
         return {k: v.value for k, v in self.fixed.items()}

@@ -53,14 +53,16 @@ def _batch_model(mdl_path: str | Path):
     return _compiled(str(p), (st.st_mtime_ns, st.st_size))
 
 
-def model_times(mdl_path: str | Path = MODEL_PATH) -> np.ndarray:
-    """Saved times of the model (years, SAVEPER grid), shape (T,)."""
+def model_times(mdl_path: str | Path = MODEL_PATH, initial_time: float | None = None) -> np.ndarray:
+    """Saved times of the model (years, SAVEPER grid from ``initial_time``, default the
+    model's INITIAL TIME), shape (T,)."""
     from models.model import load_model
 
     m = load_model(str(mdl_path)) if Path(mdl_path) != MODEL_PATH else load_model()
     ts = m.time_settings
-    n = int(round((ts["FINAL TIME"] - ts["INITIAL TIME"]) / ts["SAVEPER"])) + 1
-    return ts["INITIAL TIME"] + ts["SAVEPER"] * np.arange(n)
+    t0 = ts["INITIAL TIME"] if initial_time is None else float(initial_time)
+    n = int(round((ts["FINAL TIME"] - t0) / ts["SAVEPER"])) + 1
+    return t0 + ts["SAVEPER"] * np.arange(n)
 
 
 def simulate_many(
@@ -71,6 +73,7 @@ def simulate_many(
     fixed: Mapping[str, float] | None = None,
     mdl_path: str | Path = MODEL_PATH,
     backend: str | None = None,
+    initial_time: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate N parameter sets and return the saved time series of ``outputs``.
 
@@ -82,6 +85,8 @@ def simulate_many(
         mdl_path: the Vensim model.
         backend: ``"batch"``, ``"numba"``, ``"numpy"`` or ``"pysd"`` (default
             :data:`BACKEND`).
+        initial_time: year the runs start (default: the model's INITIAL TIME); every
+            initial value is computed at that year (batch backends only).
 
     Returns:
         output name -> float array (N, T) on the grid of :func:`model_times`.
@@ -100,16 +105,19 @@ def simulate_many(
         except ImportError as err:  # batch runner not available: reference runner
             warnings.warn(f"models.batch unavailable ({err}); using the PySD loop (slow)", stacklevel=2)
             return simulate_many(X, names, outputs, fixed=fixed, mdl_path=mdl_path,
-                                 backend="pysd")
+                                 backend="pysd", initial_time=initial_time)
         params: dict[str, object] = {k: float(v) for k, v in fixed.items()}
         for j, name in enumerate(names):
             params[name] = X[:, j].copy()
         with np.errstate(all="ignore"):
             res = bm.run(params, n_runs=n, outputs=list(outputs),
-                         backend=BATCH_BACKENDS[backend])
+                         backend=BATCH_BACKENDS[backend], initial_time=initial_time)
         return {o: np.asarray(res.arrays[o], dtype=float) for o in outputs}
     if backend == "pysd":
         from models.model import load_model
+
+        if initial_time is not None:
+            raise ValueError("the PySD backend runs from the model's INITIAL TIME only; use a batch backend")
 
         m = load_model(str(mdl_path)) if Path(mdl_path) != MODEL_PATH else load_model()
         out = {o: np.empty((n, len(model_times(mdl_path)))) for o in outputs}

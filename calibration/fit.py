@@ -85,6 +85,7 @@ class Problem:
     notes: list[str]
     bound_notes: dict[str, str]
     n_evaluations: int = 0
+    initial_time: float | None = None  # year the runs start (None: the model's INITIAL TIME)
 
     @property
     def outputs(self) -> list[str]:
@@ -97,7 +98,8 @@ class Problem:
     def simulate(self, X: np.ndarray, outputs: list[str] | None = None) -> dict[str, np.ndarray]:
         X = np.atleast_2d(X)
         self.n_evaluations += X.shape[0]
-        return simulate_many(X, self.names, outputs or self.outputs, fixed=self.fixed)
+        return simulate_many(X, self.names, outputs or self.outputs, fixed=self.fixed,
+                             initial_time=self.initial_time)
 
     def residual_matrix(self, X: np.ndarray) -> np.ndarray:
         """Residuals (N, m) of N parameter sets (rows of X)."""
@@ -130,10 +132,10 @@ def resolve_bounds(
 ) -> tuple[list[ParameterSpec], np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
     """Numeric bounds (and start values) of the estimated parameters for this region.
 
-    Anchored bounds are computed from the observations at the model's INITIAL TIME in
-    the *fitting* data (``fit_df``).
+    Anchored bounds are computed from the observations at the start of the runs
+    (:meth:`CalibrationConfig.start_time`) in the *fitting* data (``fit_df``).
     """
-    t0 = int(model.time_settings["INITIAL TIME"])
+    t0 = cfg.start_time(model)
     lo, hi, start = [], [], []
     notes: dict[str, str] = {}
     fixed = cfg.fixed_values()
@@ -219,7 +221,7 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
     from models.model import load_model
 
     model = model or load_model()
-    times = model_times()
+    times = model_times(initial_time=cfg.initial_time)
     targets, notes, end = build_targets(cfg, history.fit, times)
     params, lo, hi, x0, bnotes = resolve_bounds(cfg, history.fit, model)
     names = [p.name for p in params]
@@ -236,6 +238,7 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
         window=(cfg.window_start, end),
         notes=notes,
         bound_notes=bnotes,
+        initial_time=cfg.initial_time,
     )
 
 

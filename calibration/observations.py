@@ -109,7 +109,7 @@ def resolve_data_constants(cfg: CalibrationConfig, history: RegionHistory) -> No
 
     if not cfg.from_data:
         return
-    t0 = int(load_model().time_settings["INITIAL TIME"])
+    t0 = cfg.start_time(load_model())
     df = history.fit
     for const, series in cfg.from_data.items():
         value, year = _nearest_observation(df, series, t0)

@@ -84,11 +84,11 @@ def assess(
         history: fitted rows and held-out rows (after ``cfg.fit_until``).
         fitted_end: last year of the fitting window (default: computed like the fit).
     """
-    times = model_times()
+    times = model_times(initial_time=cfg.initial_time)
     names = list(overrides)
     X = np.array([[float(overrides[n]) for n in names]]) if names else np.zeros((1, 0))
     outputs = list(dict.fromkeys(t.model_variable for t in cfg.series))
-    arrays = simulate_many(X, names, outputs)
+    arrays = simulate_many(X, names, outputs, initial_time=cfg.initial_time)
     end = fitted_end if fitted_end is not None else window_end(cfg, history.fit)
     windows = {"fit": (cfg.window_start, end),
                "evaluation": (max(cfg.evaluation_start, cfg.window_start), end)}

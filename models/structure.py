@@ -67,12 +67,18 @@ class Pipe:
 
 @dataclass(frozen=True)
 class Variable:
-    """A model variable: sector, kind (stock, constant, auxiliary), references."""
+    """A model variable: sector, kind (stock, constant, auxiliary), references.
+
+    ``sum_of``: for an auxiliary whose equation is a plain sum of two or more other
+    variables (``urban construction land expansion = urban expansion from cropland +
+    ...``), those variables in order; empty otherwise.
+    """
 
     name: str
     sector: str
     kind: str
     uses: tuple[str, ...]
+    sum_of: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +88,7 @@ class ModelStructure:
     variables: dict[str, Variable]
     sectors: list[str]
     pipes: list[Pipe] = field(default_factory=list)
+    terms: list[RateTerm] = field(default_factory=list)
 
     def flows(self) -> dict[str, Pipe]:
         """Flow variable → its pipe."""
@@ -112,7 +119,10 @@ def _walk_refs(node, out: list[str]) -> None:
 
 
 def _signed_terms(node, sign: int = 1) -> list[tuple[int, object]]:
-    """Split a sum/difference into (sign, term) pairs (unary minus flips the sign)."""
+    """Split a sum/difference into (sign, term) pairs (unary minus flips the sign).
+
+    A product or quotient whose first factor is negated (``-a*b``: PySD parses the
+    unary minus as binding to ``a``) is one term with the sign flipped."""
     from pysd.translators.structures.abstract_expressions import ArithmeticStructure
 
     if isinstance(node, ArithmeticStructure):
@@ -124,7 +134,21 @@ def _signed_terms(node, sign: int = 1) -> list[tuple[int, object]]:
             for op, arg in zip(ops, node.arguments[1:]):
                 out += _signed_terms(arg, sign if op == "+" else -sign)
             return out
+        first = node.arguments[0] if node.arguments else None
+        if ops and all(op in ("*", "/") for op in ops) and isinstance(first, ArithmeticStructure) \
+                and list(first.operators) == ["negative"]:
+            return [(-sign, node)]
     return [(sign, node)]
+
+
+def _plain_sum(node) -> list[str] | None:
+    """The references of an expression that is a sum of two or more plain references."""
+    from pysd.translators.structures.abstract_expressions import ReferenceStructure
+
+    terms = _signed_terms(node)
+    if len(terms) < 2 or any(s < 0 or not isinstance(t, ReferenceStructure) for s, t in terms):
+        return None
+    return [t.reference for _, t in terms]  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=4)
@@ -167,10 +191,12 @@ def model_structure(mdl_path: str | Path = MODEL_PATH) -> ModelStructure:
             kind = "constant"
         else:
             kind = "auxiliary"
+        summed = _plain_sum(ast) if kind == "auxiliary" and len(el.components) == 1 else None
         variables[el.name] = Variable(el.name, sectors.get(el.name, ""), kind,
-                                      tuple(u for u in vensim(refs) if u != el.name or kind == "stock"))
+                                      tuple(u for u in vensim(refs) if u != el.name or kind == "stock"),
+                                      vensim(summed) if summed else ())
     order = list(dict.fromkeys(v.sector for v in variables.values()))
-    return ModelStructure(variables, order, _pipes(terms))
+    return ModelStructure(variables, order, _pipes(terms), terms)
 
 
 def _py(name: str) -> str:

@@ -14,6 +14,9 @@ A scenario file ``scenarios/<key>.yaml`` looks like::
                                  # region_file (a file next to the scenario file or a
                                  # bundled one in analysis/) and/or inline (the content
                                  # of such a region file written in the scenario)
+    time: {initial_time: 2000}   # optional: the run starts later than the model's INITIAL
+                                 # TIME (a region with later data); its initial values
+                                 # (e.g. "initial urban population") are then that year's
 
 Rules (every violation is a :class:`ScenarioError` naming the file and the key):
 
@@ -29,13 +32,16 @@ Rules (every violation is a :class:`ScenarioError` naming the file and the key):
   not a file (an upload, a link: ``scenario_from_mapping`` without ``base_dir``) may
   only name bundled scenarios and the ``extra_bases`` given by the caller, and no file
   at all in ``targets``. Its (merged) overrides are applied first, then this file's;
-  cycles and missing bases are errors;
+  cycles, missing bases and chains longer than :data:`MAX_BASE_DEPTH` are errors;
 * ``rationale`` has one ``{en, zh}`` entry per override of *this* file.  A file with a
   ``calibration`` block may omit rationale for its (calibrated) constants: they get a
   standard "calibrated" rationale.  ``require_rationale=False`` (for files made in the
   app) fills missing entries with "no rationale given";
 * ``calibration`` is free-form metadata (a mapping); a scenario without one inherits
-  the block of its base chain, because it runs on the base's calibrated constants.
+  the block of its base chain, because it runs on the base's calibrated constants;
+* ``time.initial_time`` is a year (a whole number) from the model's INITIAL TIME to one
+  saved step before its FINAL TIME; a scenario without one inherits its base's, because
+  its initial values belong to that year.
 
 Values are in the units of the model file (areas 10^4 ha, population 10^4 persons,
 emissions Mt CO2/yr, ...); see ``python -c "from models.model import list_constants;
@@ -58,7 +64,7 @@ from typing import Any, Mapping
 import yaml
 
 from models.model import ModelInputError, load_model
-from scenarios.safe_yaml import PLAIN_NAME, UnsafeYamlError, read_confined, parse_yaml
+from scenarios.safe_yaml import PLAIN_NAME, InputError, UnsafeYamlError, as_error, parse_yaml, read_confined
 from scenarios.targets_block import TARGETS_DIR, targets_block
 from scenarios.targets_block import freeze as _freeze
 
@@ -88,7 +94,12 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "rationale",
     "calibration",
     "targets",
+    "time",
 )
+#: Longest ``base`` chain (a scenario, its base, the base's base ...).
+MAX_BASE_DEPTH = 16
+#: Keys of the ``time`` block.
+TIME_KEYS: tuple[str, ...] = ("initial_time",)
 
 #: Languages every user-facing text must have.
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -104,8 +115,9 @@ _CALIBRATED = MappingProxyType(
 _NO_RATIONALE = MappingProxyType({"en": "No rationale given.", "zh": "未给出理由。"})
 
 
-class ScenarioError(ValueError):
-    """A scenario file or mapping is invalid; the message names the file and the key."""
+class ScenarioError(InputError):
+    """A scenario file or mapping is invalid; the message names the file and the key
+    (``str(err)`` in English; ``err.zh`` in Chinese where one is given)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +138,8 @@ class Scenario:
         targets: optional targets selection ``{'region': ..., 'region_file': ...,
             'inline': {...}}`` (``region_file`` resolved to an absolute path inside the
             allowed folders), or None for the national set.
+        initial_time: the year the runs of this scenario start (own or inherited), or
+            None for the model's INITIAL TIME.
     """
 
     key: str
@@ -138,6 +152,7 @@ class Scenario:
     base: str | None = None
     own_overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     targets: Mapping[str, Any] | None = None
+    initial_time: float | None = None
 
     def label(self, lang: str = "en") -> str:
         """Display name in ``lang`` ('en' or 'zh')."""
@@ -230,6 +245,8 @@ def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str
     data["rationale"] = {k: dict(scenario.rationale.get(k, _NO_RATIONALE)) for k in overrides}
     if scenario.calibration is not None:
         data["calibration"] = _thaw(scenario.calibration)
+    if scenario.initial_time is not None:
+        data["time"] = {"initial_time": _plain_number(scenario.initial_time)}
     if scenario.targets is not None:
         data["targets"] = _thaw(scenario.targets)
         if "region_file" in data["targets"]:
@@ -310,7 +327,7 @@ def _read_yaml(path: Path) -> Any:
         _, content = read_confined(path.name, [path.parent], str(path), what="scenario file")
         return parse_yaml(content, str(path))
     except UnsafeYamlError as exc:
-        raise ScenarioError(str(exc)) from None
+        raise as_error(ScenarioError, exc) from None
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the file ({type(exc).__name__})") from None
 
@@ -394,6 +411,9 @@ def _build(
     targets = targets_block(source, data.get("targets"), base_dir, ScenarioError)
     if targets is None and base is not None:
         targets = base.targets
+    initial_time = _initial_time(source, data.get("time"), model)
+    if initial_time is None and base is not None:
+        initial_time = base.initial_time
 
     return Scenario(
         key=key,
@@ -406,6 +426,7 @@ def _build(
         base=None if base is None else base.key,
         own_overrides=MappingProxyType(own),
         targets=targets,
+        initial_time=initial_time,
     )
 
 
@@ -496,6 +517,29 @@ def _calibration(source: str, value: Any) -> Mapping[str, Any] | None:
     return _freeze(copy.deepcopy(dict(value)))
 
 
+def _initial_time(source: str, value: Any, model: Any) -> float | None:
+    """The validated ``time.initial_time`` (a year), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{source}: 'time' must be a mapping {{initial_time: YEAR}}, got {type(value).__name__}")
+    extra = [str(k) for k in value if k not in TIME_KEYS]
+    if extra:
+        raise ScenarioError(f"{source}: time: unknown key(s) {extra}; allowed: {list(TIME_KEYS)}")
+    year = value.get("initial_time")
+    if year is None:
+        return None
+    ts = model.time_settings
+    lo, hi = ts["INITIAL TIME"], ts["FINAL TIME"] - ts["SAVEPER"]
+    allowed = f"a year (whole number) in [{lo:g}, {hi:g}]"
+    if isinstance(year, bool) or not isinstance(year, (int, float)) or not math.isfinite(year) \
+            or float(year) != math.floor(year):
+        raise ScenarioError(f"{source}: time.initial_time must be {allowed}, got {str(year)[:40]!r}")
+    if not lo <= float(year) <= hi:
+        raise ScenarioError(f"{source}: time.initial_time {float(year):g} is outside {allowed}")
+    return float(year)
+
+
 def _load_base(
     source: str, value: Any, base_dir: Path | None, chain: tuple[Path, ...], require_rationale: bool,
     extra_bases: Mapping[str, Scenario],
@@ -518,7 +562,7 @@ def _load_base(
             path, _ = read_confined(f"{value}.yaml", [folder], f"{source}: base", what="scenario file")
         except UnsafeYamlError as err:
             if "not found" not in str(err):
-                raise ScenarioError(str(err)) from None
+                raise as_error(ScenarioError, err) from None
             continue
         break
     if path is None:
@@ -532,6 +576,12 @@ def _load_base(
     if path in chain:
         cycle = " -> ".join(p.stem for p in (*chain, path))
         raise ScenarioError(f"{source}: 'base' makes a cycle: {cycle}")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise ScenarioError(
+            f"{source}: the 'base' chain is longer than {MAX_BASE_DEPTH} scenarios "
+            f"({chain[0].stem} -> ... -> {path.stem}); base a scenario on one with fewer bases",
+            f"{source}：'base' 链超过 {MAX_BASE_DEPTH} 个情景（{chain[0].stem} -> ... -> {path.stem}）；"
+            "请以基础链更短的情景为 base")
     return _load_file(path, chain, require_rationale)
 
 

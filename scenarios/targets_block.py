@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from analysis.targets import DEFAULT_TARGETS_PATH, TargetsConfigError, load_targets
-from scenarios.safe_yaml import UnsafeYamlError, parse_yaml, read_confined
+from scenarios.safe_yaml import UnsafeYamlError, as_error, parse_yaml, read_confined
 
 TARGETS_KEYS = ("region", "region_file", "inline")
 #: Folder of the bundled target files (``targets.region_file`` may name one of them).
@@ -70,7 +70,7 @@ def targets_block(source: str, value: Any, base_dir: Path | None,
                                           what="targets file")
             region_data = parse_yaml(content, str(real))
         except UnsafeYamlError as err:
-            raise ScenarioError(str(err)) from None
+            raise as_error(ScenarioError, err) from None
         out["region_file"] = str(real)
     inline = value.get("inline")
     if inline is not None:

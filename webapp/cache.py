@@ -37,10 +37,12 @@ def specs():
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def outcome(key: tuple[tuple[str, float], ...], targets_key: str = "") -> core.Outcome:
-    """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs)
-    and the region's targets selection ``targets_key`` (JSON, "" = national)."""
-    return core.outcome(dict(key), targets_key)
+def outcome(key: tuple[tuple[str, float], ...], targets_key: str = "",
+            initial_time: float | None = None) -> core.Outcome:
+    """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs),
+    the region's targets selection ``targets_key`` (JSON, "" = national) and the region's
+    start year ``initial_time`` (None = the model's INITIAL TIME)."""
+    return core.outcome(dict(key), targets_key, initial_time)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -50,9 +52,10 @@ def history(key: tuple[tuple[str, float], ...]):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def region_history(key: tuple[tuple[str, float], ...], region: str, long):
-    """A session region's history (long frame of ``load_history``) vs the run of ``key``."""
-    return history_fit(core.outcome(dict(key)).results, load_model(), long, region=region)
+def region_history(key: tuple[tuple[str, float], ...], region: str, long, initial_time: float | None = None):
+    """A session region's history (long frame of ``load_history``) vs the run of ``key``
+    (from the region's start year ``initial_time``)."""
+    return history_fit(core.outcome(dict(key), "", initial_time).results, load_model(), long, region=region)
 
 
 def start_scenarios():

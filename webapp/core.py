@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,37 +41,16 @@ OVERLAY_VARIABLES: tuple[str, ...] = (
 
 
 def simulate(overrides: Mapping[str, float], initial_time: float | None = None) -> pd.DataFrame:
-    """Run the model for validated overrides (batch runner, N = 1); all variables by year."""
-    return run_model(overrides, initial_time)
+    """THE adapter of the app's single runs: all variables by year (batch runner, N = 1).
 
-
-def run_model(overrides: Mapping[str, float], initial_time: float | None = None) -> pd.DataFrame:
-    """THE adapter of the app's single runs: all variables by year.
-
-    ``initial_time`` (a year) starts the run later than the model's INITIAL TIME, the
-    initial stocks taking the values of their initial constants at that year (a region
-    with later data). The batch runner has no per-run time settings yet, so such runs
-    go through PySD (about 0.15 s); when ``models.batch`` accepts ``initial_time=``, the
-    PySD branch becomes ``run_scenario(dict(overrides), initial_time=initial_time)``.
+    ``initial_time`` (a year, None = the model's INITIAL TIME) starts the run later, as
+    a scenario with ``time.initial_time`` does (a region with later data): every initial
+    value is computed at that year, so initial constants such as "initial urban
+    population" are that year's values.
     """
     if initial_time is None:
         return run_scenario(dict(overrides))
-    import warnings
-
-    import pysd
-
-    from models.model import load_model
-
-    model = load_model()
-    params = model.validate_overrides(dict(overrides), source="overrides")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = pysd.load(str(model.py_path)).run(params=params, initial_condition=(float(initial_time), {}))
-    names = {py: n for n, py in ((v.name, v.py_name) for v in model.variables.values())}
-    result = result.rename(columns=lambda c: names.get(c, c))
-    result.index = result.index.astype(float)
-    result.index.name = "year"
-    return result
+    return run_scenario(dict(overrides), initial_time=float(initial_time))
 
 
 def compute_turning_points(results: pd.DataFrame) -> tpmod.TurningPointTable:
@@ -104,9 +83,10 @@ def target_set(targets_key: str = "", red_line: float | None = None) -> TargetSe
     return targets_for(selection, {} if red_line is None else {RED_LINE: red_line}, "scenario")
 
 
-def outcome(overrides: Mapping[str, float], targets_key: str = "") -> Outcome:
-    """Run, turning points and the targets of the region (see :func:`target_set`)."""
-    results = simulate(overrides)
+def outcome(overrides: Mapping[str, float], targets_key: str = "", initial_time: float | None = None) -> Outcome:
+    """Run (from ``initial_time``, see :func:`simulate`), turning points and the targets of
+    the region (see :func:`target_set`)."""
+    results = simulate(overrides, initial_time)
     tps = compute_turning_points(results)
     tset = target_set(targets_key, overrides.get(RED_LINE))
     targets = {lang: evaluate_targets(results, turning_points=tps, targets=tset, lang=lang)

@@ -222,16 +222,19 @@ def requirement_text(target: Target, lang: str) -> str:
     """The requirement of a target in words of ``lang`` (e.g. '2030 年 ≥ 24.1 %')."""
     unit = _unit_text(target.unit, lang)
     op = {">=": "≥", "<=": "≤"}.get(str(target.op), str(target.op))
-    if target.kind == "turning_point_by":
-        name = tpmod.NAMES.get(str(target.turning_point), {}).get(lang, str(target.turning_point))
-        return t("req_tp", lang, name=name, year=f"{target.deadline:g}")
-    if target.kind == "level_at_year":
-        return t("req_level", lang, op=op, v=_num(target.threshold), unit=unit, year=f"{target.year:g}")
-    if target.kind == "level_all_years":
-        a = t("req_start", lang) if target.from_year is None else f"{target.from_year:g}"
-        b = t("req_end", lang) if target.to_year is None else f"{target.to_year:g}"
+    m = target.metric
+    if m.kind == "turning_point":
+        name = tpmod.NAMES.get(m.name, {}).get(lang, m.name)
+        return t("req_tp", lang, name=name, year=f"{target.threshold:g}")
+    if m.kind == "level":
+        return t("req_level", lang, op=op, v=_num(target.threshold), unit=unit, year=f"{m.year:g}")
+    if m.kind == "extreme":  # max(x)[a:b] <= v: every year of the span
+        a = t("req_start", lang) if m.start is None else f"{m.start:g}"
+        b = t("req_end", lang) if m.end is None else f"{m.end:g}"
         return t("req_all_years", lang, op=op, v=_num(target.threshold), unit=unit, a=a, b=b)
-    return t("req_reduction", lang, v=f"{100 * target.threshold:g}", base=f"{target.base_year:g}", year=f"{target.year:g}")
+    if m.kind == "reduction":
+        return t("req_reduction", lang, v=f"{100 * target.threshold:g}", base=f"{m.start:g}", year=f"{m.end:g}")
+    return f"{m.display(lang)} {op} {_num(target.threshold)} {unit}".strip()
 
 
 def targets_table(targets: pd.DataFrame, lang: str, tset: TargetSet | None = None) -> pd.DataFrame:

@@ -133,6 +133,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_scenario_value": {"zh": "情景值", "en": "Scenario"},
     "col_sector": {"zh": "模块", "en": "Sector"},
     "col_comment": {"zh": "说明（模型文件）", "en": "Comment (model file)"},
+    "col_name_zh": {"zh": "中文名称", "en": "Chinese name"},
     "col_kind": {"zh": "类型", "en": "Kind"},
     "col_range": {"zh": "范围", "en": "Range"},
     "status_reached": {"zh": "已识别", "en": "identified"},
@@ -251,8 +252,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "region_start": {"zh": "起始年份", "en": "Start year"},
     "region_start_help": {
-        "zh": "历史数据的拟合窗口从该年开始（1990–2020）。模型从 1990 年起运行；缺少 1990 年观测值时，初始存量在最早观测值的 0.3–1.2 倍之间估计。",
-        "en": "The history is fitted from this year on (1990–2020). The model runs from 1990; without a 1990 observation an initial stock is estimated between 0.3 and 1.2 times its earliest observation.",
+        "zh": "模型从该年起运行（1990–2020），历史数据也从该年起拟合：初始存量取自该年的数据（人口、GDP、耕地和森林在该年观测值附近估计，国土调查的地类面积作为该年的面积）；缺少该年观测值时，初始存量在最早观测值的 0.3–1.2 倍之间估计。",
+        "en": "The model runs from this year (1990–2020) and the history is fitted from it: initial stocks come from that year's data (population, GDP, cropland and forest are estimated around that year's observations; the land-survey areas are taken as that year's); without an observation in that year an initial stock is estimated between 0.3 and 1.2 times its earliest observation.",
     },
     "region_data": {"zh": "历史数据", "en": "History data"},
     "region_data_help": {
@@ -389,16 +390,35 @@ STRINGS: dict[str, dict[str, str]] = {
     "story_next": {"zh": "下一步 ▶", "en": "Next ▶"},
     # ----------------------------------------------------------------- model page
     "model_intro": {
-        "zh": "模型结构（存量—流量概览，由模型文件自动生成）、全部变量及其单位与说明、数据来源和拐点定义。",
-        "en": "Model structure (stock-and-flow overview generated from the model file), every variable with units and comments, data sources and the turning-point definitions.",
+        "zh": "模型结构（模型文件中的 Vensim 存量—流量视图）、全部变量及其单位与说明、数据来源和拐点定义。",
+        "en": "Model structure (the Vensim stock-and-flow views of the model file), every variable with units and comments, data sources and the turning-point definitions.",
     },
     "model_structure": {"zh": "存量—流量结构", "en": "Stock-and-flow structure"},
     "model_structure_help": {
-        "zh": "方框为存量（INTEG），箭头为连接存量的流量，云形为模型边界外的源/汇；按模型模块分组。",
-        "en": "Boxes are stocks (INTEG), arrows are flows between them, clouds are sources/sinks outside the model boundary; grouped by model sector.",
+        "zh": "模型文件自带的 Vensim 视图（每个模块一个）：方框为存量，带阀门的双线管道为流量，云形为模型边界外的源/汇，"
+              "文字为辅助变量和常数，灰色 <名称> 为其他视图中的变量，细箭头为因果依赖。悬停可查看变量的单位与说明。"
+              "“存量—流量概览”把经由汇总流量的土地转换直接画成存量之间的箭头。",
+        "en": "The model file's own Vensim views (one per sector): boxes are stocks, double-line pipes with valves are "
+              "flows, clouds are sources/sinks outside the model boundary, plain names are auxiliaries and constants, "
+              "grey <names> are variables of other views, thin arrows are causal dependencies. Hover for units and "
+              "comments. The stock-and-flow overview draws land conversions that pass through aggregate flows as arrows "
+              "between the stocks.",
     },
+    "diagram_select": {"zh": "模型视图", "en": "Model view"},
+    "diagram_view": {"zh": "视图：{name}", "en": "View: {name}"},
+    "diagram_overview": {"zh": "存量—流量概览（各模块存量之间的流量）", "en": "Stock-and-flow overview (flows between the stocks, by sector)"},
+    "diagram_overview_help": {
+        "zh": "方框为存量，箭头为存量之间的流量（悬停箭头可查看流量名称），虚线椭圆为模型边界外的源/汇。",
+        "en": "Boxes are stocks, arrows the flows between them (hover an arrow for the names of its flows), dashed "
+              "ellipses sources and sinks outside the model boundary.",
+    },
+    "diagram_counts": {
+        "zh": "存量 {stocks} 个，流量 {flows} 个，变量 {variables} 个，引自其他视图 {shadows} 个。",
+        "en": "{stocks} stocks, {flows} flows, {variables} variables, {shadows} from other views.",
+    },
+    "diagram_fit": {"zh": "整图缩览", "en": "Fit whole view"},
     "model_variables": {"zh": "全部变量", "en": "All variables"},
-    "model_filter": {"zh": "筛选（名称或说明）", "en": "Filter (name or comment)"},
+    "model_filter": {"zh": "筛选（名称、中文名称或说明）", "en": "Filter (name or comment)"},
     "model_sources": {"zh": "数据来源", "en": "Data sources"},
     "model_sources_file": {"zh": "数据来源说明（英文原文）", "en": "Data-source notes"},
     "model_definitions": {"zh": "拐点的操作性定义", "en": "Operational definitions of the turning points"},
@@ -434,7 +454,7 @@ STRINGS: dict[str, dict[str, str]] = {
 #: Model sectors (Vensim groups) in Chinese, for display.
 SECTOR_ZH: dict[str, str] = {
     "Population and migration": "人口与迁移",
-    "Policy timing": "政策时间",
+    "Policy timing": "政策时序",
     "Land use and land conversion": "土地利用与土地转换",
     "Land use: ecological red line": "土地利用：生态保护红线",
     "Land use: urban expansion (direct pathway)": "土地利用：城镇扩张（直接路径）",
@@ -447,6 +467,12 @@ SECTOR_ZH: dict[str, str] = {
     "Emissions, sink and turning-point quantities": "排放、碳汇与拐点相关量",
     "Indicators": "指标",
     "Control": "模拟控制",
+    "Economy": "经济",
+    "Buildings and construction materials": "建筑与建材",
+    "Energy demand": "能源需求",
+    "Energy supply": "能源供应",
+    "Land use: cropland red line and compensation (indirect pathway)": "土地利用：耕地红线与占补（间接路径）",
+    "Agriculture and CCS": "农业与 CCS",
 }
 
 
@@ -459,6 +485,7 @@ def sector_label(sector: str, lang: str) -> str:
 #: same in both languages (Mt, CO2, TWh, kWh, %, C) stay as they are.
 _UNIT_ZH: tuple[tuple[str, str], ...] = (
     (r"fraction \(relative gap\)", "比例（相对差距）"),
+    (r"fraction of peak intensity", "峰值强度的比例"),
     (r"\bfraction\b", "比例"),
     (r"\bper yr\b", "每年"),
     (r"10\^4 persons?", "万人"),
@@ -496,6 +523,16 @@ _FLOW_WORDS: dict[str, str] = {
 }
 
 
+def model_name(name: str, lang: str) -> str:
+    """A model variable's name for diagrams: the Vensim name (en); in Chinese its name of
+    ``analysis/variable_names_zh.yaml``, else :func:`flow_label`'s word-by-word rendering."""
+    if lang != "zh":
+        return name
+    from analysis.labels import model_name_zh
+
+    return model_name_zh(name) or flow_label(name, lang)
+
+
 def flow_label(name: str, lang: str) -> str:
     """A flow name for the diagram: as in the model (en) or word by word in Chinese."""
     if lang != "zh":
@@ -513,6 +550,13 @@ def flow_label(name: str, lang: str) -> str:
         return words(parts[0])
     head, tail = words(parts[0]), words(parts[1])
     return f"{head}（来自{tail}）" if sep == " from " else f"{head}→{tail}"
+
+
+def error_text(err: BaseException, lang: str) -> str:
+    """The message of an input error in ``lang``: its Chinese text (``err.zh``, e.g. of
+    :class:`scenarios.safe_yaml.InputError`) in the Chinese UI when it has one."""
+    zh = getattr(err, "zh", None)
+    return zh if lang == "zh" and zh else str(err)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:

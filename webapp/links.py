@@ -16,6 +16,7 @@ import math
 import zlib
 from typing import Any, Mapping, Sequence
 
+from scenarios.safe_yaml import as_error
 from webapp.scenario_io import ScenarioInputError
 
 #: Longest blob accepted in a link (characters) and its largest decompressed size (bytes).
@@ -111,6 +112,6 @@ def decode_saved(blob: str, start_values, model) -> list[dict[str, Any]]:
             merged = {**base, **clean}
             model.validate_overrides(merged, source=where)
         except ModelInputError as err:
-            raise ScenarioInputError(str(err)) from None
+            raise as_error(ScenarioInputError, err) from None
         out.append({"name": name, "start": row["s"], "values": merged})
     return out

@@ -180,9 +180,11 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
       for land classes the data has no series of;
     * series without data in the file are not fitted; parameters anchored on a series
       without data keep their default (reported as region-specific);
-    * anchors need an observation at the model's start; without one the bounds become
+    * the runs start at the region's start year (``initial_time``, when later than the
+      model's INITIAL TIME), and so does the data window: anchored initial values are
+      fitted around that year's observations, the survey's land shares are that year's;
+    * anchors need an observation at the start year; without one the bounds become
       :data:`EARLIEST_FACTORS` x the earliest observation;
-    * the data window starts at the region's start year;
     * the optimizer is :data:`QUICK`.
     """
     from calibration.config import ConfigError, FixedValue, load_config
@@ -196,6 +198,7 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
     hist = setup.history
     have = set(hist["variable"])
     t0 = int(model.time_settings["INITIAL TIME"])
+    start = max(t0, int(setup.start_year))
     fixed = dict(cfg.fixed)
     fixed[_area_name()] = FixedValue(setup.area, f"Total land area of {setup.name_en} entered in the app.",
                                      f"在应用中输入的{setup.name_zh}国土总面积。")
@@ -215,14 +218,14 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
             needed = [p.anchor.series] + ([p.anchor.per_series] if p.anchor.per_series else [])
             if any(s not in have for s in needed):
                 continue  # no data: keep the default (listed as region-specific in the report)
-            if not ((hist["variable"] == needed[0]) & (hist["year"] == t0) & hist["fit_mask"]).any():
+            if not ((hist["variable"] == needed[0]) & (hist["year"] == start) & hist["fit_mask"]).any():
                 p = dataclasses.replace(p, anchor=None, bounds=_earliest_bounds(p, hist, fixed, model))
         params.append(p)
-    for name, v in shares.items():  # land shares without a parameter: fixed from the survey
-        if name not in fixed and name not in {p.name for p in params}:
+    for name, v in shares.items():  # land shares without a parameter: fixed from the survey (the
+        if name not in {p.name for p in params}:  # region's data, before any assumption of the config)
             fixed[name] = FixedValue(v, "From the land survey entered in the app.", "由应用中输入的国土调查地类面积计算。")
     del fitted_vars
-    window_start = max(t0, int(setup.start_year))
+    window_start = start
     opt = dataclasses.replace(cfg.optimizer, **QUICK)
     name = {"zh": f"{setup.name_zh}基准情景（在应用中校准）", "en": f"{setup.name_en} baseline (calibrated in the app)"}
     desc = {"zh": f"依据上传的{setup.name_zh}历史数据在网页应用中校准的基准情景（快速设置：{QUICK['maxiter']} 代差分进化）。",
@@ -231,7 +234,8 @@ def build_config(setup: RegionSetup, data_path: Path, model=None):
     return dataclasses.replace(cfg, fixed=fixed, series=series, parameters=params, window_start=window_start,
                                evaluation_start=max(window_start, cfg.evaluation_start if window_start < 2000
                                                     else window_start),
-                               optimizer=opt, name=name, description=desc)
+                               optimizer=opt, name=name, description=desc,
+                               initial_time=start if start > t0 else None)
 
 
 def _area_name() -> str:
@@ -336,14 +340,19 @@ def template_targets(region_name: str, share: Mapping[str, float]) -> pd.DataFra
 
     rows = []
     for tg in load_targets():
+        m = tg.metric
         scale = 1.0
-        if tg.threshold is not None and tg.unit == "10^4 ha":
-            scale = share.get("cropland" if "cropland" in str(tg.variable) else "area", share.get("area", 1.0))
-        elif tg.threshold is not None and "Mt CO2" in str(tg.unit):
+        if m.kind == "turning_point":  # the threshold is a year: the deadline
+            rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": m.kind,
+                         "unit": tg.unit, "threshold": None, "deadline": float(tg.threshold),
+                         "enabled": True, "scaled": False})
+            continue
+        if tg.unit == "10^4 ha":
+            scale = share.get("cropland" if "cropland" in m.name.lower() else "area", share.get("area", 1.0))
+        elif "Mt CO2" in str(tg.unit):
             scale = share.get("emissions", 1.0)
-        rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": tg.kind,
-                     "unit": tg.unit, "threshold": None if tg.threshold is None else float(tg.threshold) * scale,
-                     "deadline": None if tg.deadline is None else float(tg.deadline),
+        rows.append({"key": tg.key, "name_zh": tg.name_zh, "name_en": tg.name_en, "kind": m.kind,
+                     "unit": tg.unit, "threshold": float(tg.threshold) * scale, "deadline": None,
                      "enabled": True, "scaled": scale != 1.0})
     return pd.DataFrame(rows)
 
@@ -353,11 +362,11 @@ def targets_inline(region: str, table: pd.DataFrame) -> dict[str, Any]:
     entries = []
     for _, r in table.iterrows():
         e: dict[str, Any] = {"key": str(r["key"]), "enabled": bool(r["enabled"])}
-        if bool(r["enabled"]):
+        if bool(r["enabled"]):  # a turning point's deadline is its threshold (a year)
             if pd.notna(r.get("threshold")):
                 e["threshold"] = float(r["threshold"])
             if pd.notna(r.get("deadline")):
-                e["deadline"] = int(r["deadline"])
+                e["threshold"] = int(r["deadline"])
             e["name_zh"] = str(r["name_zh"])
             e["name_en"] = str(r["name_en"])
         entries.append(e)

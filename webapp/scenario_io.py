@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from models.model import ModelInputError
 from scenarios import loader
-from scenarios.safe_yaml import UnsafeYamlError, YamlLimits, parse_yaml
+from scenarios.safe_yaml import InputError, UnsafeYamlError, YamlLimits, as_error, parse_yaml
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,9 @@ MAX_URL_VALUE = 12_000
 MAX_FILE_BYTES = 200_000
 
 
-class ScenarioInputError(ValueError):
-    """A scenario file or link that cannot be used; the message is for the user."""
+class ScenarioInputError(InputError):
+    """A scenario file or link that cannot be used; the message is for the user
+    (``err.text(lang)``: Chinese where the library gave a Chinese text)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ScenarioDoc:
     resolved: Mapping[str, float] | None = None  # merged along the base chain, if known
     targets: Mapping[str, Any] | None = None  # the scenario's targets selection (region, inline, ...)
     scenario: loader.Scenario | None = None  # the library object (a base for uploads)
+    initial_time: float | None = None  # the year its runs start (None: the model's INITIAL TIME)
 
     def title(self, lang: str) -> str:
         return str(self.name.get(lang) or self.name.get("en") or self.name.get("zh") or self.id)
@@ -79,7 +81,7 @@ def _load_yaml_bytes(content: bytes | str, source: str) -> Any:
     try:
         return parse_yaml(content, source, YamlLimits(max_bytes=MAX_FILE_BYTES))
     except UnsafeYamlError as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
 
 
 def _plain(v: float) -> float | int:
@@ -104,6 +106,7 @@ def _doc_from_library(sc: loader.Scenario) -> ScenarioDoc:
         resolved=dict(sc.overrides),
         targets=sc.targets,
         scenario=sc,
+        initial_time=sc.initial_time,
     )
 
 
@@ -126,7 +129,7 @@ def load_doc(sid: str, model) -> ScenarioDoc:
     try:
         return _doc_from_library(loader.load_scenario(sid, directory=scenarios_dir()))
     except (loader.ScenarioError, ModelInputError) as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
 
 
 def list_start_scenarios(model) -> list[ScenarioDoc]:
@@ -170,7 +173,7 @@ def parse_upload(content: bytes, filename: str, model,
         sc = loader.scenario_from_mapping(data, source=filename, require_rationale=False,
                                           extra_bases=start_scenario_objects() if bases is None else bases)
     except (loader.ScenarioError, ModelInputError) as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
     return _doc_from_library(sc)
 
 
@@ -189,6 +192,8 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
         overrides = {**own_base.overrides, **overrides}
         if own_base.targets:
             data["targets"] = loader._thaw(own_base.targets)
+        if own_base.initial_time is not None:
+            data["time"] = {"initial_time": own_base.initial_time}
     elif start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
     data["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}
@@ -309,7 +314,7 @@ def decode_url(params: Mapping[str, Any], model, langs: tuple[str, ...], pages: 
     try:
         clean = model.validate_overrides(raw, source=source) if raw else {}
     except ModelInputError as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
     return UrlState(lang, page, start, clean, region, cmp)
 
 

@@ -14,14 +14,14 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from analysis.sensitivity import SensitivityProblem
-from analysis.sensitivity.model import CATALOGUE, TP_KIND, run_model_analysis
+from analysis.sensitivity.model import CATALOGUE, run_model_analysis
 from models.model import load_model
 from analysis.sensitivity.result import SensitivityResult
 
 #: Metrics a user can analyse: the whole metric catalogue of the product model
 #: (turning-point years, peak, cumulative and level indicators), by catalogue name.
 METRICS: tuple[str, ...] = tuple(CATALOGUE)
-YEAR_METRICS = frozenset(n for n, spec in CATALOGUE.items() if spec.kind == TP_KIND)
+YEAR_METRICS = frozenset(n for n, spec in CATALOGUE.items() if spec.kind == "turning_point")
 DEFAULT_METRIC = "net_2060" if "net_2060" in CATALOGUE else METRICS[0]
 SERIES_METRIC = "net emissions"  # the time-resolved output (a model variable)
 SERIES_TIMES = np.arange(2020.0, 2101.0, 5.0)
@@ -42,8 +42,9 @@ def metric_label(name: str, lang: str) -> str:
     from webapp.i18n import unit_label
 
     spec = CATALOGUE[name]
-    text = spec.name_zh if lang == "zh" else spec.name_en
-    unit = {"year": "年" if lang == "zh" else "year"}.get(spec.unit, unit_label(spec.unit, lang))
+    text = spec.display(lang)
+    raw = spec.unit()
+    unit = {"year": "年" if lang == "zh" else "year"}.get(raw, unit_label(raw, lang))
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 

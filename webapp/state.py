@@ -28,8 +28,9 @@ from typing import Mapping
 
 import streamlit as st
 
+from scenarios.safe_yaml import as_error
 from webapp import cache, links, regions
-from webapp.i18n import DEFAULT_LANG, LANGS, t
+from webapp.i18n import DEFAULT_LANG, LANGS, error_text, t
 from webapp.scenario_io import (
     BASELINE_ID,
     ScenarioDoc,
@@ -139,10 +140,17 @@ def targets_key(sid: str | None = None) -> str:
     return json.dumps(_thaw(sel), sort_keys=True, ensure_ascii=False) if sel else ""
 
 
+def start_time(sid: str | None = None) -> float | None:
+    """The year the runs of a starting scenario start (its ``time.initial_time``; None:
+    the model's INITIAL TIME). Every run of the session is made from the current one's."""
+    doc = start_doc(sid or start_id())
+    return doc.initial_time if doc is not None else None
+
+
 def region_size() -> regions.RegionSize:
     """Size of the current region (area and reference emissions) for relative levers."""
     ref = start_values(reference_id())
-    out = cache.outcome(overrides_key(ref), targets_key())
+    out = cache.outcome(overrides_key(ref), targets_key(), start_time())
     return regions.region_size(ref, out.results, cache.model())
 
 
@@ -199,7 +207,7 @@ def init_session() -> None:
         if params.get("lang") in LANGS:
             SS["lang"] = params["lang"]
         set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
-        flash("error", t("url_error", lang(), msg=str(err)))
+        flash("error", t("url_error", lang(), msg=error_text(err, lang())))
         return
     if state.lang:
         SS["lang"] = state.lang
@@ -218,7 +226,7 @@ def init_session() -> None:
         SS["regions"] = {}
         SS["saved"] = []
         set_scenario(BASELINE_ID, cache.start_values(BASELINE_ID))
-        flash("error", t("url_error", lang(), msg=str(err)))
+        flash("error", t("url_error", lang(), msg=error_text(err, lang())))
         return
     set_scenario(start, merged)
 
@@ -248,6 +256,8 @@ def region_to_blob(doc: ScenarioDoc) -> str:
             "overrides": {model.constants[k].py_name: float(format(v, ".10g")) for k, v in (doc.resolved or {}).items()}}
     if doc.targets:
         data["targets"] = _thaw(doc.targets)
+    if doc.initial_time is not None:
+        data["time"] = {"initial_time": doc.initial_time}
     return links.encode_blob(data)
 
 
@@ -263,11 +273,11 @@ def region_from_blob(blob: str) -> ScenarioDoc:
     sid = data["id"]
     if not sid.startswith("region_") or not loader.PLAIN_NAME.match(sid):
         raise ScenarioInputError("link: 'region' has an invalid id.")
-    mapping = {k: data[k] for k in ("name", "description", "overrides", "targets") if k in data}
+    mapping = {k: data[k] for k in ("name", "description", "overrides", "targets", "time") if k in data}
     try:
         sc = loader.scenario_from_mapping(mapping, source="link: region", key=sid, require_rationale=False)
     except (loader.ScenarioError, ModelInputError) as err:
-        raise ScenarioInputError(str(err)) from None
+        raise as_error(ScenarioInputError, err) from None
     return doc_from_scenario(sc)
 
 
@@ -302,7 +312,7 @@ def on_start() -> None:
         vals = start_values(new)
     except (ScenarioInputError, ValueError) as err:
         SS[widget] = SS.get("start", BASELINE_ID)
-        flash("error", str(err))
+        flash("error", error_text(err, lang()))
         return
     set_scenario(new, vals)
 
@@ -325,7 +335,7 @@ def on_upload(uploader_key: str) -> None:
         base_vals = start_values(start)  # the base must be a known starting scenario
         merged = dict(doc.resolved or {})
         model.validate_overrides(merged, source=f.name)
-        if not regions.same_region(merged, base_vals, model) or doc.targets:
+        if not regions.same_region(merged, base_vals, model) or doc.targets or doc.initial_time is not None:
             # a region of its own (or with its own targets): a starting scenario of this session
             import dataclasses
             import re
@@ -333,7 +343,7 @@ def on_upload(uploader_key: str) -> None:
             rid = "region_" + (re.sub(r"[^A-Za-z0-9_\-]+", "_", doc.id).strip("_")[:40] or "upload")
             start = add_region(dataclasses.replace(doc, id=rid))
     except (ScenarioInputError, ValueError) as err:
-        flash("error", t("upload_error", lang(), msg=str(err)))
+        flash("error", t("upload_error", lang(), msg=error_text(err, lang())))
         return
     except Exception as err:  # never a traceback for the user
         log.exception("upload failed")

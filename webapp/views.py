@@ -14,7 +14,7 @@ from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
 from webapp.present import present
 from webapp.region_page import region_page
-from webapp.i18n import STRINGS, flow_label, t, unit_label
+from webapp.i18n import STRINGS, model_name, sector_label, t, unit_label
 from webapp.levers import SECTOR_GROUPS, SENSITIVITY_DEFAULTS
 from webapp.scenario_io import diff_from, overrides_key
 
@@ -98,7 +98,8 @@ def history(lang: str) -> None:
         if region_data is None:
             fit = cache.history(overrides_key(state.start_values(ref)))
         else:
-            fit = cache.region_history(overrides_key(state.start_values(ref)), *region_data)
+            fit = cache.region_history(overrides_key(state.start_values(ref)), *region_data,
+                                       initial_time=state.start_time(ref))
     except Exception as err:  # history file missing or malformed
         st.error(plain(t("history_error", lang, msg=str(err).splitlines()[0] if str(err) else type(err).__name__)))
         return
@@ -223,21 +224,10 @@ def model_page(lang: str) -> None:
     st.title(t("page_model", lang))
     st.caption(t("model_intro", lang))
     model = cache.model()
-    st.subheader(t("model_structure", lang), help=t("model_structure_help", lang))
-    from webapp.structure import to_dot
+    st.subheader(t("model_structure", lang))
+    from webapp.model_diagram import diagram_section
 
-    from webapp.i18n import sector_label
-    from webapp.structure import by_sector
-
-    sf = cache.stock_flow_structure()
-    labels = {n: (core.var_label(n, lang) if lang == "zh" else n) for n in sf.stocks}
-    parts = by_sector(sf)
-    tabs = st.tabs([sector_label(sec, lang) for sec in parts])
-    for tab, part in zip(tabs, parts.values()):
-        with tab:
-            flows = {f: core.var_label(f, lang) if f in core.VAR_LABELS else flow_label(f, lang)
-                     for _, _, fl in part.edges for f in fl}
-            st.graphviz_chart(to_dot(part, labels, clusters=False, flow_labels=flows), width="stretch")
+    diagram_section(lang)
     st.subheader(t("model_definitions", lang))
     for key in tpmod.KEYS:
         with st.expander(tpmod.NAMES[key][lang]):
@@ -247,9 +237,6 @@ def model_page(lang: str) -> None:
                                t("levers", lang): [t(f"group_{g}", lang) for g in SECTOR_GROUPS.values()]}),
                  hide_index=True, key="sector_table")
     st.subheader(t("model_variables", lang))
-    from webapp.structure import sectors
-
-    sec = sectors()
     frame = model.variables_frame()
     frame = frame[frame["name"] != "Time"]
     kinds = {"Stateful": t("kind_stock", lang), "Constant": t("kind_constant", lang),
@@ -257,12 +244,13 @@ def model_page(lang: str) -> None:
     consts = model.constants
     table = pd.DataFrame({
         t("variable", lang): frame["name"],
+        **({t("col_name_zh", lang): [model_name(n, lang) for n in frame["name"]]} if lang == "zh" else {}),
         t("col_kind", lang): [kinds.get(k, k) for k in frame["kind"]],
         t("col_unit", lang): [unit_label(str(u), lang) for u in frame["units"]],
         t("col_range", lang): [f"[{consts[n].minimum:g}, {consts[n].maximum:g}]" if n in consts and consts[n].adjustable
                                else "" for n in frame["name"]],
         t("col_default", lang): [consts[n].default if n in consts else np.nan for n in frame["name"]],
-        t("col_sector", lang): [sector_label(sec.get(n, s) or s, lang) for n, s in zip(frame["name"], frame["sector"])],
+        t("col_sector", lang): [sector_label(s, lang) for s in frame["sector"]],
         t("col_comment", lang): frame["comment"],
     }).sort_values([t("col_sector", lang), t("variable", lang)])
     query = st.text_input(t("model_filter", lang), key="model_filter")
@@ -270,6 +258,8 @@ def model_page(lang: str) -> None:
         q = query.lower()
         mask = table[t("variable", lang)].str.lower().str.contains(q, regex=False) | \
             table[t("col_comment", lang)].str.lower().str.contains(q, regex=False)
+        if lang == "zh":
+            mask |= table[t("col_name_zh", lang)].str.contains(q, regex=False)
         table = table[mask]
     with st.container(key="variables_box"):  # model documentation: names and comments as in the model file
         st.dataframe(table, hide_index=True, key="variables_table", height=420)

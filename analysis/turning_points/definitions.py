@@ -173,7 +173,7 @@ DEFINITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
               "a(t) = E/Y，增量排放强度 m(t) = (dE/dt)/(dY/dt)（仅 dY/dt > 0 处有定义）。由于 "
               "m − a = −a·r/g（r 为 a 的下降率，g 为 GDP 增长率），相对差距 |m − a|/a 等于 r/g，"
               "强度持续下降时永不收敛；种子文献所说的趋同是绝对意义上的。判据：以研究期平均强度"
-              "峰值为单位的差距 gap(t) = |m − a| / max(a) 自 t 起始终 ≤ 容差（默认 5%）；取值为"
+              "峰值为单位的差距 δ(t) = |m − a| / max(a) 自 t 起始终 ≤ 容差（默认 5%）；取值为"
               "该时刻的差距。" + _SUSTAIN_ZH + _COMMON_ZH,
     },
     "tp3": {

@@ -176,7 +176,7 @@ def _local_max_note(t: np.ndarray, y: np.ndarray) -> tuple[str, str]:
     i = max(idx, key=lambda i: (y[i], -i))
     return (f"; a later, smaller local maximum at {fy(t[i])} ({_fv(y[i])}) is not counted — restrict the "
             f"horizon (start=) to analyse it",
-            f"；之后 {fy(t[i])} 有较小的局部极大值（{_fv(y[i])}），不计入——可用 start= 缩短研究期后分析")
+            f"；之后 {fy(t[i])} 有较小的局部极大值（{_fv(y[i])}），不计入——可推后研究期起始年后单独分析")
 
 
 def _sustained_parts(key: str, s: Mapping[str, np.ndarray], opts: TPOptions) -> tuple:

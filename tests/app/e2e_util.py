@@ -171,3 +171,15 @@ PLOT_HEIGHTS_JS = """(sel) => Array.from(document.querySelectorAll(sel)).map(e =
 def plot_heights(page) -> list[tuple[str, int]]:
     """(title, plot-area height in px) of every chart on the page."""
     return [tuple(x) for x in page.evaluate(PLOT_HEIGHTS_JS, CHART)]
+
+
+#: CSS selector of the model diagrams (inline SVG of a Vensim view, Graphviz charts).
+DIAGRAM = "[data-testid='stMain'] .model-diagram svg, [data-testid='stMain'] [data-testid='stGraphVizChart'] svg"
+
+
+def diagram_heights(page) -> list[tuple[str, int]]:
+    """(label, drawn height in px) of every visible model diagram on the page."""
+    return [tuple(x) for x in page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel)).filter(e => e.checkVisibility())
+            .map(e => [e.getAttribute('aria-label') || 'graphviz', Math.round(e.getBoundingClientRect().height)])""",
+        DIAGRAM)]

@@ -165,3 +165,25 @@ def test_compressed_bomb_in_a_link_is_refused_without_inflating():
     assert len(blob) < 12_000
     with pytest.raises(ScenarioInputError, match=f"more than {MAX_JSON_BYTES // 1000} kB"):
         decode_blob(blob, "cmp")
+
+
+STRICT_UPLOADS = [
+    (b"overrides: {}\noverrides: {}\n", {"en": ["line 4", "duplicate key 'overrides'"], "zh": ["第 4 行", "'overrides'", "重复"]}),
+    (b"overrides:\n  CCS start year: 1:30\n", {"en": ["line 4", "base-60"], "zh": ["第 4 行", "六十进制"]}),
+    (b"overrides:\n  CCS start year: no\n", {"en": ["line 4", "boolean"], "zh": ["第 4 行", "布尔值"]}),
+    (b"overrides:\n  CCS start year: " + b"9" * 5000 + b"\n", {"en": ["5,000 digits"], "zh": ["5,000 位"]}),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("body, expected", STRICT_UPLOADS, ids=["duplicate", "base60", "no", "digits"])
+def test_strict_yaml_errors_reach_the_user_in_their_language(app, lang, body, expected):
+    at = app({"lang": lang})
+    before = dict(at.session_state["values"])
+    _upload(at, "bad.yaml", b"name: {en: x, zh: y}\ndescription: {en: a, zh: b}\n" + body)
+    assert not at.exception
+    text = errors(at)
+    for part in ["bad.yaml", *expected[lang]]:
+        assert part in text, text
+    assert "Traceback" not in text
+    assert dict(at.session_state["values"]) == before

@@ -53,7 +53,7 @@ LATIN_ALLOWED = {
     "English", "Language", "DE", "p95", "i", "tp1", "tp2", "tp3", "tp4", "tp5", "ha", "Gt", "U^M", "U^S", "U^C",
     "Cropland",
     # symbols of the turning-point definitions (formulas) and the function they name
-    "dE", "dS", "dt", "dGDP", "TP2", "numpy", "gradient",
+    "dE", "dS", "dt", "dGDP", "dY", "max", "TP2", "numpy", "gradient",
 }
 #: Text of Streamlit's own chrome (skip link, icon ligatures), not of the app.
 CHROME_JS = """() => { const root = document.querySelector('[data-testid=stApp]');
@@ -113,6 +113,9 @@ class Crawl:
         for title, h in u.plot_heights(page):
             if h < MIN_PLOT_PX:
                 self.problems.append(f"{where}: chart '{title}' plot area {h} px < {MIN_PLOT_PX}")
+        for title, h in u.diagram_heights(page):
+            if h < MIN_PLOT_PX:
+                self.problems.append(f"{where}: diagram '{title}' {h} px < {MIN_PLOT_PX}")
         if self.lang == "zh":
             text = page.evaluate(CHROME_JS)
             bad = latin_words(text)
@@ -142,8 +145,9 @@ class Crawl:
                 summary.click()
                 u.settle(self.page)
 
-    def select_all_options(self, where: str, box, limit: int | None = None) -> int:
-        """Choose every option of the select box ``box`` (a locator) in turn."""
+    def select_all_options(self, where: str, box, limit: int | None = None, shot: str | None = None) -> int:
+        """Choose every option of the select box ``box`` (a locator) in turn (with a
+        screenshot ``{shot}_{i}`` of each if ``shot``)."""
         box.scroll_into_view_if_needed()
         box.locator(OPEN).click()
         options = self.page.locator("[role='listbox'] [role='option']")
@@ -157,6 +161,8 @@ class Crawl:
             option.click()
             u.settle(self.page)
             self.check(f"{where} / option {i + 1} '{text[:40]}'")
+            if shot:
+                self.shot(f"{shot}_{i + 1:02d}")
         return n
 
     def click_radios(self, where: str, radio) -> None:
@@ -333,12 +339,23 @@ def test_crawl_every_page_and_option(server, shot_dir, tmp_path, lang):
         c.check("present: story step 1")
         c.shot("07_present")
 
-        # Model: every tab, the expanders
+        # Model: every view of the model file and the overview (select box), the
+        # whole-view toggle, the overview's tabs, the expanders
         c.goto_page(txt["model"])
         c.check("model")
+        view_box = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first
+        assert c.select_all_options("model: view", view_box, shot="08_model_view") >= 2
         for tab in page.locator("[data-testid='stMain'] [role='tab']").all():
             tab.click()
             time.sleep(0.3)
+        c.check("model: overview tabs")
+        view_box.locator(OPEN).click()
+        page.locator("[role='listbox'] [role='option']").nth(6).click()  # a large view
+        u.settle(page)
+        page.locator("[data-testid='stMain'] [data-testid='stCheckbox']").first.click()  # fit whole view
+        u.settle(page)
+        c.check("model: whole view")
+        c.shot("08_model_fit")
         c.open_expanders()
         c.check("model (expanders open)")
         c.shot("08_model")

@@ -38,10 +38,11 @@ def test_target_template_scales_only_absolute_thresholds():
     table = rc.template_targets("r", {"area": 0.01, "cropland": 0.02, "emissions": 0.03}).set_index("key")
     for key, tg in national.items():
         row = table.loc[key]
-        if tg.threshold is None:
+        if tg.metric.kind == "turning_point":
+            assert row["deadline"] == tg.threshold  # a year: never scaled
             continue
         if tg.unit == "10^4 ha":
-            factor = 0.02 if "cropland" in str(tg.variable) else 0.01
+            factor = 0.02 if "cropland" in tg.metric.name.lower() else 0.01
             assert row["threshold"] == pytest.approx(tg.threshold * factor)
         elif "Mt CO2" in str(tg.unit):
             assert row["threshold"] == pytest.approx(tg.threshold * 0.03)
@@ -49,6 +50,9 @@ def test_target_template_scales_only_absolute_thresholds():
             assert row["threshold"] == pytest.approx(tg.threshold)
     inline = rc.targets_inline("r", table.reset_index())
     assert {e["key"] for e in inline["targets"]} == set(national)
+    loaded = {t.key: t for t in load_targets(region_data=inline, region_source="inline")}  # a valid region set
+    assert {k: t.threshold for k, t in loaded.items() if t.metric.kind == "turning_point"} == \
+        {k: t.threshold for k, t in national.items() if t.metric.kind == "turning_point"}
 
 
 def test_configuration_follows_the_region_data(tmp_path):
@@ -67,3 +71,35 @@ def test_configuration_follows_the_region_data(tmp_path):
     anchored = [p for p in cfg.parameters if p.anchor is not None]
     assert all(p.anchor.series in set(hist["variable"]) for p in anchored)
     assert load_model().constants["total land area"].default != 2419.3
+
+
+def test_a_later_start_year_is_where_the_region_runs_start():
+    """Start year 2002 (a year of the example data): the fitted scenario runs from 2002,
+    its land stocks in 2002 are the survey's areas (by the stated rules), its anchored
+    initial stocks lie in their anchor range around the 2002 observations."""
+    from scenarios import loader
+    from webapp import core
+
+    hist = rc.read_history(DATA.read_bytes(), "region_example.csv")
+    survey = {"cropland": 600, "forest": 300, "grassland": 1000, "wetland": 50, "water": 30, "urban": 150,
+              "transport": 20, "village": 60, "other": 150}
+    setup = rc.RegionSetup(code="GBR", name_zh="示例", name_en="Example", area=2419.3, start_year=2002,
+                           history=hist, survey=survey)
+    fit = rc.fit_region(setup)
+    assert fit.document["time"] == {"initial_time": 2002}
+    sc = loader.scenario_from_mapping(loader.scenario_to_mapping(
+        loader.scenario_from_mapping(dict(fit.document), source="fit", require_rationale=False)), source="yaml")
+    assert sc.initial_time == 2002  # survives the YAML round trip
+    res = core.simulate(sc.overrides, sc.initial_time)
+    first = res.iloc[0]
+    assert res.index[0] == 2002
+    # set by the page from the survey: grassland; wetland + water; urban + transport; village
+    assert first["Grassland"] == pytest.approx(1000)
+    assert first["Wetland and Water"] == pytest.approx(50 + 30)
+    assert first["Urban Construction Land"] == pytest.approx(150 + 20)
+    assert first["Rural Construction Land"] == pytest.approx(60)
+    # anchored on the region's data of the start year (national.yaml: factor [0.9, 1.1])
+    obs = hist[hist["year"] == 2002].set_index("variable")["value"]
+    for stock, series in (("Urban Population", "urban_population"), ("Rural Population", "rural_population"),
+                          ("Cropland", "cropland")):
+        assert 0.9 * obs[series] <= first[stock] <= 1.1 * obs[series], (stock, first[stock], obs[series])

@@ -152,17 +152,20 @@ def test_story_steps(model):
 
 
 def test_stock_flow_structure_from_model_file():
+    from models.structure import model_structure
+
+    st = model_structure()
     sf = structure.stock_flow()
-    stocks = set(sf.stocks)
-    assert {"Urban Population", "Rural Population", "Cropland", "Young Forest"} <= stocks
-    edges = {(a, b) for a, b, _ in sf.edges}
-    assert ("Rural Population", "Urban Population") in edges
-    assert ("Cropland", "Urban Construction Land") in edges
-    assert ("Young Forest", "Middle Aged Forest") in edges
-    assert ("Other Land Suitable for Forest", "Young Forest") in edges
+    assert list(sf.stocks) == st.stocks()
+    assert all(sf.stocks[s] == st.variables[s].sector for s in sf.stocks)
+    edges = {(a, b): flows for a, b, flows in sf.edges}
+    for pipe in st.pipes:  # every pipe between two stocks is an arrow with its flow
+        if pipe.flow and pipe.source and pipe.target:
+            assert pipe.flow in edges[(pipe.source, pipe.target)]
     dot = structure.to_dot(sf)
     assert dot.startswith("digraph") and dot.count("->") == len(sf.edges)
-    assert structure.sectors()["Urban Population"] == "Population and migration"
+    parts = structure.by_sector(sf)
+    assert sum(len(p.stocks) for p in parts.values()) == len(sf.stocks)
 
 
 def test_history_fit(base, model):
@@ -306,9 +309,21 @@ def test_chart_specs_are_valid_vega_lite(base, lang):
 def test_run_adapter_starts_later_with_initial_stocks_from_the_constants(model):
     """The app's one run adapter: a later start year takes the initial constants as the
     stocks of that year (here cropland = initial share x land area, from the model file)."""
-    later = core.run_model({"initial cropland share": 0.12}, initial_time=2005)
+    later = core.simulate({"initial cropland share": 0.12}, initial_time=2005)
     assert later.index[0] == 2005 and later.index[-1] == model.time_settings["FINAL TIME"]
     assert later["Cropland"].iloc[0] == pytest.approx(0.12 * model.constants["total land area"].default)
-    default = core.run_model({"initial cropland share": 0.12})
+    default = core.simulate({"initial cropland share": 0.12})
     assert default.index[0] == model.time_settings["INITIAL TIME"]
     assert set(later.columns) == set(default.columns)
+
+
+def test_region_link_carries_the_start_year():
+    from scenarios import loader
+    from webapp import state
+    from webapp.scenario_io import doc_from_scenario
+
+    sc = loader.scenario_from_mapping({"name": {"en": "R", "zh": "区"}, "description": {"en": "d", "zh": "述"},
+                                       "overrides": {"total land area": 2000}, "time": {"initial_time": 2005}},
+                                      source="x", key="region_x", require_rationale=False)
+    back = state.region_from_blob(state.region_to_blob(doc_from_scenario(sc)))
+    assert back.initial_time == 2005 and back.resolved == {"total land area": 2000}
