@@ -144,28 +144,26 @@ def test_policy_moves_the_turning_points_and_the_totals(result) -> None:
     assert tp["idle"] == 0 and set(result.players) == {"energy", "ccs", "land"}
 
 
-def test_complementary_levers_share_the_neutrality_shift(result) -> None:
-    """On model v2 neither the energy levers nor CCS reach neutrality by 2100 alone
-    (process and agricultural emissions remain; the net land sink is small): only
-    coalitions holding both do. The Shapley values of that game, by hand over the 3! orders
-    of (energy E, CCS C, land L), with v(S) = 2101 (censored) unless S holds E and C,
-    a = v({E, C}) and b = v({E, C, L}): phi_E = phi_C = (a + 2b - 3 x 2101) / 6 and
-    phi_L = (b - a) / 3."""
-    groups = {g.key: g for g in GROUPS[:3]}
-    coalitions = [(), ("energy",), ("ccs",), ("land",), ("energy", "land"), ("ccs", "land"),
-                  ("energy", "ccs"), ("energy", "ccs", "land")]
-    params = {c: np.array([POLICY[c] if any(c in groups[k].constants for k in co) else
-                           load_model().constants[c].default for co in coalitions]) for c in POLICY}
+def test_contributions_are_the_shapley_values_of_separate_runs(result) -> None:
+    """The turning-point and cumulative contributions equal the Shapley values computed by
+    hand (average marginal contribution over the 3! orders) from the 8 coalition runs of
+    the three changed groups, simulated here one coalition per run."""
+    groups = [g for g in GROUPS if g.key in result.players]
+    assert [g.key for g in groups] == list(result.players)
+    coalitions = list(itertools.product([False, True], repeat=len(groups)))
+    defaults = load_model().constants
+    params = {c: np.array([POLICY[c] if any(m and c in g.constants for m, g in zip(co, groups))
+                           else defaults[c].default for co in coalitions]) for c in POLICY}
     sim = simulate(params, ["gross emissions", "land carbon sink"])
-    years = turning_point_table(sim, ["neutrality"]).values["neutrality"].to_numpy()
-    censored = result.times[-1] + 1
-    np.testing.assert_array_equal(years[:6], censored)  # no coalition without both E and C
-    a, b = years[6], years[7]
-    assert a < censored and b < censored
-    tp = result.turning_points["neutrality"]
-    assert tp["energy"] == pytest.approx((a + 2 * b - 3 * censored) / 6, abs=1e-9)
-    assert tp["ccs"] == pytest.approx(tp["energy"], abs=1e-9)
-    assert tp["land"] == pytest.approx((b - a) / 3, abs=1e-9)
+    years = turning_point_table(sim, ["neutrality", "tp3"]).values
+    # coalition bit i = group i, as coalition_matrix orders them (mask = sum of 1 << i)
+    order = [sum(1 << i for i, m in enumerate(co) if m) for co in coalitions]
+    for key in ("neutrality", "tp3"):
+        v = np.empty(len(coalitions))
+        v[order] = years[key].to_numpy(float)
+        phi = _brute_force(v, len(groups))
+        for g, expected in zip(groups, phi):
+            assert result.turning_points.loc[g.key, key] == pytest.approx(expected, abs=1e-9), (key, g.key)
 
 
 def test_result_does_not_depend_on_the_order_of_the_groups(result) -> None:

@@ -30,10 +30,14 @@ def _year(df: pd.DataFrame, key: str) -> float:
 
 
 def test_continuous_target_met_within_tolerance() -> None:
-    """Returning cropland to forest (退耕还林) needed for an official forest coverage of
-    24 % in 2035 (model defaults: 23.4 % without the lever)."""
+    """Returning cropland to forest (退耕还林) needed for an official forest coverage in
+    2035 halfway between the coverage without the lever and at 400 x 10^4 ha/yr (both
+    from PySD runs of the model defaults)."""
     lever, var = "returning cropland to forest rate", "official forest coverage"
-    res = seek(lever, f"{var}@2035>=24", lower=0, upper=400, n_grid=9)
+    low, high = (_pysd({lever: x}).loc[2035.0, var] for x in (0.0, 400.0))
+    assert high > low + 0.1  # the lever raises the coverage
+    goal = round((low + high) / 2, 3)
+    res = seek(lever, f"{var}@2035>={goal}", lower=0, upper=400, n_grid=9)
     assert res.reachable and res.direction == "increase" and res.method == "brentq"
     fail, ok = res.bracket
     assert ok == res.value and 0 < ok - fail <= 3 * res.xtol
@@ -42,31 +46,40 @@ def test_continuous_target_met_within_tolerance() -> None:
     # met (Target.met: >= with a 1e-12 relative tolerance) at the value, not below it
     assert res.target.met(at_value.loc[2035.0, var])
     assert not res.target.met(below.loc[2035.0, var])
-    assert at_value.loc[2035.0, var] == pytest.approx(24.0, abs=1e-3)  # crossing within xtol
+    assert at_value.loc[2035.0, var] == pytest.approx(goal, abs=1e-3)  # crossing within xtol
     assert res.metric_value == pytest.approx(at_value.loc[2035.0, var], rel=1e-9)
 
 
 def test_step_target_by_bisection() -> None:
-    """Non-fossil mandate for new energy supply (新增能源非化石强制比例) needed for the
-    emission peak by 2032 (model defaults: 2038 without the lever)."""
+    """Non-fossil mandate for new energy supply (新增能源非化石强制比例) needed for an
+    emission peak (TP3) halfway between the peak years without the mandate and with a
+    full mandate (PySD runs of the model defaults)."""
     lever = "non fossil mandate for new supply"
-    res = seek(lever, "tp3<=2032", n_grid=9)
+    late, early = (min(_year(_pysd({lever: x}), "tp3"), 2101.0) for x in (0.0, 1.0))  # 2101: not by 2100
+    assert late - early >= 2  # the mandate brings the peak forward
+    goal = early + (late - early) // 2
+    res = seek(lever, f"tp3<={goal:g}", n_grid=9)
     assert res.reachable and res.method == "bisection" and res.change > 0
     fail, ok = res.bracket
     assert ok - fail <= res.xtol
-    assert _year(_pysd({lever: res.value}), "tp3") <= 2032
-    assert _year(_pysd({lever: fail}), "tp3") > 2032
+    assert _year(_pysd({lever: res.value}), "tp3") <= goal
+    assert _year(_pysd({lever: fail}), "tp3") > goal
 
 
 def test_decreasing_lever_and_scenario() -> None:
-    """CCS start year for neutrality by 2080, with a full non-fossil mandate and a late,
-    large CCS programme fixed: the start has to move earlier."""
+    """CCS start year for neutrality in a year between those of a late (2080) and an
+    early (2040) start, with a full non-fossil mandate and a large CCS programme fixed:
+    the start has to move earlier."""
     lever = "CCS start year"
     scen = {"non fossil mandate for new supply": 1.0, "CCS target capacity": 5000.0, lever: 2080.0}
-    res = seek(lever, "neutrality<=2080", scenario=scen, lower=2040, upper=2100, n_grid=9)
+    # 2101: not by 2100
+    late, early = (min(_year(_pysd({**scen, lever: x}), "neutrality"), 2101.0) for x in (2080.0, 2040.0))
+    assert late - early >= 2  # an earlier start brings neutrality forward
+    goal = early + (late - early) // 2
+    res = seek(lever, f"neutrality<={goal:g}", scenario=scen, lower=2040, upper=2100, n_grid=9)
     assert res.reachable and res.direction == "decrease" and res.change < 0
-    assert _year(_pysd({**scen, lever: res.value}), "neutrality") <= 2080
-    assert _year(_pysd({**scen, lever: res.bracket[0]}), "neutrality") > 2080
+    assert _year(_pysd({**scen, lever: res.value}), "neutrality") <= goal
+    assert _year(_pysd({**scen, lever: res.bracket[0]}), "neutrality") > goal
 
 
 def test_unreachable_target_is_an_answer() -> None:
