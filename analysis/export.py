@@ -36,6 +36,7 @@ from scenarios import Scenario
 __all__ = [
     "LandClass",
     "LAND_CLASSES",
+    "ForestAgeGroup",
     "FOREST_AGE_CLASSES",
     "ROOT_SHOOT_RATIOS",
     "HA_PER_MODEL_AREA",
@@ -103,17 +104,45 @@ LAND_CLASSES: tuple[LandClass, ...] = (
     ),
 )
 
-#: Forest age classes of the carbon table: (code, key, name_en, name_zh, area stock
-#: (10^4 ha), initial vegetation density constant (t C/ha), simulated density variable
-#: (Mt C per 10^4 ha)).
-FOREST_AGE_CLASSES: tuple[tuple[int, str, str, str, str, str, str], ...] = (
-    (201, "young_forest", "Young forest", "幼龄林", "Young Forest",
-     "initial young forest carbon density", "young forest carbon density"),
-    (202, "middle_aged_forest", "Middle-aged forest", "中龄林", "Middle Aged Forest",
-     "initial middle aged forest carbon density", "middle aged forest carbon density"),
-    (203, "mature_forest", "Mature forest", "近成过熟林", "Mature Forest",
-     "initial mature forest carbon density", "mature forest carbon density"),
+@dataclass(frozen=True)
+class ForestAgeGroup:
+    """A forest age group of the carbon table (inventory age groups 龄组).
+
+    Attributes:
+        code: ``lucode`` of the group (201-203).
+        key, name_en, name_zh: identifier and display names.
+        stock: the model variable of the group's area (10^4 ha).
+        classes: the model's age classes in the group, as (area stock in 10^4 ha,
+            vegetation carbon density variable in t C/ha) pairs; their areas add up to
+            ``stock`` (tested).
+    """
+
+    code: int
+    key: str
+    name_en: str
+    name_zh: str
+    stock: str
+    classes: tuple[tuple[str, str], ...]
+
+
+#: Forest age groups of the carbon table: the national forest inventory's young (幼龄林,
+#: 0-20 years), middle-aged (中龄林, 20-40) and near-mature to over-mature (近成过熟林, 40+)
+#: stands, each made of the model's ten- or twenty-year age classes.
+FOREST_AGE_CLASSES: tuple[ForestAgeGroup, ...] = (
+    ForestAgeGroup(201, "young_forest", "Young forest", "幼龄林", "Young Forest", (
+        ("Forest Age 0 to 10", "forest carbon density 0 to 10"),
+        ("Forest Age 10 to 20", "forest carbon density 10 to 20"))),
+    ForestAgeGroup(202, "middle_aged_forest", "Middle-aged forest", "中龄林", "Middle Aged Forest", (
+        ("Forest Age 20 to 30", "forest carbon density 20 to 30"),
+        ("Forest Age 30 to 40", "forest carbon density 30 to 40"))),
+    ForestAgeGroup(203, "mature_forest", "Mature forest", "近成过熟林", "Mature Forest", (
+        ("Forest Age 40 to 60", "forest carbon density 40 to 60"),
+        ("Forest Age over 60", "forest carbon density over 60"))),
 )
+
+#: Carbon of forest litter, dead wood and soil that the model lets change with the forest
+#: vegetation, per unit of vegetation carbon (dimensionless); reported as ``C_dead``.
+FOREST_LINKED_CARBON_RATIO = "forest ecosystem carbon ratio"
 
 #: Root:shoot ratios R (below-ground / above-ground biomass carbon, dimensionless) used
 #: to split the model's vegetation carbon density V into C_above = V/(1+R) and
@@ -162,14 +191,15 @@ def land_class_table() -> pd.DataFrame:
     ]
     rows += [
         {
-            "code": code,
-            "key": key,
-            "name_en": en,
-            "name_zh": zh,
-            "model_stocks": stock,
-            "note": "Carbon table only: forest age class (use with an age-class forest map).",
+            "code": g.code,
+            "key": g.key,
+            "name_en": g.name_en,
+            "name_zh": g.name_zh,
+            "model_stocks": g.stock,
+            "note": "Carbon table only: forest age group (use with an age-class forest map); model age classes "
+                    + " + ".join(a for a, _ in g.classes) + ".",
         }
-        for code, key, en, zh, stock, _, _ in FOREST_AGE_CLASSES
+        for g in FOREST_AGE_CLASSES
     ]
     return pd.DataFrame(rows)
 
@@ -249,6 +279,11 @@ def _constants(overrides: Mapping[str, float] | None) -> dict[str, float]:
     return values
 
 
+def _forest_columns() -> list[str]:
+    """Model variables the forest rows of the carbon table read (areas and densities)."""
+    return [name for g in FOREST_AGE_CLASSES for pair in g.classes for name in pair]
+
+
 def invest_carbon_table(
     overrides: Mapping[str, float] | None = None,
     *,
@@ -261,18 +296,18 @@ def invest_carbon_table(
 
     * Non-forest classes: ``C_above + C_below`` = the model's vegetation carbon density
       of the class, split with :data:`ROOT_SHOOT_RATIOS`; ``C_soil`` = its soil carbon
-      density (0-100 cm).
-    * Forest age classes (201-203): vegetation density = the model's initial density of
-      the class, or, with ``results`` and ``year``, the simulated average density
-      (vegetation carbon / area) of that year; ``C_soil`` = soil carbon density forest.
-    * Forest (2): area-weighted mean of the age classes, weights = the initial age
-      fractions, or the simulated areas of ``year``.
-    * ``C_dead`` = 0 for every class: the model has no separate dead-wood/litter pool
-      (litter is part of the soil density and its uptake).
+      density (0-100 cm); ``C_dead`` = 0.
+    * Forest age groups (201-203): vegetation density V = the area-weighted mean of the
+      model's vegetation carbon densities (growth curve of stand age) of the age classes
+      in the group, in the year ``year`` of ``results``, or at INITIAL TIME of a run of
+      ``overrides`` when no results are given; ``C_soil`` = soil carbon density forest;
+      ``C_dead`` = V × forest ecosystem carbon ratio (litter, dead wood and soil carbon
+      that the model lets change with the forest vegetation).
+    * Forest (2): the same over all age classes (weights: the areas of that year).
 
     Args:
         overrides: constant overrides of the scenario (Vensim or python names).
-        results: optional run for the simulated forest densities and age structure.
+        results: optional run for the forest densities and age structure of ``year``.
         year: year of ``results`` to read (required with ``results``).
         root_shoot: ratios per class key overriding :data:`ROOT_SHOOT_RATIOS`.
         lang: 'en' (ASCII names, default) or 'zh' for ``LULC_Name``.
@@ -289,38 +324,44 @@ def invest_carbon_table(
     for key, r in ratios.items():
         if not (isinstance(r, (int, float)) and math.isfinite(r) and r >= 0):
             raise ValueError(f"root:shoot ratio of '{key}' must be a finite number >= 0, got {r!r}")
+    if results is None:
+        from models.model import run_scenario
+
+        results = run_scenario(overrides, return_columns=_forest_columns(), source="invest_carbon_table")
+        year = float(results.index[0])
+    assert year is not None
+    row = _row_at(results, year)
+    missing = [c for c in _forest_columns() if c not in row.index]
+    if missing:
+        raise KeyError(f"results lack forest column(s) {missing}")
 
     def split(veg: float, r: float) -> tuple[float, float]:
         return veg / (1.0 + r), veg * r / (1.0 + r)
 
-    # forest age classes: vegetation density (t C/ha) and weight
+    # forest age groups: (code, en, zh, vegetation density t C/ha, area 10^4 ha)
     ages = []
-    if results is None:
-        young, middle = k["initial young forest fraction"], k["initial middle aged forest fraction"]
-        weights = (young, middle, 1.0 - young - middle)
-        for (code, _key, en, zh, _stock, init_const, _), w in zip(FOREST_AGE_CLASSES, weights):
-            ages.append((code, en, zh, k[init_const], w))
-    else:
-        row = _row_at(results, year)
-        per_area = k["carbon per area unit"]  # Mt C per (10^4 ha x t C/ha)
-        for code, _key, en, zh, stock, _, density_var in FOREST_AGE_CLASSES:
-            ages.append((code, en, zh, float(row[density_var]) / per_area, float(row[stock])))
-    total_w = sum(a[4] for a in ages)
-    forest_veg = sum(a[3] * a[4] for a in ages) / total_w if total_w > 0 else 0.0
+    for g in FOREST_AGE_CLASSES:
+        area = sum(float(row[a]) for a, _ in g.classes)
+        carbon = sum(float(row[a]) * float(row[d]) for a, d in g.classes)
+        veg = carbon / area if area > 0 else float(np.mean([float(row[d]) for _, d in g.classes]))
+        ages.append((g.code, g.name_en, g.name_zh, veg, area))
+    total_area = sum(a[4] for a in ages)
+    forest_veg = sum(a[3] * a[4] for a in ages) / total_area if total_area > 0 else 0.0
+    linked = k[FOREST_LINKED_CARBON_RATIO]
 
     rows = []
     soil_forest = k["soil carbon density forest"]
     for c in LAND_CLASSES:
         if c.key == "forest":
-            veg, soil = forest_veg, soil_forest
+            veg, soil, dead = forest_veg, soil_forest, forest_veg * linked
         else:
             veg_name, soil_name = _DENSITY_CONSTANTS[c.key]
-            veg, soil = k[veg_name], k[soil_name]
+            veg, soil, dead = k[veg_name], k[soil_name], 0.0
         above, below = split(veg, ratios[c.key])
-        rows.append((c.code, c.name_zh if lang == "zh" else c.name_en, above, below, soil, 0.0))
+        rows.append((c.code, c.name_zh if lang == "zh" else c.name_en, above, below, soil, dead))
     for code, en, zh, veg, _ in ages:
         above, below = split(veg, ratios["forest"])
-        rows.append((code, zh if lang == "zh" else en, above, below, soil_forest, 0.0))
+        rows.append((code, zh if lang == "zh" else en, above, below, soil_forest, veg * linked))
     df = pd.DataFrame(rows, columns=list(_INVEST_COLUMNS))
     df["lucode"] = df["lucode"].astype(int)
     return df
@@ -502,8 +543,8 @@ def write_spatial_handoff(
         results: its run.
         out_dir: output folder (created).
         cell_size_m: optional raster cell size (m) for cell counts in the demand table.
-        carbon_year: optional year whose simulated forest densities and age structure
-            are used in the carbon table (default: the model's constants).
+        carbon_year: optional year whose simulated forest age structure is used in the
+            carbon table (default: the first year of ``results``, INITIAL TIME).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -512,7 +553,7 @@ def write_spatial_handoff(
     land_class_table().to_csv(paths[1], index=False, encoding="utf-8-sig")
     invest_carbon_table(
         dict(scenario.overrides),
-        results=results if carbon_year is not None else None,
-        year=carbon_year,
+        results=results,
+        year=float(results.index[0]) if carbon_year is None else carbon_year,
     ).to_csv(paths[2], index=False, float_format="%.6g")
     return paths

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.batch import DEFAULT_CHUNK_SIZE, compile_model  # noqa: E402
 from models.batch.cache import ENV_VAR as CACHE_ENV  # noqa: E402
+from models.batch.jit import NumbaEngine  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "territorial_carbon.mdl"
 
@@ -279,7 +280,7 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     model.run(backend="numba")
     engine = model.engine("numba")
-    record = engine.compile_log[-1] if engine.name == "numba" and engine.compile_log else None
+    record = engine.compile_log[-1] if isinstance(engine, NumbaEngine) and engine.compile_log else None
     print(f"compile: Numba kernel first call in this process {time.perf_counter() - start:.2f} s"
           + (f" (kernel {'loaded from the disk cache' if record.from_disk_cache else 'compiled'}"
              f" in {record.seconds:.2f} s: {record.path})" if record else " (Numba unavailable)"))
@@ -297,7 +298,7 @@ def main(argv=None) -> None:
         samples = []
         for k in range(100):
             values = {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}
-            samples.append(timed(lambda: model.run(values, backend=backend))[0])
+            samples.append(timed(lambda values=values, backend=backend: model.run(values, backend=backend))[0])
         latency[backend] = statistics.median(samples)
     print(f"single run latency (N=1, all {len(model.variables)} variables, median of 100): "
           + ", ".join(f"{b} {latency[b] * 1e3:.2f} ms" for b in backends)
@@ -310,11 +311,11 @@ def main(argv=None) -> None:
         rates = {}
         for backend in backends:
             if metrics is None:
-                call = lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,  # noqa: E731
-                                         backend=backend)
+                call = lambda backend=backend: model.run(params, outputs=outputs,  # noqa: E731
+                                                         chunk_size=args.chunk_size, backend=backend)
             else:
-                call = lambda: model.run_metrics(params, metrics, outputs=outputs,  # noqa: E731
-                                                 chunk_size=args.chunk_size, backend=backend)
+                call = lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,  # noqa: E731
+                                                                 chunk_size=args.chunk_size, backend=backend)
             wall, cpu = timed(call, repeat=3 if n <= 10_000 else 1)
             rates[backend] = (n / wall, n / cpu)
         cells = [f"{rates[b][0]:>10,.0f} ({rates[b][1]:>7,.0f})" for b in backends]
@@ -334,11 +335,11 @@ def main(argv=None) -> None:
 
     result_bytes = 8 * n_times * len(outputs) * n
     for backend in backends:
-        peak = peak_memory(lambda: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
-                                             backend=backend))
+        peak = peak_memory(lambda backend=backend: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
+                                                             backend=backend))
         print(f"peak memory, {backend}, run() N={n}: {peak}")
-        peak = peak_memory(lambda: model.run_metrics(params, metrics, outputs=outputs,
-                                                     chunk_size=args.chunk_size, backend=backend))
+        peak = peak_memory(lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,
+                                                                     chunk_size=args.chunk_size, backend=backend))
         print(f"peak memory, {backend}, run_metrics() N={n}: {peak}")
     print(f"results alone: {result_bytes / 2**20:.0f} MiB (8 B x {n_times} times x "
           f"{len(outputs)} outputs x N = {8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")

@@ -34,12 +34,12 @@ def timer(store: dict, key: str) -> Iterator[None]:
 
 
 LEVERS_12 = {
-    "additional non fossil share": 0.2, "CCS capacity growth": 15.0, "fertiliser reduction": 0.4,
-    "urban land per capita policy change": -10.0, "rural reclamation policy rate": 0.05,
+    "non fossil mandate for new supply": 0.5, "CCS target capacity": 300.0, "fertiliser reduction": 0.4,
+    "compact urbanization": 0.1, "rural reclamation policy rate": 0.05,
     "reclamation to forest share": 0.5, "additional afforestation rate": 100.0,
-    "returning cropland to forest rate": 20.0, "additional energy intensity decline": 0.01,
+    "returning cropland to forest rate": 20.0, "additional energy efficiency improvement": 0.01,
     "low carbon building material share": 0.3, "household registration reform effect": 0.2,
-    "ecological red line share": 0.4,
+    "ecological red line share": 0.5,
 }
 
 
@@ -48,7 +48,7 @@ def pysd_seconds_per_run(n: int = 5) -> float:
 
     simulate({}, ["gross emissions"], engine="pysd")  # warm-up
     t0 = time.perf_counter()
-    simulate({"additional non fossil share": np.linspace(0, 0.3, n)}, ["gross emissions", "land carbon sink"],
+    simulate({"non fossil mandate for new supply": np.linspace(0, 0.3, n)}, ["gross emissions", "land carbon sink"],
              engine="pysd")
     return (time.perf_counter() - t0) / n
 
@@ -106,10 +106,10 @@ def bench_discovery(n: int) -> None:
 def bench_seek(per_run_pysd: float) -> None:
     from analysis.policy.seek import seek
 
-    print("\n== target seeking: additional non-fossil share for neutrality by 2060 ==")
+    print("\n== target seeking: non-fossil mandate for new supply for the emission peak by 2032 ==")
     for engine in ("batch", "pysd"):
         t0 = time.perf_counter()
-        res = seek("additional non fossil share", "neutrality<=2060", n_grid=33, engine=engine)
+        res = seek("non fossil mandate for new supply", "tp3<=2032", n_grid=33, engine=engine)
         dt = time.perf_counter() - t0
         print(f"  {engine:<5} {res.n_runs:>3} runs {dt:7.2f} s  value {res.value:.5f} ({res.method})")
 

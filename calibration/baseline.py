@@ -81,9 +81,9 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
     for d in (getattr(result, "identification", None) or {}).get("eliminated", []):
         src = d.get("source") or "the model default"
         rationale[d["name"]] = {
-            "en": (f"Not identified by the history of {cfg.region} ({d['reason']}); fixed to "
+            "en": (f"Not identified by the calibration to the history of {cfg.region} ({d['reason']}); fixed to "
                    f"its literature value {d['value']:g} ({src}); see {report}."),
-            "zh": (f"{cfg.region}历史数据无法识别（{d['reason']}），固定为文献值{d['value']:g}"
+            "zh": (f"校准中{cfg.region}历史数据无法识别（{d['reason']}），固定为文献值{d['value']:g}"
                    f"（{src}）；见{report}。"),
         }
     for i, n in enumerate(result.names):

@@ -96,9 +96,9 @@ def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, f
         src = (sources or {}).get(d["name"]) or "model default"
         new.fixed[d["name"]] = FixedValue(
             value,
-            f"Not identified by the history ({d['reason']}); fixed to the literature value "
+            f"Not identified by the calibration to the history ({d['reason']}); fixed to the literature value "
             f"({src}).",
-            f"历史数据无法识别（{d['reason']}），固定为文献值（{src}）。")
+            f"校准中历史数据无法识别（{d['reason']}），固定为文献值（{src}）。")
     new.parameters = [p for p in cfg.parameters if p.name not in names]
     return new
 

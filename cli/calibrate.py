@@ -32,6 +32,7 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from cli.core import Context
 from cli.options import integer, year
@@ -98,7 +99,8 @@ class _FitLog:
     messages go to the INFO log."""
 
     def __init__(self, ctx: Context, total: int | None) -> None:
-        self.ctx, self.total, self.bar = ctx, total, None
+        self.ctx, self.total = ctx, total
+        self.bar: Any = None  # a tqdm bar once the first generation is reported
 
     def __call__(self, message: str) -> None:
         m = _GENERATION.search(message)

@@ -141,6 +141,8 @@ class Context:
                 bar = state["bar"] = self.progress(total, desc, unit)
             bar.total = total
             bar.update(done - bar.n)
+            if done >= total:
+                bar.refresh()  # show the completed bar even when the runs took less than tqdm's mininterval
 
         def close() -> None:
             if "bar" in state:

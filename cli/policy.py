@@ -3,8 +3,8 @@
 ::
 
     tcsd policy attribute --policy analysis/policy/data/example_policy.yaml --out out/attr
-    tcsd policy discover --target "neutrality<=2060" --lever "additional non fossil share=-0.1:0.5" --out out/disc
-    tcsd policy seek --lever "additional non fossil share" --target "neutrality<=2060" --out out/seek
+    tcsd policy discover --target "neutrality<=2060" --lever "non fossil mandate for new supply=0:0.8" --out out/disc
+    tcsd policy seek --lever "non fossil mandate for new supply" --target "neutrality<=2060" --out out/seek
 
 Each writes CSV tables and PNG figures into ``--out`` (staged: all or nothing) and
 prints a short summary.
@@ -245,7 +245,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     d.add_argument("--targets", default=None,
                    help="targets YAML (default: analysis/policy/data/discovery_targets.yaml)")
     d.add_argument("--target", action="append", default=[], metavar="METRIC<=VALUE",
-                   help='extra target, e.g. "tp3<=2030", "forest coverage@2035>=26"')
+                   help='extra target, e.g. "tp3<=2030", "official forest coverage@2035>=26"')
     d.add_argument("--lever", action="append", default=[], metavar="NAME[=LO:HI]",
                    help="lever to sample (default: all policy levers over their declared ranges)")
     d.add_argument("--uncertain", action="append", default=[], metavar="NAME[=LO:HI]",
@@ -267,7 +267,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     s = sub.add_parser("seek", parents=[common], help="smallest change of one lever that meets a target",
                        description=seek.__doc__)
-    s.add_argument("--lever", required=True, help="constant to change, e.g. 'additional non fossil share'")
+    s.add_argument("--lever", required=True, help="constant to change, e.g. 'non fossil mandate for new supply'")
     s.add_argument("--target", required=True, metavar="METRIC<=VALUE", help='e.g. "neutrality<=2060"')
     s.add_argument("--scenario", default="baseline",
                    help="scenario (key or YAML file) fixing the other constants; default: the calibrated baseline")

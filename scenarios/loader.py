@@ -6,9 +6,9 @@ A scenario file ``scenarios/<key>.yaml`` looks like::
     description: {en: "...", zh: "..."}
     base: baseline            # optional: the overrides of scenarios/baseline.yaml come first
     overrides:                # model constants, Vensim names (PySD python names accepted)
-      additional non fossil share: 0.15
+      non fossil mandate for new supply: 0.5
     rationale:                # why each value was chosen, one entry per override
-      additional non fossil share: {en: "...", zh: "..."}
+      non fossil mandate for new supply: {en: "...", zh: "..."}
     calibration: {...}        # optional metadata block written by the calibration
     targets: {region: xiongan}   # optional: targets set: a region of analysis/targets.yaml,
                                  # region_file (a file next to the scenario file or a

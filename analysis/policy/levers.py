@@ -1,9 +1,10 @@
 """Policy levers, lever groups and scenarios for the policy analysis (政策杠杆与情景).
 
 * A *lever* is an adjustable constant of ``models/territorial_carbon.mdl`` (its range
-  ``[min, max, step]`` and unit come from the Vensim file). The model's own policy
-  levers are the constants whose comment starts with "Policy lever"; they take effect
-  from ``policy start year``, so they never change history.
+  ``[min, max, step]`` and unit come from the Vensim file; its display names from the
+  catalogue :data:`analysis.lever_catalogue.LEVERS`). The model's own policy levers are
+  the constants whose comment starts with "Policy lever"; they take effect from
+  ``policy start year``, so they never change history.
 * A *lever group* is a named set of constants ({en, zh} → constants) used as one
   player in the attribution; groups are data (``data/lever_groups.yaml``).
 * A *scenario* is a mapping of constant overrides (Vensim name → value, model unit),
@@ -15,18 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from analysis.lever_catalogue import LEVERS
 from models.model import MODEL_PATH, ModelInputError, load_model
 
 __all__ = [
     "DATA_DIR",
     "DEFAULT_GROUPS_PATH",
     "EXAMPLE_POLICY_PATH",
-    "LEVER_NAMES",
     "Lever",
     "LeverGroup",
     "PolicyConfigError",
@@ -41,38 +41,6 @@ __all__ = [
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_GROUPS_PATH = DATA_DIR / "lever_groups.yaml"
 EXAMPLE_POLICY_PATH = DATA_DIR / "example_policy.yaml"
-
-#: English and Chinese display names of the model's policy levers (Vensim name → names).
-LEVER_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        "household registration reform effect": {"en": "Household registration reform", "zh": "户籍制度改革"},
-        "additional ecological red line share": {
-            "en": "Stricter ecological red line", "zh": "生态保护红线扩大比例"},
-        "afforestation effort on difficult sites": {
-            "en": "Afforestation effort on difficult sites", "zh": "困难立地造林力度"},
-        "compact urbanization": {"en": "Compact urbanization", "zh": "紧凑城镇化（人均用地下降）"},
-        "urban growth boundary": {"en": "Urban growth boundary", "zh": "城镇开发边界"},
-        "rural reclamation policy rate": {"en": "Rural land reclamation rate", "zh": "农村建设用地复垦率"},
-        "reclamation to forest share": {"en": "Reclaimed land to forest share", "zh": "复垦还林比例"},
-        "additional afforestation rate": {"en": "Additional afforestation", "zh": "新增造林（国土绿化）"},
-        "returning cropland to forest rate": {"en": "Returning cropland to forest", "zh": "退耕还林"},
-        "additional energy efficiency improvement": {
-            "en": "Additional energy efficiency improvement", "zh": "额外能效提升率"},
-        "building efficiency improvement": {"en": "Building energy efficiency", "zh": "建筑节能改造"},
-        "green travel share increase": {"en": "Shift to green travel", "zh": "绿色出行比例提升"},
-        "non fossil cost reduction": {"en": "Cheaper non-fossil energy", "zh": "非化石能源成本下降"},
-        "non fossil mandate for new supply": {
-            "en": "Non-fossil mandate for new energy supply", "zh": "新增能源非化石强制比例"},
-        "coal phase out": {"en": "Coal phase-out", "zh": "煤炭退出"},
-        "low carbon building material share": {"en": "Low-carbon building materials", "zh": "低碳建材比例"},
-        "zero carbon new building share": {"en": "Zero-carbon new construction", "zh": "新建建筑零碳比例"},
-        "fertiliser reduction": {"en": "Fertiliser reduction", "zh": "化肥减量"},
-        "CCS target capacity": {"en": "CCS capacity", "zh": "碳捕集与封存能力"},
-        "CCS start year": {"en": "CCS start year", "zh": "碳捕集与封存起始年"},
-        "CCS build out time": {"en": "CCS build-out time", "zh": "碳捕集与封存建设期"},
-    }
-)
-
 
 class PolicyConfigError(ValueError):
     """Invalid lever group, scenario or target configuration; names the source and key."""
@@ -109,11 +77,11 @@ class LeverGroup:
 
 
 def label(name: str, lang: str = "en") -> str:
-    """Display name of a constant (Chinese/English for the policy levers, else the name)."""
-    names = LEVER_NAMES.get(name)
-    if names is None:
+    """Display name of a constant (Chinese/English from the lever catalogue, else the name)."""
+    text = LEVERS.get(name)
+    if text is None:
         return name
-    return names["zh"] if lang == "zh" else names["en"]
+    return text.zh if lang == "zh" else text.en
 
 
 def lever(name: str, mdl_path: str | Path = MODEL_PATH) -> Lever:
@@ -123,9 +91,8 @@ def lever(name: str, mdl_path: str | Path = MODEL_PATH) -> Lever:
     const = model.constants.get(vname)
     if const is None or not const.adjustable:
         raise ModelInputError(f"'{name}' is not an adjustable constant of the model")
-    names = LEVER_NAMES.get(vname, {"en": vname, "zh": vname})
     return Lever(
-        name=vname, en=names["en"], zh=names["zh"], default=const.default,
+        name=vname, en=label(vname, "en"), zh=label(vname, "zh"), default=const.default,
         minimum=float(const.minimum), maximum=float(const.maximum), step=const.step,
         units=const.units,
     )

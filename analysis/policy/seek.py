@@ -210,9 +210,9 @@ def seek(
 
     Args:
         lever: an adjustable constant (Vensim or python name), e.g.
-            ``"additional non fossil share"``.
+            ``"non fossil mandate for new supply"``.
         target: a :class:`Target`, a string such as ``"neutrality<=2060"`` or
-            ``"forest coverage@2035>=26"``, or a target mapping.
+            ``"official forest coverage@2035>=26"``, or a target mapping.
         scenario: fixed overrides (mapping or YAML file); None = model defaults.
         lower, upper: search range (default: the lever's declared range), model unit.
         n_grid: grid size of the bracketing batch run (≥ 3).

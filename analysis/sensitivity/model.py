@@ -7,7 +7,7 @@ plus the metric catalogue, the problem builder and one call doing it all::
 
     from analysis.sensitivity.model import model_problem, run_model_analysis
 
-    problem = model_problem(["additional non fossil share", "CCS capacity growth"])
+    problem = model_problem(["non fossil mandate for new supply", "CCS target capacity"])
     result = run_model_analysis(problem, metrics=["tp3", "Cropland@2035"],
                                 time_variables=["gross emissions"], n=1024, seed=1)
 
@@ -48,11 +48,9 @@ ranges, initial land shares ≤ 1); a run giving non-finite values is an error
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +98,34 @@ class ModelRunError(RuntimeError):
     """Model runs of the sample gave non-finite values (bounds too wide)."""
 
 
+class _Catalogue(Mapping[str, Metric]):
+    """The named metrics, parsed on first use: resolving the aliases' variable names
+    reads the model file with PySD, which importing this module (e.g. on a Dask worker
+    unpickling an evaluator) must not need."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Metric] | None = None
+
+    def _all(self) -> dict[str, Metric]:
+        if self._items is None:
+            self._items = {
+                **{key: Metric("turning_point", key, window="proj") for key in tpmod.KEYS},
+                **{name: Metric.parse(name) for name in ALIASES},
+            }
+        return self._items
+
+    def __getitem__(self, key: str) -> Metric:
+        return self._all()[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 #: Named metrics of the grammar: turning points (projection era) and the aliases.
-CATALOGUE: Mapping[str, Metric] = {
-    **{key: Metric("turning_point", key, window="proj") for key in tpmod.KEYS},
-    **{name: Metric.parse(name) for name in ALIASES},
-}
+CATALOGUE: Mapping[str, Metric] = _Catalogue()
 
 #: Metrics analysed when none are named: the five turning points, neutrality and the
 #: emission, sink and land indicators of the catalogue.
@@ -139,11 +160,12 @@ def parse_metric(text: str | Metric, mdl_path: str | Path = MODEL_PATH) -> Metri
 
 
 def default_parameters() -> list[str]:
-    """The model's policy levers (:data:`analysis.policy.levers.LEVER_NAMES`), the
+    """The model's policy levers (constants whose comment in the model file starts with
+    "Policy lever", :func:`analysis.policy.levers.policy_levers`), in file order: the
     parameters varied when none are named."""
-    from analysis.policy.levers import LEVER_NAMES
+    from analysis.policy.levers import policy_levers
 
-    return list(LEVER_NAMES)
+    return [lv.name for lv in policy_levers()]
 
 
 def _scenario_overrides(scenario: Any) -> tuple[str | None, dict[str, float]]:

@@ -2,7 +2,7 @@
 
 A target is ``metric op threshold`` with a metric of the one grammar
 (:mod:`analysis.metrics`): ``tp3<=2030``, ``neutrality<=2060``,
-``min(Cropland)[2021:]>=12433``, ``forest coverage@2025>=24.1``,
+``min(cropland on survey basis)[2021:]>=12433``, ``official forest coverage@2025>=24.1``,
 ``reduction(co2 per unit GDP)[2005:2030]>=0.65``. The same object is evaluated
 
 * on one run with pass/fail, margin and a reason in English or Chinese

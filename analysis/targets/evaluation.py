@@ -76,7 +76,7 @@ def _eval_series(t: Target, times: np.ndarray, arrays: Mapping[str, np.ndarray],
     x = arrays[m.name][0]
     ok = np.isfinite(x)
     tt, xx = times[ok], x[ok]
-    lo, hi = (f"{_fy(tt[0])}–{_fy(tt[-1])}" if tt.size else "empty"), None
+    lo = f"{_fy(tt[0])}–{_fy(tt[-1])}" if tt.size else "empty"
     if m.kind == "level":
         if not tt.size or not tt[0] - 1e-9 <= m.year <= tt[-1] + 1e-9:
             return _row(t, None, None, None, (f"year {_fy(m.year)} outside the results ({lo})",

@@ -123,7 +123,7 @@ class Target:
 
     @classmethod
     def parse(cls, text: str, key: str | None = None) -> "Target":
-        """``"tp3<=2030"``, ``"forest coverage@2035>=26"``, ``"cum_net[2020:2060]<=2e5"``."""
+        """``"tp3<=2030"``, ``"official forest coverage@2035>=26"``, ``"cum_net[2020:2060]<=2e5"``."""
         m = re.fullmatch(r"\s*(.+?)\s*(<=|>=)\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*", str(text))
         if not m:
             raise TargetsConfigError(f"target '{text}' must look like METRIC<=VALUE or METRIC>=VALUE")

@@ -204,6 +204,11 @@ def run_ensemble(
         label, overrides = sc.key, dict(sc.overrides)
     overrides = model.validate_overrides(overrides, source=f"scenario {label}")
     unc = ParameterUncertainty.from_fit_result(fit_result)
+    unknown = [nm for nm in (*unc.names, *unc.fixed) if nm not in model.constants]
+    if unknown:
+        raise ValueError(f"{project_path(unc.source)}: the calibration result names constants the model does not have "
+                         f"({', '.join(unknown)}); it belongs to another model version: run "
+                         "python -m calibration fit again")
     opts = TPOptions.of(options)
     rng = np.random.default_rng(seed)
 
@@ -211,6 +216,9 @@ def run_ensemble(
              if nm in overrides and np.isclose(overrides[nm], e, rtol=1e-4, atol=1e-12)]
     held = {nm: overrides.get(nm, model.constants[nm].default) for nm in unc.names if nm not in drawn}
     ranges = {model.resolve_constant(k): (float(a), float(b)) for k, (a, b) in (ranges or {}).items()}
+    if not drawn and not ranges:
+        raise ValueError(f"scenario {label}: nothing to draw: none of its constants equals a calibrated "
+                         f"estimate of {project_path(unc.source)}, and no ranges are given")
     for name, (a, b) in ranges.items():
         c = model.constants[name]
         if not (b > a) or (c.minimum is not None and a < c.minimum) or (c.maximum is not None and b > c.maximum):
@@ -236,10 +244,9 @@ def run_ensemble(
             years, direction = arrays.censored(key, window)
             ys, ds = years[1:], direction[1:]
             year_cols[f"{key}@{window}"] = ys
-            st = arrays.get(key, window).status[1:]
             p = {q: _percentile(ys, q) for q in (5, 50, 95)}
 
-            def text(v: float) -> str:
+            def text(v: float, start: float = start) -> str:
                 d = 1 if v > times[-1] else (-1 if v < start else 0)
                 return _band_text(v, d, times[-1] if d == 1 else start)
 

@@ -75,7 +75,7 @@ def _configure_numba():
         raise NumbaUnavailable(f"Numba is not installed ({exc})") from None
     if "NUMBA_THREADING_LAYER" not in os.environ:
         # thread-safe layers (OpenMP, TBB): app sessions call kernels from threads
-        numba.config.THREADING_LAYER = "threadsafe"
+        numba.config.THREADING_LAYER = "threadsafe"  # type: ignore[attr-defined]  # set at run time
     return numba
 
 
@@ -234,7 +234,7 @@ class NumbaEngine:
             elif kind == "array":
                 columns.append(prepared.values[name])
                 index.append(layout.slots[name])
-        n, n_points = prepared.n_runs, grid.n_points
+        n_points = grid.n_points
         per_run = (np.ascontiguousarray(np.column_stack(columns), dtype=float) if columns
                    else np.zeros((1, 0)))
         series = np.array([prepared.values[s] for s in layout.series], dtype=float)

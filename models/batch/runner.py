@@ -50,7 +50,7 @@ import pandas as pd
 from . import ir
 from .compiler import Compiler, load_model, model_grid
 from .cache import ir_cache_path, load_pickle, store_pickle
-from .engines import BACKENDS, Engine, select_engine
+from .engines import BACKENDS, Engine, NumpyEngine, select_engine
 from .errors import BatchCompileError
 from .errors import ParameterError
 from .memory import empty_arrays
@@ -145,7 +145,7 @@ class BatchModel:
         self.compiler = _shared_compiler(model, self.digest)
         self.grid = self.compiler.grid
         self._grids: dict = {}
-        self._all_outputs = None
+        self._all_outputs: tuple[list[str], list[str]] | None = None
         addressable = {
             info.vensim: py for py, info in model.info.items() if info.kind != "lookup"
         }
@@ -229,6 +229,7 @@ class BatchModel:
             k in ("array", "frame") for k in prepared.kinds.values()
         )
         engine = self.engine("numpy")
+        assert isinstance(engine, NumpyEngine)
         return engine.simulator(prepared, py_outputs, "scalar" if scalar else "vector", self.grid).source
 
     # --------------------------------------------------------------- runs

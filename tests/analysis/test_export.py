@@ -57,6 +57,13 @@ def test_demand_years_and_bad_cell_size(runs) -> None:
         export.land_use_demand(res, cell_size_m=-30)
 
 
+def _growth_curve(k: dict[str, float], age: float) -> float:
+    """Chapman-Richards vegetation density (t C/ha) at a stand age, by hand from the
+    constants of the model file (density = maximum x (1 - exp(-rate x age))^shape)."""
+    return k["maximum forest carbon density"] * (
+        1.0 - np.exp(-k["forest growth rate constant"] * age)) ** k["forest growth shape"]
+
+
 def test_invest_table_equals_model_constants() -> None:
     k = {n: c.default for n, c in load_model().constants.items()}
     t = export.invest_carbon_table().set_index("lucode")
@@ -69,9 +76,14 @@ def test_invest_table_equals_model_constants() -> None:
     assert veg[51] == pytest.approx(k["vegetation carbon density construction land"])
     assert veg[52] == pytest.approx(k["vegetation carbon density construction land"])
     assert veg[6] == pytest.approx(k["vegetation carbon density other land"])
-    assert veg[201] == pytest.approx(k["initial young forest carbon density"])
-    assert veg[202] == pytest.approx(k["initial middle aged forest carbon density"])
-    assert veg[203] == pytest.approx(k["initial mature forest carbon density"])
+    # INITIAL TIME: each age group splits its initial fraction equally between its two
+    # ten-year classes, except the mature group (40-60 / over 60 by their own share).
+    d = {a: _growth_curve(k, k[f"representative age {a}"])
+         for a in ("0 to 10", "10 to 20", "20 to 30", "30 to 40", "40 to 60", "over 60")}
+    old = k["initial share of mature forest over 60 years"]
+    assert veg[201] == pytest.approx((d["0 to 10"] + d["10 to 20"]) / 2, rel=1e-9)
+    assert veg[202] == pytest.approx((d["20 to 30"] + d["30 to 40"]) / 2, rel=1e-9)
+    assert veg[203] == pytest.approx((1 - old) * d["40 to 60"] + old * d["over 60"], rel=1e-9)
     fy, fm = k["initial young forest fraction"], k["initial middle aged forest fraction"]
     assert veg[2] == pytest.approx(fy * veg[201] + fm * veg[202] + (1 - fy - fm) * veg[203])
     assert t.loc[1, "C_soil"] == k["soil carbon density cropland"]
@@ -83,16 +95,33 @@ def test_invest_table_equals_model_constants() -> None:
     for code in (2, 201, 202, 203):
         assert t.loc[code, "C_soil"] == k["soil carbon density forest"]
         assert t.loc[code, "C_below"] / t.loc[code, "C_above"] == pytest.approx(export.ROOT_SHOOT_RATIOS["forest"])
-    assert (t["C_dead"] == 0).all()
+        assert t.loc[code, "C_dead"] == pytest.approx(veg[code] * k["forest ecosystem carbon ratio"])
+    assert (t.loc[[1, 3, 4, 51, 52, 6], "C_dead"] == 0).all()
+
+
+def test_forest_age_groups_are_the_model_age_groups(runs) -> None:
+    """The age classes of each group add up to the model's group area, and the groups'
+    densities weighted by area give the model's mean forest density."""
+    res = runs["baseline"].results
+    for g in export.FOREST_AGE_CLASSES:
+        np.testing.assert_allclose(res[[a for a, _ in g.classes]].sum(axis=1), res[g.stock], rtol=1e-12)
+    t = export.invest_carbon_table(results=res, year=2060).set_index("lucode")
+    assert t.loc[2, "C_above"] + t.loc[2, "C_below"] == pytest.approx(res.loc[2060.0, "forest carbon density"], rel=1e-9)
 
 
 def test_invest_table_follows_overrides_and_simulated_year(runs) -> None:
     t = export.invest_carbon_table({"soil carbon density forest": 150, "vegetation carbon density grassland": 8})
     t = t.set_index("lucode")
     assert t.loc[2, "C_soil"] == 150 and t.loc[3, "C_above"] + t.loc[3, "C_below"] == pytest.approx(8)
+    k = {n: c.default for n, c in load_model().constants.items()}
+    dense = export.invest_carbon_table({"maximum forest carbon density": 2 * k["maximum forest carbon density"]})
+    base = export.invest_carbon_table().set_index("lucode")
+    assert dense.set_index("lucode").loc[201, "C_above"] == pytest.approx(2 * base.loc[201, "C_above"])
     res = runs["baseline"].results
     dyn = export.invest_carbon_table(results=res, year=2060).set_index("lucode")
-    expected = res.loc[2060.0, "young forest carbon density"] / 0.01  # Mt C/10^4 ha -> t C/ha
+    young = [("Forest Age 0 to 10", "forest carbon density 0 to 10"), ("Forest Age 10 to 20", "forest carbon density 10 to 20")]
+    row = res.loc[2060.0]
+    expected = sum(row[a] * row[d] for a, d in young) / sum(row[a] for a, _ in young)
     assert dyn.loc[201, "C_above"] + dyn.loc[201, "C_below"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="both results and year"):
         export.invest_carbon_table(results=res)

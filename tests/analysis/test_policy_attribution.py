@@ -17,20 +17,24 @@ from matplotlib.figure import Figure
 from analysis.policy import attribution as attr_mod
 from analysis.policy.attribution import OTHER_GROUP, attribute, coalition_matrix, shapley_values
 from analysis.policy.levers import LeverGroup, PolicyConfigError, load_groups
-from analysis.policy.metrics import TP_KEYS
+from analysis.policy.evaluate import simulate
+from analysis.policy.metrics import TP_KEYS, turning_point_table
 from analysis.policy.plots import plot_turning_point_shifts, plot_wedges
 from analysis.turning_points import default_analysis_start
+from models.model import load_model
 
+MANDATE = "non fossil mandate for new supply"
 POLICY = {
-    "additional non fossil share": 0.3,
-    "CCS capacity growth": 20.0,
-    "urban land per capita policy change": -10.0,
+    MANDATE: 1.0,
+    "additional energy efficiency improvement": 0.02,
+    "CCS target capacity": 1000.0,
+    "compact urbanization": 0.1,
     "fertiliser reduction": 0.5,
 }
 GROUPS = [
-    LeverGroup("energy", "Energy transition", "能源转型", ("additional non fossil share",)),
-    LeverGroup("ccs", "CCS", "碳捕集与封存", ("CCS capacity growth",)),
-    LeverGroup("land", "Land", "国土空间", ("urban land per capita policy change", "fertiliser reduction")),
+    LeverGroup("energy", "Energy transition", "能源转型", (MANDATE, "additional energy efficiency improvement")),
+    LeverGroup("ccs", "CCS", "碳捕集与封存", ("CCS target capacity",)),
+    LeverGroup("land", "Land", "国土空间", ("compact urbanization", "fertiliser reduction")),
     LeverGroup("idle", "Unchanged", "未变化", ("household registration reform effect",)),
 ]
 
@@ -106,7 +110,7 @@ def test_runs_all_coalitions_in_one_call(monkeypatch) -> None:
         return real(params, outputs, n_runs=n_runs, **kw)
 
     monkeypatch.setattr(attr_mod, "simulate", spy)
-    res = attribute({"additional non fossil share": 0.2, "CCS capacity growth": 10.0}, groups=GROUPS[:2])
+    res = attribute({MANDATE: 0.5, "CCS target capacity": 500.0}, groups=GROUPS[:2])
     assert calls == [4]
     assert res.n_runs == 4
 
@@ -135,11 +139,31 @@ def test_policy_moves_the_turning_points_and_the_totals(result) -> None:
     assert info.loc["neutrality", "policy_year"] < 2100
     assert result.turning_points.loc["total", "neutrality"] < 0
     assert result.cumulative.loc["total"].iloc[0] < 0  # less gross emissions 2020-2060
-    # energy contributes most to the neutrality shift; the idle group nothing
     tp = result.turning_points["neutrality"]
-    assert tp["energy"] < tp["ccs"] < 0
     assert (result.wedges["gross emissions"]["idle"] == 0).all()
     assert tp["idle"] == 0 and set(result.players) == {"energy", "ccs", "land"}
+
+
+def test_contributions_are_the_shapley_values_of_separate_runs(result) -> None:
+    """The turning-point and cumulative contributions equal the Shapley values computed by
+    hand (average marginal contribution over the 3! orders) from the 8 coalition runs of
+    the three changed groups, simulated here one coalition per run."""
+    groups = [g for g in GROUPS if g.key in result.players]
+    assert [g.key for g in groups] == list(result.players)
+    coalitions = list(itertools.product([False, True], repeat=len(groups)))
+    defaults = load_model().constants
+    params = {c: np.array([POLICY[c] if any(m and c in g.constants for m, g in zip(co, groups))
+                           else defaults[c].default for co in coalitions]) for c in POLICY}
+    sim = simulate(params, ["gross emissions", "land carbon sink"])
+    years = turning_point_table(sim, ["neutrality", "tp3"]).values
+    # coalition bit i = group i, as coalition_matrix orders them (mask = sum of 1 << i)
+    order = [sum(1 << i for i, m in enumerate(co) if m) for co in coalitions]
+    for key in ("neutrality", "tp3"):
+        v = np.empty(len(coalitions))
+        v[order] = years[key].to_numpy(float)
+        phi = _brute_force(v, len(groups))
+        for g, expected in zip(groups, phi):
+            assert result.turning_points.loc[g.key, key] == pytest.approx(expected, abs=1e-9), (key, g.key)
 
 
 def test_result_does_not_depend_on_the_order_of_the_groups(result) -> None:
@@ -166,28 +190,28 @@ def test_turning_point_years_are_censored_consistently(result) -> None:
 
 
 def test_ungrouped_constants_form_the_other_group() -> None:
-    res = attribute({"additional non fossil share": 0.1, "fertiliser reduction": 0.5}, groups=GROUPS[:1])
+    res = attribute({MANDATE: 0.3, "fertiliser reduction": 0.5}, groups=GROUPS[:1])
     assert res.players == ("energy", OTHER_GROUP.key)
     assert res.group("other").constants == ("fertiliser reduction",)
 
 
 def test_policy_is_applied_on_top_of_the_base() -> None:
-    base = {"additional non fossil share": 0.1, "CCS capacity growth": 5.0}
-    res = attribute({"CCS capacity growth": 10.0}, base=base, groups=GROUPS)
-    assert res.changed == {"CCS capacity growth": (5.0, 10.0)}
-    assert res.policy["additional non fossil share"] == 0.1
+    base = {MANDATE: 0.3, "CCS target capacity": 500.0}
+    res = attribute({"CCS target capacity": 1000.0}, base=base, groups=GROUPS)
+    assert res.changed == {"CCS target capacity": (500.0, 1000.0)}
+    assert res.policy[MANDATE] == 0.3
     assert res.n_runs == 2
 
 
 def test_invalid_groups_are_clear_errors() -> None:
     with pytest.raises(PolicyConfigError, match="more than one group"):
-        attribute(POLICY, groups=[GROUPS[0], LeverGroup("dup", "d", "d", ("additional non fossil share",))])
+        attribute(POLICY, groups=[GROUPS[0], LeverGroup("dup", "d", "d", (MANDATE,))])
     with pytest.raises(PolicyConfigError, match="at most 12"):
         pol = {
-            "additional non fossil share": 0.1, "CCS capacity growth": 5.0, "fertiliser reduction": 0.5,
-            "urban land per capita policy change": -5.0, "rural reclamation policy rate": 0.05,
+            MANDATE: 0.1, "CCS target capacity": 500.0, "fertiliser reduction": 0.5,
+            "compact urbanization": 0.1, "rural reclamation policy rate": 0.05,
             "reclamation to forest share": 0.5, "additional afforestation rate": 10.0,
-            "returning cropland to forest rate": 5.0, "additional energy intensity decline": 0.01,
+            "returning cropland to forest rate": 5.0, "additional energy efficiency improvement": 0.01,
             "low carbon building material share": 0.5, "household registration reform effect": 0.5,
             "CCS start year": 2040.0, "ecological red line share": 0.5,
         }

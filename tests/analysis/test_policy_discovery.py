@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from analysis.policy.discovery import (
     Factor, check_box, default_mass_min, discover, feature_scores, lhs_sample, make_factors, prim_box,
 )
-from analysis.policy.evaluate import resolve_engine
+from analysis.policy.evaluate import resolve_engine, simulate
 from analysis.policy.levers import PolicyConfigError
 from analysis.policy.plots import plot_feature_scores, plot_prim_box, plot_prim_trajectory
 
@@ -94,7 +94,7 @@ def test_prim_settings_and_errors() -> None:
     first = prim_box(X, y, box_index=0)
     assert first.chosen == 0 and first.coverage == 1.0 and not first.restricted()
     with pytest.raises(PolicyConfigError, match="lower < upper"):
-        make_factors({"additional non fossil share": (0.4, 0.2)})
+        make_factors({"non fossil mandate for new supply": (0.4, 0.2)})
 
 
 def test_unreachable_targets_are_reported_not_raised() -> None:
@@ -108,22 +108,28 @@ def test_unreachable_targets_are_reported_not_raised() -> None:
 
 @requires_batch
 def test_product_model_box_reproduces_on_fresh_runs() -> None:
-    targets = ["neutrality<=2060", "cropland minus red line@2035>=0"]
+    # model v2: returning cropland can no longer break the red line (a constraint); it
+    # decides the forest target, set to the coverage reached at 150 x 10^4 ha/yr; the energy
+    # levers are sampled as well and must not matter for it
+    lever, var = "returning cropland to forest rate", "official forest coverage"
+    sim = simulate({lever: np.array([150.0])}, [var])
+    goal = round(float(sim[var][0, list(sim.times).index(2035.0)]), 3)
+    targets = [f"{var}@2035>={goal}"]
     levers = {
-        "additional non fossil share": (-0.1, 0.5),
-        "additional energy intensity decline": (-0.01, 0.05),
-        "returning cropland to forest rate": (0.0, 150.0),
+        "non fossil mandate for new supply": (0.0, 1.0),
+        "additional energy efficiency improvement": (-0.01, 0.05),
+        "returning cropland to forest rate": (0.0, 400.0),
     }
     res = discover(targets, levers=levers, n=1000, seed=11)
     pr = res.prim
     assert pr is not None and pr.density >= 0.9
-    assert "returning cropland to forest rate" in pr.restricted()
-    # the box's upper bound on returning cropland sits at the red-line crossing (seek)
+    assert pr.restricted() == [lever]
+    # the box's lower bound on returning cropland sits at the forest-coverage crossing (seek)
     from analysis.policy.seek import seek
 
-    # smallest rate that breaks the red line = largest rate that keeps it
-    crossing = seek("returning cropland to forest rate", "cropland minus red line@2035<=0", lower=0, upper=150).value
-    assert pr.box().loc["returning cropland to forest rate", "upper"] == pytest.approx(crossing, abs=0.05 * 150)
+    crossing = seek(lever, targets[0], lower=0, upper=400).value
+    assert crossing == pytest.approx(150.0, abs=0.01 * 400)
+    assert pr.box().loc[lever, "lower"] == pytest.approx(crossing, abs=0.05 * 400)
 
     chk = check_box(res, n_inside=500, n_full=1500, seed=1234)
     assert abs(chk.density_z) <= 3.0, chk
@@ -131,7 +137,7 @@ def test_product_model_box_reproduces_on_fresh_runs() -> None:
     assert chk.n_full_positive > 200
 
     runs = res.runs_table()
-    assert {"in_box", "met:all", "neutrality"} <= set(runs.columns)
-    assert res.scores.index[0] == "returning cropland to forest rate"  # decides the red line
+    assert {"in_box", "met:all", "official forest coverage@2035"} <= set(runs.columns)
+    assert res.scores.index[0] == "returning cropland to forest rate"  # decides the forest target
     for fig in (plot_prim_trajectory(res, "zh"), plot_prim_box(res, "en"), plot_feature_scores(res, "zh")):
         assert isinstance(fig, Figure)

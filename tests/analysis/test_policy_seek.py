@@ -23,45 +23,63 @@ def _pysd(overrides: dict[str, float]) -> pd.DataFrame:
     return load_model().run(overrides)
 
 
-def _neutrality_year(df: pd.DataFrame) -> float:
-    p = tpmod.turning_points(df["gross emissions"], sink=df["land carbon sink"])["neutrality"]
+def _year(df: pd.DataFrame, key: str) -> float:
+    """Turning-point year of a PySD run (projection era), inf when not reached."""
+    p = tpmod.turning_points(df["gross emissions"], sink=df["land carbon sink"])[key]
     return p.year if p.reached else math.inf
 
 
 def test_continuous_target_met_within_tolerance() -> None:
-    """Returning cropland to forest (退耕还林) needed for 25 % forest coverage in 2035."""
-    lever = "returning cropland to forest rate"
-    res = seek(lever, "forest coverage@2035>=25", lower=0, upper=400, n_grid=9)
+    """Returning cropland to forest (退耕还林) needed for an official forest coverage in
+    2035 halfway between the coverage without the lever and at 400 x 10^4 ha/yr (both
+    from PySD runs of the model defaults)."""
+    lever, var = "returning cropland to forest rate", "official forest coverage"
+    low, high = (_pysd({lever: x}).loc[2035.0, var] for x in (0.0, 400.0))
+    assert high > low + 0.1  # the lever raises the coverage
+    goal = round((low + high) / 2, 3)
+    res = seek(lever, f"{var}@2035>={goal}", lower=0, upper=400, n_grid=9)
     assert res.reachable and res.direction == "increase" and res.method == "brentq"
     fail, ok = res.bracket
     assert ok == res.value and 0 < ok - fail <= 3 * res.xtol
     at_value = _pysd({lever: res.value})
     below = _pysd({lever: fail})
     # met (Target.met: >= with a 1e-12 relative tolerance) at the value, not below it
-    assert res.target.met(at_value.loc[2035.0, "forest coverage"])
-    assert not res.target.met(below.loc[2035.0, "forest coverage"])
-    assert at_value.loc[2035.0, "forest coverage"] == pytest.approx(25.0, abs=1e-3)  # crossing within xtol
-    assert res.metric_value == pytest.approx(at_value.loc[2035.0, "forest coverage"], rel=1e-9)
+    assert res.target.met(at_value.loc[2035.0, var])
+    assert not res.target.met(below.loc[2035.0, var])
+    assert at_value.loc[2035.0, var] == pytest.approx(goal, abs=1e-3)  # crossing within xtol
+    assert res.metric_value == pytest.approx(at_value.loc[2035.0, var], rel=1e-9)
 
 
 def test_step_target_by_bisection() -> None:
-    """Additional non-fossil share (非化石能源占比提升) needed for neutrality by 2060."""
-    lever = "additional non fossil share"
-    res = seek(lever, "neutrality<=2060", n_grid=9)
+    """Non-fossil mandate for new energy supply (新增能源非化石强制比例) needed for an
+    emission peak (TP3) halfway between the peak years without the mandate and with a
+    full mandate (PySD runs of the model defaults)."""
+    lever = "non fossil mandate for new supply"
+    late, early = (min(_year(_pysd({lever: x}), "tp3"), 2101.0) for x in (0.0, 1.0))  # 2101: not by 2100
+    assert late - early >= 2  # the mandate brings the peak forward
+    goal = early + (late - early) // 2
+    res = seek(lever, f"tp3<={goal:g}", n_grid=9)
     assert res.reachable and res.method == "bisection" and res.change > 0
     fail, ok = res.bracket
     assert ok - fail <= res.xtol
-    assert _neutrality_year(_pysd({lever: res.value})) <= 2060
-    assert _neutrality_year(_pysd({lever: fail})) > 2060
+    assert _year(_pysd({lever: res.value}), "tp3") <= goal
+    assert _year(_pysd({lever: fail}), "tp3") > goal
 
 
 def test_decreasing_lever_and_scenario() -> None:
-    """Year of 100 % non-fossil energy for neutrality by 2050, with a CCS scenario fixed."""
-    scen = {"CCS capacity growth": 10.0}
-    res = seek("year of full non fossil energy", "neutrality<=2050", scenario=scen, lower=2030, upper=2200, n_grid=9)
+    """CCS start year for neutrality in a year between those of a late (2080) and an
+    early (2040) start, with a full non-fossil mandate and a large CCS programme fixed:
+    the start has to move earlier."""
+    lever = "CCS start year"
+    scen = {"non fossil mandate for new supply": 1.0, "CCS target capacity": 5000.0, lever: 2080.0}
+    # 2101: not by 2100
+    late, early = (min(_year(_pysd({**scen, lever: x}), "neutrality"), 2101.0) for x in (2080.0, 2040.0))
+    assert late - early >= 2  # an earlier start brings neutrality forward
+    goal = early + (late - early) // 2
+    res = seek(lever, f"neutrality<={goal:g}", scenario=scen, lower=2040, upper=2100, n_grid=9)
     assert res.reachable and res.direction == "decrease" and res.change < 0
-    assert _neutrality_year(_pysd({**scen, "year of full non fossil energy": res.value})) <= 2050
-    assert _neutrality_year(_pysd({**scen, "year of full non fossil energy": res.bracket[0]})) > 2050
+    assert _year(_pysd({**scen, lever: res.value}), "neutrality") <= goal
+    assert _year(_pysd({**scen, lever: res.bracket[0]}), "neutrality") > goal
 
 
 def test_unreachable_target_is_an_answer() -> None:
@@ -76,7 +94,7 @@ def test_unreachable_target_is_an_answer() -> None:
 
 
 def test_already_met_and_bad_input() -> None:
-    res = seek("fertiliser reduction", "tp3<=2030", n_grid=3)
+    res = seek("fertiliser reduction", "tp3<=2040", n_grid=3)  # model defaults peak in 2038
     assert res.reachable and res.direction == "none" and res.change == 0.0 and res.n_runs == 3
     with pytest.raises(PolicyConfigError, match="search range"):
         seek("fertiliser reduction", "tp3<=2030", lower=0.5, upper=2.0)

@@ -16,7 +16,7 @@ from models.model import MODEL_PATH
 
 distributed = pytest.importorskip("distributed")
 
-PARAMS = ["additional non fossil share", "year of full non fossil energy", "returning cropland to forest rate"]
+PARAMS = ["non fossil mandate for new supply", "CCS target capacity", "returning cropland to forest rate"]
 
 
 def _worker_state() -> dict:

@@ -31,14 +31,14 @@ from analysis.sensitivity.model import (
     run_model_analysis,
 )
 from analysis.turning_points import default_analysis_start, turning_points
-from models.model import ModelInputError, load_model
+from models.model import MODEL_PATH, ModelInputError, load_model
 from scenarios import load_scenario
 
 PARAMS = [
-    "additional non fossil share",
-    "year of full non fossil energy",
+    "non fossil mandate for new supply",
+    "additional energy efficiency improvement",
     "returning cropland to forest rate",
-    "CCS start year",
+    "CCS target capacity",
 ]
 METRICS = ["tp1", "tp3", "tp4", "neutrality", "peak_emissions", "cum_net_2020_2060", "Cropland@2035"]
 TIME_VARIABLE = "net emissions"
@@ -151,8 +151,8 @@ def test_before_start_is_returned_as_bound_year() -> None:
     draws: 1989 over the whole horizon; in the projection era its start minus one year."""
     ev = ModelEvaluator(["tp1@hist", "tp4", "tp3"], scenario=None)
     rng = np.random.default_rng(0)
-    X = np.column_stack([rng.uniform(-0.3, 0.5, 40), rng.uniform(0, 500, 40)])
-    out = ev(X, ["additional non fossil share", "returning_cropland_to_forest_rate"])
+    X = np.column_stack([rng.uniform(0.0, 1.0, 40), rng.uniform(0, 500, 40)])
+    out = ev(X, ["non fossil mandate for new supply", "returning_cropland_to_forest_rate"])
     assert ev.before_start == {"tp1@hist": 1989.0, "tp4": default_analysis_start() - 1, "tp3": default_analysis_start() - 1}
     assert (out["tp1@hist"] == 1989.0).any()
     assert set(out) == {"tp1@hist", "tp4", "tp3"} and out["tp1@hist"].shape == (40,)
@@ -163,11 +163,11 @@ def test_evaluator_pickles_with_the_model_ir() -> None:
     model file); in the same process the clone shares the compiled simulators."""
     ev = ModelEvaluator(["tp3", "Cropland@2035"], time_variables=["gross emissions"], time_years=[2020, 2030])
     X = np.array([[0.1], [0.2]])
-    first = ev(X, ["additional non fossil share"])
+    first = ev(X, ["non fossil mandate for new supply"])
     assert ev._model is not None
     clone = pickle.loads(pickle.dumps(ev))
     assert clone._model is not ev._model and clone._model.compiler is ev._model.compiler
-    again = clone(X, ["additional non fossil share"])
+    again = clone(X, ["non fossil mandate for new supply"])
     for key in first:
         np.testing.assert_array_equal(first[key], again[key])
     assert again["gross emissions"].shape == (2, 2)
@@ -198,9 +198,22 @@ def test_catalogue_and_metric_specs() -> None:
     assert np.all(np.isfinite(out["net emissions@2060.5"]))
 
 
+def _documented_policy_levers() -> set[str]:
+    """Names of the equations of the model file whose comment starts with "Policy lever"
+    (read from the text, independently of models.model)."""
+    text = MODEL_PATH.read_text(encoding="utf-8").split("\\\\\\---///")[0]
+    names = set()
+    for eq in text.split("|"):
+        parts = eq.split("~")
+        if len(parts) >= 3 and parts[2].strip().startswith("Policy lever"):
+            names.add(" ".join(parts[0].split("=")[0].split()))
+    return names
+
+
 def test_problem_validation() -> None:
     problem = model_problem()
-    assert len(problem.names) == 16 and problem.base == "baseline"
+    assert set(problem.names) == _documented_policy_levers() and problem.base == "baseline"
+    assert len(problem.names) >= 10
     assert model_problem(["CCS_start_year"], scenario="dual_carbon").names == ("CCS start year",)
     with pytest.raises(ProblemDefinitionError, match="unknown model variable"):
         model_problem(["no such constant"])
@@ -223,7 +236,7 @@ def test_problem_yaml(tmp_path: Path) -> None:
 def test_chunk_validation_and_non_finite_runs() -> None:
     ev = ModelEvaluator(["tp3"])
     with pytest.raises(ModelInputError, match="outside the declared range"):
-        ev(np.array([[0.9]]), ["additional non fossil share"])
+        ev(np.array([[1.5]]), ["non fossil mandate for new supply"])
     with pytest.raises(ModelInputError, match="not an adjustable constant"):
         ev(np.array([[1.0]]), ["CO2 per carbon"])
     with pytest.raises(ModelInputError, match="> 1; narrow the bounds"):
@@ -244,7 +257,7 @@ def test_command_line_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code = main(
         [
             "--model", "--scenario", "baseline",
-            "--params", "additional non fossil share", "CCS start year",
+            "--params", "non fossil mandate for new supply", "CCS start year",
             "--metric", "tp3", "--metric", "Cropland@2035", "--metric", "neutrality",
             "--time-variable", "gross emissions", "--time-years", "2020:2060:20",
             "--method", "sobol", "--n", "8", "--seed", "1", "--out", str(out),

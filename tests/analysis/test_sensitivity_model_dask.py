@@ -13,7 +13,7 @@ from analysis.sensitivity.model import model_problem, run_model_analysis
 
 distributed = pytest.importorskip("distributed")
 
-PARAMS = ["additional non fossil share", "year of full non fossil energy", "returning cropland to forest rate"]
+PARAMS = ["non fossil mandate for new supply", "CCS target capacity", "returning cropland to forest rate"]
 KWARGS = dict(
     metrics=["tp3", "tp5", "neutrality", "peak_emissions", "cropland_2035"],
     time_variables=["gross emissions"],

@@ -58,16 +58,26 @@ def test_bad_fit_result_names_the_file(tmp_path: Path) -> None:
         ParameterUncertainty.from_fit_result(bad)
 
 
+def test_a_result_of_another_model_version_is_a_clear_error(tmp_path: Path) -> None:
+    path = _fit(tmp_path, ["no such constant"], [1.0], [0.1], [0.0], [2.0], [[1.0]])
+    with pytest.raises(ValueError, match=r"fit_result.json: .*does not have \(no such constant\).*another model version"):
+        run_ensemble("baseline", 4, fit_result=path)
+    path = _fit(tmp_path, ["convergence speed"], [0.0123456], [0.001], [0.005], [0.08], [[1.0]])
+    with pytest.raises(ValueError, match="nothing to draw"):
+        run_ensemble({}, 4, fit_result=path)
+
+
 def test_ensemble_of_the_baseline() -> None:
-    res = run_ensemble("baseline", 16, seed=2, ranges={"additional non fossil share": (0.0, 0.3)})
+    res = run_ensemble("baseline", 16, seed=2, ranges={"non fossil mandate for new supply": (0.0, 0.3)})
     assert list(res.bands.columns) == list(BAND_COLUMNS) and list(res.targets.columns) == list(TARGET_COLUMNS)
     assert len(res.bands) == 16 and len(res.years) == 16 and len(res.samples) == 16
     counts = res.bands[["n_reached", "n_before", "n_after", "n_undefined"]].sum(axis=1)
     assert (counts == 16).all()
     assert (res.bands["p5"] <= res.bands["p50"]).all() and (res.bands["p50"] <= res.bands["p95"]).all()
-    assert res.samples["additional non fossil share"].between(0.0, 0.3).all()
-    # the drawn calibrated constants stay inside the fit's bounds
+    assert res.samples["non fossil mandate for new supply"].between(0.0, 0.3).all()
+    # the baseline's calibrated constants are drawn, inside the fit's bounds
     unc = ParameterUncertainty.from_fit_result()
+    assert set(unc.names) & set(res.samples), "no calibrated constant of the baseline was drawn"
     for j, name in enumerate(unc.names):
         if name in res.samples:
             assert res.samples[name].between(unc.lower[j], unc.upper[j]).all(), name

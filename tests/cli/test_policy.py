@@ -28,8 +28,8 @@ def test_the_tree_has_the_three_commands() -> None:
 
 def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
     policy = tmp_path / "policy.yaml"
-    policy.write_text("overrides:\n  additional non fossil share: 0.2\n", encoding="utf-8")
-    rc = main(["attribute", "--policy", str(policy), "--set", "CCS capacity growth=15", "--lang", "zh",
+    policy.write_text("overrides:\n  non fossil mandate for new supply: 0.2\n", encoding="utf-8")
+    rc = main(["attribute", "--policy", str(policy), "--set", "CCS target capacity=500", "--lang", "zh",
                "--out", str(tmp_path)])
     assert rc == 0
     for name in ("attribution_summary.csv", "wedges_gross_emissions.csv", "turning_point_contributions.csv",
@@ -41,21 +41,37 @@ def test_attribute_writes_tables_and_figures(tmp_path: Path, capsys) -> None:
     assert "max additivity residual" in capsys.readouterr().out
 
 
+def _baseline_at(overrides: dict[str, float], variable: str, year: float) -> float:
+    """A variable of the baseline with some constants changed, at a year (batch runner)."""
+    from models.model import run_scenario
+    from scenarios import load_scenario
+
+    run = run_scenario({**load_scenario("baseline").overrides, **overrides}, return_columns=[variable])
+    return float(run.loc[year, variable])
+
+
 def test_discover_writes_the_box(tmp_path: Path) -> None:
-    rc = main(["discover", "--target", "tp3<=2027", "--lever", "additional non fossil share=0:0.5",
+    # a 2040 emission target halfway between the baseline without and with the mandate at 0.5
+    lever = "non fossil mandate for new supply"
+    goal = sum(_baseline_at({lever: x}, "gross emissions", 2040.0) for x in (0.0, 0.5)) / 2
+    rc = main(["discover", "--target", f"gross emissions@2040<={goal:.1f}", "--lever", f"{lever}=0:0.5",
                "--lever", "fertiliser reduction", "--n", "24", "--out", str(tmp_path)])
     assert rc == 0
     runs = pd.read_csv(tmp_path / "runs.csv")
     assert len(runs) == 24 and "met:all" in runs.columns
+    assert 0 < runs["met:all"].sum() < 24
     assert (tmp_path / "prim_box.csv").exists() and (tmp_path / "prim_trajectory.png").exists()
 
 
 def test_seek_and_errors(tmp_path: Path, capsys) -> None:
-    rc = main(["seek", "--lever", "returning cropland to forest rate", "--target", "forest coverage@2035>=26",
+    # an official forest coverage in 2035 halfway between the baseline's without the lever and at 100
+    lever, var = "returning cropland to forest rate", "official forest coverage"
+    goal = sum(_baseline_at({lever: x}, var, 2035.0) for x in (0.0, 100.0)) / 2
+    rc = main(["seek", "--lever", lever, "--target", f"{var}@2035>={goal:.3f}",
                "--range", "0", "400", "--n-grid", "5", "--out", str(tmp_path)])
     assert rc == 0
     row = pd.read_csv(tmp_path / "seek_result.csv").iloc[0]
-    assert bool(row.reachable) and row.value > 0
+    assert bool(row.reachable) and 0 < row.value < 100
     assert "must go from" in capsys.readouterr().out
     rc = main(["seek", "--lever", "no such lever", "--target", "tp3<=2030", "--out", str(tmp_path)])
     assert rc == 2 and "unknown model variable" in capsys.readouterr().err

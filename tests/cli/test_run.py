@@ -77,7 +77,7 @@ def test_export_spatial(tmp_path: Path, capsys) -> None:
     inv = pd.read_csv(tmp_path / "invest_carbon_biophysical.csv")
     assert list(inv.columns) == ["lucode", "LULC_Name", "C_above", "C_below", "C_soil", "C_dead"]
     code, _, stderr = run_cli(capsys, "export-spatial", "baseline", "--out", str(tmp_path), "--carbon-year", "1800")
-    assert code == 2 and "year 1800 not in the results" in stderr
+    assert code == 2 and "--carbon-year 1800: not a saved year of the run (1990-2100" in stderr
 
 
 def test_list_scenarios(capsys) -> None:

@@ -8,7 +8,6 @@ Expected values come from the structure (analytic properties), never from earlie
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -58,19 +58,19 @@ def test_load_by_key_and_by_path_agree() -> None:
 
 
 def test_python_names_resolve_to_vensim_names(tmp_path: Path) -> None:
-    path = write(tmp_path, "py", scenario_text({"additional_non_fossil_share": 0.2}))
+    path = write(tmp_path, "py", scenario_text({"non_fossil_mandate_for_new_supply": 0.2}))
     sc = load_scenario(path)
-    assert dict(sc.overrides) == {"additional non fossil share": 0.2}
-    assert set(sc.rationale) == {"additional non fossil share"}
+    assert dict(sc.overrides) == {"non fossil mandate for new supply": 0.2}
+    assert set(sc.rationale) == {"non fossil mandate for new supply"}
 
 
 def test_base_chain_merges_in_order(tmp_path: Path) -> None:
     write(tmp_path, "a", scenario_text({"compensation ratio": 1.5, "fertiliser reduction": 0.1}))
     write(tmp_path, "b", scenario_text({"fertiliser reduction": 0.4}, base="a"))
-    write(tmp_path, "c", scenario_text({"CCS capacity growth": 5}, base="b"))
+    write(tmp_path, "c", scenario_text({"CCS target capacity": 5}, base="b"))
     sc = load_scenario("c", directory=tmp_path)
-    assert dict(sc.overrides) == {"compensation ratio": 1.5, "fertiliser reduction": 0.4, "CCS capacity growth": 5.0}
-    assert dict(sc.own_overrides) == {"CCS capacity growth": 5.0}
+    assert dict(sc.overrides) == {"compensation ratio": 1.5, "fertiliser reduction": 0.4, "CCS target capacity": 5.0}
+    assert dict(sc.own_overrides) == {"CCS target capacity": 5.0}
     assert sc.base == "b"
     assert set(sc.rationale) == set(sc.overrides)
 

@@ -110,10 +110,10 @@ def test_cli_files_inside_the_folder_still_work(tmp_path):
     region = tmp_path / "my_targets.yaml"
     region.write_text("region: mine\ntargets:\n  - key: forest_coverage_2035\n    threshold: 33.0\n",
                       encoding="utf-8")
-    (tmp_path / "parent.yaml").write_text(HEAD + "overrides: {additional non fossil share: 0.1}\n", encoding="utf-8")
+    (tmp_path / "parent.yaml").write_text(HEAD + "overrides: {non fossil mandate for new supply: 0.1}\n", encoding="utf-8")
     path = _scenario(tmp_path, "base: parent\ntargets: {region_file: my_targets.yaml}\n")
     sc = load_scenario(path, require_rationale=False)
-    assert sc.overrides["additional non fossil share"] == 0.1
+    assert sc.overrides["non fossil mandate for new supply"] == 0.1
     assert sc.targets["region_file"] == str(region.resolve())
     bundled = _scenario(tmp_path, "base: baseline\n")  # bundled bases stay reachable
     assert load_scenario(bundled, require_rationale=False).base == "baseline"
@@ -145,11 +145,11 @@ def test_upload_base_only_among_bundled_and_given(opened, base):
 def test_upload_base_may_name_a_given_scenario():
     import yaml
 
-    mine = scenario_from_mapping(yaml.safe_load(HEAD + "overrides: {additional non fossil share: 0.2}\n"),
+    mine = scenario_from_mapping(yaml.safe_load(HEAD + "overrides: {non fossil mandate for new supply: 0.2}\n"),
                                  "mine.yaml", require_rationale=False)
     sc = scenario_from_mapping(yaml.safe_load(HEAD + "base: my_region\n"), "u.yaml", require_rationale=False,
                                extra_bases={"my_region": mine})
-    assert sc.overrides == {"additional non fossil share": 0.2}
+    assert sc.overrides == {"non fossil mandate for new supply": 0.2}
 
 
 def test_inline_targets_are_used():
