@@ -35,10 +35,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.app import e2e_util as u  # noqa: E402
+from tests.app.conftest import (  # noqa: E402
+    EFFICIENCY_LEVER, NONFOSSIL_LEVER, lever_constant, lever_group_title, range_text, slider_label)
 
-LEVER = "非化石能源比重额外提高"  # additional non fossil share, step 0.01 in [-0.3, 0.5]
-OFFSET_LEVER = "能源强度额外下降率 (1/年)"  # additional energy intensity decline, step 0.001
-GROUP = "能源与排放"
+#: Slider labels of the Chinese UI, from the lever catalogue and the model's units: the
+#: timed lever (the non-fossil mandate for new supply) and the lever that gives each
+#: session its own scenario (extra efficiency; session i presses it i + 1 times). main()
+#: checks that every press stays inside the model's range (a new run each time).
+LEVER = slider_label(NONFOSSIL_LEVER, "zh")
+OFFSET_LEVER = slider_label(EFFICIENCY_LEVER, "zh")
+GROUP = lever_group_title(NONFOSSIL_LEVER, "zh")
+assert GROUP == lever_group_title(EFFICIENCY_LEVER, "zh"), "both levers in one sidebar group"
 TIMEOUT_MS = 120_000
 #: Poll the page every 20 ms (not on every animation frame, which would keep 20 headless
 #: renderers and the Playwright driver busy and slow down what is being measured).
@@ -167,7 +174,7 @@ async def hostile(browser, url: str, out: list) -> None:
         await page.locator("[data-testid='stExpander'] summary").last.click(timeout=TIMEOUT_MS)
         before = await _run_shown(page)
         await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(fh.name)
-        alert = page.locator("[data-testid='stAlertContentError']", has_text="aliases").first
+        alert = page.locator("[data-testid='stAlertContentError']", has_text="别名").first  # "aliases"
         await alert.wait_for(timeout=TIMEOUT_MS)
         out.append(("upload", "Traceback" not in await page.content() and await _run_shown(page) == before))
     except Exception as exc:
@@ -245,6 +252,10 @@ def main() -> None:
     args = ap.parse_args()
     if not Path(u.CHROMIUM).exists():
         sys.exit(f"{u.CHROMIUM} is missing (apt-get install chromium)")
+    for name, presses in ((NONFOSSIL_LEVER, args.changes), (EFFICIENCY_LEVER, args.sessions + 1)):
+        c = lever_constant(name)  # every key press must make a new run: stay inside the range
+        if c.default + presses * c.step > c.maximum + 1e-9:
+            sys.exit(f"{presses} presses of {name!r} (step {c.step:g}) leave its range {range_text(name)}")
     results = asyncio.run(main_async(args))
     report(results, args)
     if args.json:

@@ -9,9 +9,9 @@ the reference line and the deltas are computed against it (En-ROADS' "Baseline v
 Current Scenario"); the starting scenario is drawn as a second reference when it differs.
 
 Levers whose model unit is an absolute quantity are shown relative to the region
-(:class:`LeverScale`): areas as percent of the region's land area, CCS growth as
-percent of the region's gross emissions in the reference year; the model still
-receives absolute values.
+(:class:`LeverScale`): areas as percent of the region's land area, emission
+quantities (CCS capacity) as percent of the region's gross emissions in the reference
+year; the model still receives absolute values.
 """
 
 from __future__ import annotations
@@ -121,9 +121,9 @@ def lever_scale(spec: LeverSpec, size: RegionSize) -> LeverScale | None:
         f, zh, en, cap = 100.0 / size.area, "% 区域面积", "% of region area", 100.0
     elif spec.units == "10^4 ha/Year" and size.area > 0:
         f, zh, en, cap = 100.0 / size.area, "% 区域面积/年", "% of region area per year", 100.0
-    elif spec.units == "Mt CO2/(Year*Year)" and size.emissions > 0:
+    elif spec.units == "Mt CO2/Year" and size.emissions > 0:
         f = 100.0 / size.emissions
-        zh, en, cap = f"% {size.year} 年排放/年", f"% of {size.year} emissions per year", 100.0
+        zh, en, cap = f"% {size.year} 年排放", f"% of {size.year} emissions", 100.0
     else:
         return None
     lo, hi = max(spec.minimum * f, -cap), min(spec.maximum * f, cap)

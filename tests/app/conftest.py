@@ -99,7 +99,79 @@ def changed(at) -> dict:
     return diff_from(baseline_values(), at.session_state["values"], load_model())
 
 
-NONFOSSIL = {"additional non fossil share": 0.3}
+# ------------------------------------------------------------ levers the tests move
+# By role; the widget key, link key, slider label and range of each are read from the
+# model file and the lever catalogue (analysis.lever_catalogue), never written here.
+#: Energy supply: share of new capacity that must be non-fossil (step 0.01).
+NONFOSSIL_LEVER = "non fossil mandate for new supply"
+#: Energy demand: efficiency improvement per year on top of the autonomous one (step 0.001).
+EFFICIENCY_LEVER = "additional energy efficiency improvement"
+#: Urban land: relative reduction of urban construction land per resident (step 0.01).
+COMPACT_LEVER = "compact urbanization"
+
+
+def lever_constant(name: str):
+    """The model constant behind a lever (a renamed lever fails here, by name)."""
+    from models.model import load_model
+
+    c = load_model().constants.get(name)
+    assert c is not None and c.adjustable, f"{name!r} is no adjustable constant of the model file"
+    return c
+
+
+def url_key(name: str) -> str:
+    """Key of a lever in the app's link (the constant's Python name)."""
+    return lever_constant(name).py_name
+
+
+def widget_key(name: str) -> str:
+    """Streamlit key of a lever's slider."""
+    return f"w::{url_key(name)}"
+
+
+def range_text(name: str) -> str:
+    """The allowed range of a lever as the model file states it, e.g. ``[0, 1]``."""
+    c = lever_constant(name)
+    return f"[{c.minimum:g}, {c.maximum:g}]"
+
+
+def above_range(name: str) -> float:
+    """A value above a lever's allowed range."""
+    c = lever_constant(name)
+    return c.maximum + max(1.0, abs(c.maximum))
+
+
+def slider_label(name: str, lang: str = "zh") -> str:
+    """Label (aria-label in the browser) of a lever's slider: the catalogue's short
+    label, with the model's unit in the page language unless dimensionless."""
+    from analysis.lever_catalogue import LEVERS
+    from webapp.i18n import unit_label
+
+    c = lever_constant(name)
+    text = LEVERS[name].zh if lang == "zh" else LEVERS[name].en
+    unit = unit_label(c.units, lang)
+    return f"{text} ({unit})" if unit and c.units != "Dmnl" else text
+
+
+def lever_group_title(name: str, lang: str = "zh") -> str:
+    """Title of the sidebar expander holding a lever (its model sector's domain)."""
+    from webapp.i18n import t
+    from webapp.levers import sector_group
+
+    return t(f"group_{sector_group(lever_constant(name).sector)}", lang)
+
+
+#: Supply side: carbon capture and storage capacity to be built (Mt CO2/yr).
+CCS_LEVER = "CCS target capacity"
+
+NONFOSSIL = {NONFOSSIL_LEVER: 0.3}
+
+
+def neutrality_package() -> dict[str, float]:
+    """Energy levers together strong enough for the model's default run to reach carbon
+    neutrality (net emissions <= 0) before FINAL TIME, so that every marked turning point
+    it passes can be drawn: all new supply non-fossil, 2 %/yr extra efficiency, CCS."""
+    return {NONFOSSIL_LEVER: lever_constant(NONFOSSIL_LEVER).maximum, EFFICIENCY_LEVER: 0.02, CCS_LEVER: 1000.0}
 
 
 def goto(at, page: str):

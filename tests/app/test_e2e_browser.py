@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.app import e2e_util as u
-from tests.app.conftest import NONFOSSIL, expected_year
+from tests.app.conftest import (NONFOSSIL, NONFOSSIL_LEVER, above_range, expected_year, lever_group_title, range_text,
+                                slider_label, url_key)
 
 pytestmark = [
     pytest.mark.browser,
@@ -96,12 +97,13 @@ def test_user_journey(server, browser, shots, tmp_path):
     shots(page, "01_loaded_zh")
 
     # 2. move a lever by keyboard: charts, headline and turning-point table change
-    u.open_group(page, "能源与排放")
-    u.nudge_slider(page, "非化石能源比重额外提高", 1)
+    label = slider_label(NONFOSSIL_LEVER, "zh")
+    u.open_group(page, lever_group_title(NONFOSSIL_LEVER, "zh"))
+    u.nudge_slider(page, label, 1)
     second = u.wait_chart_change(page, first)
     for _ in range(29):  # 0.01 per press -> 0.30
-        u.nudge_slider(page, "非化石能源比重额外提高", 1)
-    page.wait_for_function("() => location.search.includes('additional_non_fossil_share=0.3')", timeout=60_000)
+        u.nudge_slider(page, label, 1)
+    page.wait_for_function("k => location.search.includes(k + '=0.3')", arg=url_key(NONFOSSIL_LEVER), timeout=60_000)
     u.wait_app_idle(page)
     assert u.chart_run(page) not in (first, second)
     assert all(u.chart_run(page, i) == u.chart_run(page) for i in range(4))
@@ -157,7 +159,7 @@ def test_user_journey(server, browser, shots, tmp_path):
     other = context.browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
     console_other = u.ConsoleLog(other)
     u.open_app(other, shared_url)
-    assert other.locator("input[type='range'][aria-label='非化石能源比重额外提高']").get_attribute("value") == "0.3"
+    assert other.locator(f"input[type='range'][aria-label='{label}']").get_attribute("value") == "0.3"
     assert target_year in other.locator("[data-testid='stMetric']").nth(1).inner_text()
     assert u.chart_run(other) == shared_signature  # the very same run
     shots(other, "06_shared_url")
@@ -165,9 +167,9 @@ def test_user_journey(server, browser, shots, tmp_path):
     # 7. a bad link: a clear message, no traceback, baseline intact
     bad = context.browser.new_context().new_page()
     console_bad = u.ConsoleLog(bad)
-    u.open_app(bad, server + "?additional_non_fossil_share=9&lang=en")
+    u.open_app(bad, server + f"?{url_key(NONFOSSIL_LEVER)}={above_range(NONFOSSIL_LEVER):g}&lang=en")
     alert = bad.locator("[data-testid='stAlert']").first.inner_text()
-    assert "additional_non_fossil_share" in alert and "[-0.3, 0.5]" in alert
+    assert url_key(NONFOSSIL_LEVER) in alert and range_text(NONFOSSIL_LEVER) in alert
     assert "Traceback" not in bad.content()
     shots(bad, "07_bad_link")
     # text from a link is shown as text: no clickable link inside the error box

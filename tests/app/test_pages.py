@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from webapp import core
-from tests.app.conftest import goto, NONFOSSIL, expected, changed, expected_year, frame, metric, no_problems
+from tests.app.conftest import (COMPACT_LEVER, EFFICIENCY_LEVER, NONFOSSIL, NONFOSSIL_LEVER, changed, expected,
+                                expected_year, frame, goto, metric, no_problems, url_key, widget_key)
 
 PAGES = ("explore", "compare", "history", "sensitivity", "present", "model")
 
@@ -49,7 +50,7 @@ def test_lever_changes_charts_and_turning_points(app):
     before = frame(at, "名称", "年份", "状态").copy()
     neutral_before = metric(at, "碳中和")
     net_before = metric(at, "2060")
-    at.slider(key="w::additional_non_fossil_share").set_value(0.3).run()
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.3).run()
     no_problems(at)
     after = frame(at, "名称", "年份", "状态")
     assert neutral_before == expected_year("neutrality")
@@ -57,22 +58,22 @@ def test_lever_changes_charts_and_turning_points(app):
     assert metric(at, "2060") == f"{core.value_at(expected(NONFOSSIL).results, 'net emissions', 2060):,.0f}"
     assert metric(at, "2060") != net_before
     assert not before.equals(after)
-    assert at.query_params.get("additional_non_fossil_share") in (["0.3"], "0.3")
+    assert at.query_params.get(url_key(NONFOSSIL_LEVER)) in (["0.3"], "0.3")
     # reset to baseline brings everything back
     at.button(key="reset_btn").click().run()
     no_problems(at)
     assert metric(at, "碳中和") == neutral_before and metric(at, "2060") == net_before
-    assert at.slider(key="w::additional_non_fossil_share").value == 0.0
+    assert at.slider(key=widget_key(NONFOSSIL_LEVER)).value == 0.0
     assert changed(at) == {}
 
 
 def test_lever_survives_page_switch(app):
     at = app()
-    at.slider(key="w::additional_non_fossil_share").set_value(0.2).run()
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.2).run()
     goto(at, "history")
     goto(at, "explore")
     no_problems(at)
-    assert at.slider(key="w::additional_non_fossil_share").value == pytest.approx(0.2)
+    assert at.slider(key=widget_key(NONFOSSIL_LEVER)).value == pytest.approx(0.2)
 
 
 def test_starting_scenario_selector_lists_scenario_files(app):
@@ -87,7 +88,7 @@ def test_compare_save_two_and_highlight_differences(app):
     no_problems(at)
     at.text_input(key="save_name").set_value("基准").run()
     at.button(key="save_btn").click().run()
-    at.slider(key="w::additional_non_fossil_share").set_value(0.3).run()
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.3).run()
     at.text_input(key="save_name").set_value("非化石").run()
     at.button(key="save_btn").click().run()
     no_problems(at)
@@ -127,7 +128,7 @@ def test_history_page_has_fit_statistics(app):
 def test_sensitivity_runs_with_progress_and_download(app):
     at = app({"page": "sensitivity", "lang": "en"})
     no_problems(at)
-    at.multiselect(key="sens_params::en").set_value(["additional non fossil share", "additional energy intensity decline"])
+    at.multiselect(key="sens_params::en").set_value([NONFOSSIL_LEVER, EFFICIENCY_LEVER])
     at.radio(key="sens_method").set_value("morris").run()
     at.select_slider(key="sens_n_morris").set_value(2).run()
     at.button(key="sens_run").click().run()
@@ -139,15 +140,15 @@ def test_sensitivity_runs_with_progress_and_download(app):
 
 
 def test_present_story_steps(app):
-    at = app({"page": "present", "additional_non_fossil_share": "0.3", "urban_land_per_capita_policy_change": "-30"})
+    story = {NONFOSSIL_LEVER: 0.3, COMPACT_LEVER: 0.3}
+    at = app({"page": "present", **{url_key(name): f"{v:g}" for name, v in story.items()}})
     no_problems(at)
     assert at.slider(key="story_step").max == 2
     at.button(key="story_next").click().run()
     at.button(key="story_next").click().run()
     no_problems(at)
     assert at.slider(key="story_step").value == 2
-    assert any(expected_year("neutrality", {"additional non fossil share": 0.3,
-                                            "urban land per capita policy change": -30}) == m.value for m in at.metric)
+    assert any(expected_year("neutrality", story) == m.value for m in at.metric)
     # one chart at a time, large fonts on by default
     assert at.toggle(key="workshop").value is True
     for view in ("emissions", "land", "population", "forest"):

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.app.conftest import NONFOSSIL, changed, goto, no_problems
+from tests.app.conftest import NONFOSSIL, NONFOSSIL_LEVER, changed, goto, no_problems, url_key, widget_key
 
 
 def _query(at) -> dict:
@@ -23,31 +23,31 @@ def _share_box(at) -> dict:
 def test_share_box_equals_the_address_bar_after_each_change(app):
     at = app()
     at.expander(key="share_export") if hasattr(at, "expander") else None
-    at.slider(key="w::additional_non_fossil_share").set_value(0.3).run()
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.3).run()
     assert _share_box(at) == _query(at)
-    assert _query(at)["additional_non_fossil_share"] == "0.3"
-    at.slider(key="w::additional_non_fossil_share").set_value(0.2).run()
-    assert _share_box(at) == _query(at) and _query(at)["additional_non_fossil_share"] == "0.2"
+    assert _query(at)[url_key(NONFOSSIL_LEVER)] == "0.3"
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.2).run()
+    assert _share_box(at) == _query(at) and _query(at)[url_key(NONFOSSIL_LEVER)] == "0.2"
 
 
 def test_share_box_after_an_upload_is_the_uploaded_scenario(app):
     at = app()
     goto(at, "explore")
     content = (b"name: {en: Test, zh: T}\ndescription: {en: d, zh: d}\nbase: baseline\n"
-               b"overrides:\n  additional non fossil share: 0.3\n")
+               b"overrides:\n  " + NONFOSSIL_LEVER.encode() + b": 0.3\n")
     at.file_uploader(key="upload").upload("good.yaml", content, "application/x-yaml")
     at.run()
     no_problems(at)
     assert changed(at) == NONFOSSIL
     box = _share_box(at)
-    assert box == _query(at) and box["additional_non_fossil_share"] == "0.3"
+    assert box == _query(at) and box[url_key(NONFOSSIL_LEVER)] == "0.3"
 
 
 def test_saved_comparison_set_survives_a_reload_from_the_link(app):
     at = app({"page": "compare"})
     at.text_input(key="save_name").set_value("甲").run()
     at.button(key="save_btn").click().run()
-    at.slider(key="w::additional_non_fossil_share").set_value(0.3).run()
+    at.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.3).run()
     at.text_input(key="save_name").set_value("乙").run()
     at.button(key="save_btn").click().run()
     query = _query(at)
@@ -56,6 +56,6 @@ def test_saved_comparison_set_survives_a_reload_from_the_link(app):
     no_problems(again)
     saved = again.session_state["saved"]
     assert [s["name"] for s in saved] == ["甲", "乙"]
-    assert saved[1]["values"]["additional non fossil share"] == pytest.approx(0.3)
-    assert "additional non fossil share" not in saved[0]["values"]
+    assert saved[1]["values"][NONFOSSIL_LEVER] == pytest.approx(0.3)
+    assert NONFOSSIL_LEVER not in saved[0]["values"]
     assert again.session_state["page"] == "compare"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import baseline_values, changed, frame, metric, new_app, no_problems
+from tests.app.conftest import (EFFICIENCY_LEVER, NONFOSSIL_LEVER, baseline_values, changed, frame, metric, new_app,
+                                no_problems, widget_key)
 
 
 def _run(at):
@@ -16,20 +17,20 @@ def test_two_sessions_do_not_affect_each_other():
     b = _run(new_app({"lang": "en"}))
     base_net_a = metric(a, "2060")
     # A moves a lever; B moves a different one, interleaved
-    a.slider(key="w::additional_non_fossil_share").set_value(0.3).run()
-    b.slider(key="w::additional_energy_intensity_decline").set_value(0.02).run()
+    a.slider(key=widget_key(NONFOSSIL_LEVER)).set_value(0.3).run()
+    b.slider(key=widget_key(EFFICIENCY_LEVER)).set_value(0.02).run()
     a.run()
     b.run()
-    assert changed(a) == {"additional non fossil share": 0.3}
-    assert changed(b) == {"additional energy intensity decline": 0.02}
-    assert b.slider(key="w::additional_non_fossil_share").value == 0.0
-    assert a.slider(key="w::additional_energy_intensity_decline").value == 0.0
+    assert changed(a) == {NONFOSSIL_LEVER: 0.3}
+    assert changed(b) == {EFFICIENCY_LEVER: 0.02}
+    assert b.slider(key=widget_key(NONFOSSIL_LEVER)).value == 0.0
+    assert a.slider(key=widget_key(EFFICIENCY_LEVER)).value == 0.0
     # each page shows its own run, identical to a direct model run of its own levers
     from webapp import core
 
     base = baseline_values()
-    direct_a = core.value_at(core.simulate({**base, "additional non fossil share": 0.3}), "net emissions", 2060)
-    direct_b = core.value_at(core.simulate({**base, "additional energy intensity decline": 0.02}), "net emissions", 2060)
+    direct_a = core.value_at(core.simulate({**base, NONFOSSIL_LEVER: 0.3}), "net emissions", 2060)
+    direct_b = core.value_at(core.simulate({**base, EFFICIENCY_LEVER: 0.02}), "net emissions", 2060)
     assert metric(a, "2060") == f"{direct_a:,.0f}"
     assert metric(b, "2060") == f"{direct_b:,.0f}"
     assert metric(a, "2060") != base_net_a
@@ -47,7 +48,7 @@ def test_reference_runner_never_keeps_overrides():
     from models.model import load_model
 
     model = load_model()
-    x = model.run({"additional non fossil share": 0.5}, return_columns=["net emissions"])
+    x = model.run({NONFOSSIL_LEVER: 0.5}, return_columns=["net emissions"])
     y = model.run({}, return_columns=["net emissions"])
     z = model.run({}, return_columns=["net emissions"])
     assert not x.equals(y)

@@ -12,6 +12,7 @@ import yaml
 
 from models.model import load_model
 from webapp import core, figures, i18n, levers, report_pdf, scenario_io, structure
+from tests.app.conftest import EFFICIENCY_LEVER, NONFOSSIL_LEVER, above_range, neutrality_package, range_text, url_key
 from webapp.fit_stats import history_fit
 
 
@@ -54,6 +55,32 @@ def test_lever_specs_come_from_the_model(model):
         assert any(s.group == g for s in specs), g
 
 
+def test_absolute_levers_are_shown_relative_to_the_region(model):
+    """Levers in absolute units are shown as percent of the region (issue 15): areas of its
+    land area, emission quantities of its gross emissions in the reference year; the model
+    receives the absolute value back. Hand calculation: a region of 500 x 10^4 ha emitting
+    200 Mt CO2/yr; 50 Mt/yr of CCS is 25 %, 5 x 10^4 ha/yr of afforestation is 1 %/yr."""
+    from webapp.regions import RegionSize, lever_scale
+
+    size = RegionSize(area=500.0, emissions=200.0)
+    by_unit = {"10^4 ha": "% 区域面积", "10^4 ha/Year": "% 区域面积/年", "Mt CO2/Year": f"% {size.year} 年排放"}
+    hand = {"CCS target capacity": (50.0, 25.0), "additional afforestation rate": (5.0, 1.0)}
+    checked = set()
+    for spec in levers.lever_specs(model):
+        scale = lever_scale(spec, size)
+        if spec.units not in by_unit:
+            assert scale is None, spec.name
+            continue
+        assert scale is not None and scale.unit("zh") == by_unit[spec.units], spec.name
+        assert 0 <= scale.minimum < scale.maximum <= 100
+        if spec.name in hand:
+            absolute, percent = hand[spec.name]
+            assert scale.shown(absolute) == pytest.approx(percent)
+            assert scale.model_value(percent, spec) == pytest.approx(absolute)
+            checked.add(spec.name)
+    assert checked == set(hand)
+
+
 def test_every_policy_lever_has_a_chinese_label(model):
     """New "Policy lever:" constants still get a slider (English fallback); this test asks
     for their Chinese label and help in webapp/levers.py."""
@@ -62,17 +89,17 @@ def test_every_policy_lever_has_a_chinese_label(model):
 
 
 def test_url_round_trip(model):
-    diff = {"additional non fossil share": 0.25, "policy start year": 2030.0}
+    diff = {NONFOSSIL_LEVER: 0.25, "policy start year": 2030.0}
     params = scenario_io.encode_url("en", "compare", "baseline", diff, model)
-    assert params == {"lang": "en", "page": "compare", "additional_non_fossil_share": "0.25",
+    assert params == {"lang": "en", "page": "compare", url_key(NONFOSSIL_LEVER): "0.25",
                       "policy_start_year": "2030"}
     state = scenario_io.decode_url(params, model, i18n.LANGS, ("explore", "compare"))
     assert state.diff == diff and state.lang == "en" and state.page == "compare"
 
 
 @pytest.mark.parametrize("params, part", [
-    ({"additional_non_fossil_share": "0.9"}, "[-0.3, 0.5]"),
-    ({"additional_non_fossil_share": "nan"}, "finite"),
+    ({url_key(NONFOSSIL_LEVER): f"{above_range(NONFOSSIL_LEVER):g}"}, range_text(NONFOSSIL_LEVER)),
+    ({url_key(NONFOSSIL_LEVER): "nan"}, "finite"),
     ({"lang": ["zh", "en"]}, "2 times"),
     ({"bogus": "1"}, "bogus"),
 ])
@@ -83,8 +110,8 @@ def test_url_errors_name_the_key(model, params, part):
 
 
 def test_diff_and_effective_overrides(model):
-    start = {"additional non fossil share": 0.1}
-    current = {"additional non fossil share": 0.0, "fertiliser reduction": 0.5}
+    start = {NONFOSSIL_LEVER: 0.1}
+    current = {NONFOSSIL_LEVER: 0.0, "fertiliser reduction": 0.5}
     assert scenario_io.diff_from(start, current, model) == current
     assert scenario_io.effective_overrides({"fertiliser reduction": 0.0, "CCS start year": 2040}, model) == {
         "CCS start year": 2040.0}
@@ -93,11 +120,11 @@ def test_diff_and_effective_overrides(model):
 
 def test_scenario_yaml_round_trip(model):
     text = scenario_io.scenario_yaml({"zh": "我的", "en": "Mine"}, {"zh": "描述", "en": "text"}, "baseline",
-                                     {"additional non fossil share": 0.2}, model)
+                                     {NONFOSSIL_LEVER: 0.2}, model)
     data = yaml.safe_load(text)
-    assert data["overrides"] == {"additional non fossil share": 0.2}
+    assert data["overrides"] == {NONFOSSIL_LEVER: 0.2}
     doc = scenario_io.parse_upload(text.encode("utf-8"), "mine.yaml", model)
-    assert doc.resolved["additional non fossil share"] == 0.2
+    assert doc.resolved[NONFOSSIL_LEVER] == 0.2
 
 
 def test_upload_is_validated_by_the_library(model):
@@ -134,7 +161,8 @@ def test_outcome_is_picklable_and_complete(base):
 
 
 def test_comparison_table_and_differences(base):
-    other = core.outcome({"additional non fossil share": 0.3})
+    other = core.outcome(neutrality_package())
+    assert np.isnan(base.tp_years()["neutrality"]) and not np.isnan(other.tp_years()["neutrality"])
     table = core.comparison_table([("a", base), ("b", other)], "en")
     diff = core.differs_from_first(table)
     assert not diff["a"].any()
@@ -212,7 +240,7 @@ def test_cjk_font_for_chinese_figures():
 def test_sensitivity_runs_on_the_batch_runner():
     from webapp import sensitivity as sens
 
-    res = sens.run(["additional non fossil share"], [(0.0, 0.3)], "net_2060", "sobol", 8, {})
+    res = sens.run([NONFOSSIL_LEVER], [(0.0, 0.3)], "net_2060", "sobol", 8, {})
     y = res.outputs["net_2060"]
     x = res.samples[:, 0]
     # more non-fossil energy, lower net emissions in 2060 (monotone in this one lever)
@@ -231,7 +259,7 @@ def test_every_sensitivity_metric_gives_indices_and_labels():
 
     ts = load_model().time_settings
     assert sens.censor_year() == ts["FINAL TIME"] + ts["SAVEPER"]
-    names = ["additional non fossil share", "additional energy intensity decline"]
+    names = [NONFOSSIL_LEVER, EFFICIENCY_LEVER]
     for metric in sens.METRICS:
         res = sens.run(names, [(0.0, 0.3), (0.0, 0.02)], metric, "morris", 2, {})
         rows = res.indices[res.indices["metric"] == metric]
@@ -264,7 +292,7 @@ def test_chart_specs_are_valid_vega_lite(base, lang):
 
     from webapp import charts
 
-    other = core.outcome({"additional non fossil share": 0.3})
+    other = core.outcome(neutrality_package())
     pairs = [
         (charts.emissions_chart(other.results, other.turning_points, lang, base.results, "sig1"),
          charts.emissions_chart(base.results, base.turning_points, lang, base.results, "sig2")),
