@@ -139,7 +139,13 @@ def test_write_results_csv_and_excel(runs, tmp_path: Path) -> None:
     tp = pd.read_csv(tmp_path / "turning_points.csv", index_col="scenario")
     assert list(tp.index) == ["baseline", "archetype_ecological"]
     assert {"tp1_year", "tp3_year", "tp3_value", "tp5_year", "neutrality_year", "tp4_status"} <= set(tp.columns)
-    assert tp.loc["baseline", "tp3_year"] == runs["baseline"].turning_points["tp3"].year
+    for scenario in tp.index:
+        for key in ("tp1", "tp3", "tp5", "neutrality"):
+            point = runs[scenario].turning_points[key]
+            cell = tp.loc[scenario, f"{key}_year"]
+            # an unreached point (or one at or before the projection start) is a blank cell
+            assert (pd.isna(cell) if point.year is None else cell == point.year), (scenario, key)
+            assert tp.loc[scenario, f"{key}_status"] == point.status, (scenario, key)
     details = pd.read_csv(tmp_path / "turning_point_details.csv")
     assert "碳达峰" in " ".join(details["name"])
 

@@ -91,13 +91,17 @@ def test_compensation_ratio_two_displaces_more_land_than_one() -> None:
         high.loc[2000:2060, "land use change emissions"].sum()
         > low.loc[2000:2060, "land use change emissions"].sum()
     )
-    # With ratio 1 the balance rule, fully in force from 1999, keeps cropland lost to
-    # construction replaced one for one (no village land is reclaimed by default).
-    occupied = low.loc[2000:2060, "cropland occupied by construction"]
-    compensated = low.loc[2000:2060, "cropland compensation"]
+    # With ratio 1 the balance rule, fully in force from its full year (2004), keeps
+    # cropland lost to construction replaced one for one (no village land is reclaimed by
+    # default); while it is phased in, less than all of it is replaced.
+    full = int(MODEL.constants["cropland balance rule full year"].default)
+    occupied = low.loc[full:2060, "cropland occupied by construction"]
+    compensated = low.loc[full:2060, "cropland compensation"]
     np.testing.assert_allclose(compensated, occupied, rtol=1e-9)
+    early = low.loc[2000:full - 1]
+    assert (early["cropland compensation"] < early["cropland occupied by construction"]).all()
     # Displacement clears more than it replaces when the ratio is above 1.
-    assert (high.loc[2000:2060, "cropland displacement ratio"] > 1.9).all()
+    assert (high.loc[full:2060, "cropland displacement ratio"] > 1.9).all()
 
 
 def test_red_line_protects_forest_from_conversion() -> None:
