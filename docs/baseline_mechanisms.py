@@ -79,7 +79,7 @@ def main() -> Path:
     ax2.plot(df.index, df["land carbon sink"], color="#1e8449", ls=":", label="net land sink (Mt CO2/yr, right)")
     ax.set(title="(d) Forest age classes and sink potential space", xlabel="year")
     lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="center right")
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="upper right")
 
     fig.suptitle("National baseline (calibrated, no new policy): what turns and why", fontsize=12)
     fig.savefig(OUT, dpi=110)

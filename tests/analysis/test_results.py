@@ -102,6 +102,20 @@ def test_iamc_table_layout_and_units(runs, tmp_path: Path) -> None:
     assert afolu["2030"] == pytest.approx(-runs["a"].loc[2030.0, "land carbon sink"], rel=1e-12)
 
 
+def test_pyam_reads_the_iamc_file(runs, tmp_path: Path) -> None:
+    """The file opens as a pyam IamDataFrame, and pyam's own unit registry (iam-units)
+    converts the reported EJ/yr back to the model's TWh."""
+    import pyam
+
+    path = write_iamc(iamc_frame(runs, regions={"a": "CHN"}), tmp_path / "iamc.csv")
+    df = pyam.IamDataFrame(str(path))
+    assert set(df.scenario) == {"a", "b"} and set(df.region) == {"CHN", "Territory"}
+    assert {"Emissions|CO2", "Primary Energy", "Land Cover|Forest"} <= set(df.variable)
+    energy = df.filter(scenario="a", variable="Primary Energy", year=2020).convert_unit("EJ/yr", to="TWh/yr")
+    assert energy.timeseries().iloc[0][2020] == pytest.approx(
+        runs["a"].loc[2020.0, "primary energy consumption"], rel=1e-9)
+
+
 def test_a_mapping_with_a_changed_unit_is_an_error(tmp_path: Path) -> None:
     data = yaml.safe_load(IAMC_MAPPING_PATH.read_text(encoding="utf-8"))
     data["variables"][0]["model_unit"] = "kt CO2/Year"
