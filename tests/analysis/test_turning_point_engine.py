@@ -186,6 +186,25 @@ def test_kink_flag_names_the_input() -> None:
     assert table.to_frame()["kink"].iloc[0] == "growth rate"
 
 
+def test_an_input_kink_that_does_not_reach_the_series_is_not_flagged() -> None:
+    # The same smooth (Gaussian) growth rate peaking at 2009 as above, but the input
+    # passed as a driver has a STEP at 2010 that the emissions never see: TP1 = 2009 is
+    # near the input's abrupt change, yet E changes smoothly there, so it is not flagged.
+    t = np.arange(1990.0, 2061.0)
+    g_smooth = 0.02 + 0.03 * np.exp(-((t - 2009) ** 2) / 50)
+    E = np.exp(np.cumsum(g_smooth))
+    unrelated = np.where(t < 2010, 1.0, 0.2)
+    tp = detect(t, {"emissions": E}, {"analysis_start": 1990.0}, keys=["tp1"],
+                drivers={"unrelated input": unrelated})
+    assert abs(tp.get("tp1", "hist").year[0] - 2009) <= 1
+    assert tp.kink("tp1", "hist").tolist() == [False]
+    # the flag comes back as soon as the emissions themselves carry the step
+    g_step = np.where(t < 2010, g_smooth, 0.005)
+    tp = detect(t, {"emissions": np.exp(np.cumsum(g_step))}, {"analysis_start": 1990.0}, keys=["tp1"],
+                drivers={"unrelated input": unrelated})
+    assert tp.kink("tp1", "hist").tolist() == [True]
+
+
 def test_missing_points_are_skipped_like_numpy_on_the_compressed_series() -> None:
     t = np.array([2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007], float)
     y = np.array([1.0, 4.0, np.nan, 9.0, 7.0, np.nan, np.nan, 2.0])
