@@ -10,6 +10,7 @@ Usage::
 
     python benchmarks/bench_batch.py                       # models/territorial_carbon.mdl
     python benchmarks/bench_batch.py --model path/to/x.mdl
+    python benchmarks/bench_batch.py --compare-model old.mdl   # same rows on both, ratios
     python benchmarks/bench_batch.py --synthetic 250       # generated chain of 250 variables
     python benchmarks/bench_batch.py --no-dask --max-n 10000
 
@@ -17,7 +18,10 @@ Throughput runs draw every constant with a declared range (one value per run)
 uniformly within ``--spread`` (default 5 %) of its range around its default (wider
 draws make many runs of the product model non-finite, which is not representative),
 and save the ``--outputs`` (default: every stock, i.e. all the dynamics are
-computed) at every SAVEPER point.
+computed) at every SAVEPER point. With ``--compare-model`` each model uses its own
+constants, ranges and stocks, so the ratios measure what the model's growth costs
+(e.g. the previous version from git:
+``git show REV:models/territorial_carbon.mdl > old.mdl``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.batch import DEFAULT_CHUNK_SIZE, compile_model  # noqa: E402
+from models.batch import DEFAULT_CHUNK_SIZE, BatchModel, compile_model  # noqa: E402
 from models.batch.cache import ENV_VAR as CACHE_ENV  # noqa: E402
 from models.batch.jit import NumbaEngine  # noqa: E402
 
@@ -101,7 +105,7 @@ def write_synthetic_model(path: Path, n_vars: int = 250, seed: int = 0) -> Path:
 SPREAD = 0.05
 
 
-def draw_params(model, n: int, rng: np.random.Generator) -> dict:
+def draw_params(model: BatchModel, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per-run values of every constant with a declared range, drawn uniformly in
     ``[d - SPREAD*(d - min), d + SPREAD*(max - d)]`` around its default ``d``
     (SPREAD = 1: the whole declared range)."""
@@ -115,7 +119,8 @@ def draw_params(model, n: int, rng: np.random.Generator) -> dict:
     return params
 
 
-def pysd_runs_per_second(mdl: Path, params: dict, n_runs: int) -> tuple[float, float]:
+def pysd_runs_per_second(mdl: Path, params: dict, n_runs: int) -> tuple[float, float, float]:
+    """PySD runs/s (wall, CPU of this process) over ``n_runs`` runs, and its translate seconds."""
     import pysd
 
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
@@ -233,9 +238,132 @@ def dask_comparison(model, params: dict, outputs: list, n: int, chunks: int) -> 
           f"{n / on_dask:,.0f} runs/s; ratio {in_process / on_dask:.2f}; identical results: {same}")
 
 
-def main(argv=None) -> None:
+Figures = dict[str, float]
+"""Row label (with its unit) -> figure measured on one model."""
+
+
+def bench_model(mdl: Path, args: argparse.Namespace, dask: bool) -> Figures:
+    """Print every benchmark row for the model file ``mdl`` and return the figures.
+
+    Per-run parameters are drawn from this model's own ranged constants, so two
+    model files with different constants are benchmarked the same way."""
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    start = time.perf_counter()
+    model = compile_model(mdl, use_cache=False)
+    translate_time = time.perf_counter() - start
+    start = time.perf_counter()
+    compile_model(mdl)  # the IR from the disk cache (what later processes do)
+    cached_time = time.perf_counter() - start
+    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+    rng = np.random.default_rng(0)
+    n_times = len(model.times)
+    figures: Figures = {"variables": len(model.variables), "stocks": len(model.stocks),
+                        "Euler steps": model.grid.n_steps, "outputs saved": len(outputs)}
+    print(f"model: {mdl}  ({len(model.variables)} variables, {len(model.stocks)} stocks, "
+          f"{len(model.ir.statefuls)} stateful objects, {model.grid.n_steps} Euler steps, "
+          f"{n_times} saved times)")
+    print(f"outputs: {len(outputs)} ({', '.join(outputs[:4])}{', ...' if len(outputs) > 4 else ''}); "
+          f"chunk size {args.chunk_size}")
+    print(f"compile: PySD parse + translation {translate_time:.2f} s; from the disk cache "
+          f"{cached_time * 1e3:.0f} ms")
+    figures["PySD parse + translation (s)"] = translate_time
+    if not args.no_cold_compile:
+        print(f"compile: Numba kernel, empty cache, fresh interpreter: {cold_kernel_compile(mdl)}")
+    start = time.perf_counter()
+    model.run(backend="numba")
+    engine = model.engine("numba")
+    record = engine.compile_log[-1] if isinstance(engine, NumbaEngine) and engine.compile_log else None
+    print(f"compile: Numba kernel first call in this process {time.perf_counter() - start:.2f} s"
+          + (f" (kernel {'loaded from the disk cache' if record.from_disk_cache else 'compiled'}"
+             f" in {record.seconds:.2f} s: {record.path})" if record else " (Numba unavailable)"))
+
+    pysd_params = draw_params(model, args.pysd_runs, rng)
+    pysd_rate, pysd_cpu_rate, translate = pysd_runs_per_second(mdl, pysd_params, args.pysd_runs)
+    print(f"PySD: translate {translate:.2f} s, {pysd_rate:.2f} runs/s wall, "
+          f"{pysd_cpu_rate:.2f} runs/s CPU ({args.pysd_runs} runs, all variables)")
+    figures["PySD (runs/s)"] = pysd_rate
+
+    backends = ("numpy", "numba")
+    one = {name: float(v[0]) for name, v in pysd_params.items()}
+    latency = {}
+    for backend in backends:
+        model.run(one, backend=backend)  # compile this signature
+        samples = []
+        for k in range(100):
+            values = {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}
+            samples.append(timed(lambda values=values, backend=backend: model.run(values, backend=backend))[0])
+        latency[backend] = statistics.median(samples)
+        figures[f"single run, {backend} (ms)"] = latency[backend] * 1e3
+    print(f"single run latency (N=1, all {len(model.variables)} variables, median of 100): "
+          + ", ".join(f"{b} {latency[b] * 1e3:.2f} ms" for b in backends)
+          + f", PySD {1e3 / pysd_rate:.0f} ms; Numba {latency['numpy'] / latency['numba']:.1f}x NumPy")
+
+    print("runs/s (wall; CPU seconds of this process in brackets), every stock saved:")
+    print(f"{'N':>8} {'NumPy':>20} {'Numba':>20} {'Numba/NumPy':>12} {'Numba/PySD':>11}")
+
+    def measure(row: str, n: int, params: dict, metrics: dict | None = None) -> None:
+        rates = {}
+        for backend in backends:
+            if metrics is None:
+                call = lambda backend=backend: model.run(params, outputs=outputs,  # noqa: E731
+                                                         chunk_size=args.chunk_size, backend=backend)
+            else:
+                call = lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,  # noqa: E731
+                                                                 chunk_size=args.chunk_size, backend=backend)
+            wall, cpu = timed(call, repeat=3 if n <= 10_000 else 1)
+            rates[backend] = (n / wall, n / cpu)
+            figures[f"{row}, {backend} (runs/s)"] = n / wall
+        cells = [f"{rates[b][0]:>10,.0f} ({rates[b][1]:>7,.0f})" for b in backends]
+        print(f"{n:>8} {cells[0]:>20} {cells[1]:>20} {rates['numba'][0] / rates['numpy'][0]:>12.1f} "
+              f"{rates['numba'][0] / pysd_rate:>11,.0f}")
+
+    for backend in backends:  # compile the N > 1 signatures before timing
+        model.run(draw_params(model, 2, rng), outputs=outputs, backend=backend)
+    for n in [1, 100, 10_000, 100_000]:
+        if n <= args.max_n:
+            measure(f"N = {n:,}", n, draw_params(model, n, rng) if n > 1 else one)
+    n = min(args.max_n, 100_000)
+    params = draw_params(model, n, rng)
+    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+    print(f"metrics mode (run_metrics: final value of each output), N={n}:")
+    measure(f"N = {n:,} metrics mode", n, params, metrics)
+
+    result_bytes = 8 * n_times * len(outputs) * n
+    for backend in backends:
+        peak = peak_memory(lambda backend=backend: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
+                                                             backend=backend))
+        print(f"peak memory, {backend}, run() N={n}: {peak}")
+        peak = peak_memory(lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,
+                                                                     chunk_size=args.chunk_size, backend=backend))
+        print(f"peak memory, {backend}, run_metrics() N={n}: {peak}")
+    print(f"results alone: {result_bytes / 2**20:.0f} MiB (8 B x {n_times} times x "
+          f"{len(outputs)} outputs x N = {8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")
+    if dask:
+        dask_comparison(model, params, outputs, n, chunks=8)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    return figures
+
+
+def print_comparison(label: str, figures: Figures, other_label: str, other: Figures) -> None:
+    """One table of the rows measured on both models, with their ratio (first / second)."""
+    def cell(value: float) -> str:
+        return f"{value:>14,.0f}" if value >= 100 or value == int(value) else f"{value:>14.2f}"
+
+    width = max(map(len, figures)) + 2
+    print(f"\n{'':<{width}} {label:>14} {other_label:>14} {'ratio':>8}")
+    for row, value in figures.items():
+        if row in other:
+            ratio = value / other[row] if other[row] else float("nan")
+            print(f"{row:<{width}} {cell(value)} {cell(other[row])} {ratio:>8.2f}")
+    print(f"ratio = {label} / {other_label}: above 1 a rate is faster and a time (s, ms) slower")
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--compare-model", type=Path, default=None, metavar="PATH",
+                        help="also run every row on this second model file and print both with "
+                             "their ratio (model / compared model)")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N_VARS",
                         help="benchmark a generated model with N_VARS variables instead")
     parser.add_argument("--outputs", default="",
@@ -252,101 +380,18 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     globals()["SPREAD"] = args.spread
 
-    tmpdir = tempfile.TemporaryDirectory()
-    mdl = args.model
-    if args.synthetic:
-        mdl = write_synthetic_model(Path(tmpdir.name) / "synthetic.mdl", args.synthetic)
-    if not mdl.exists():
-        parser.error(f"model {mdl} not found (use --synthetic N to benchmark a generated one)")
-
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    start = time.perf_counter()
-    model = compile_model(mdl, use_cache=False)
-    translate_time = time.perf_counter() - start
-    start = time.perf_counter()
-    compile_model(mdl)  # the IR from the disk cache (what later processes do)
-    cached_time = time.perf_counter() - start
-    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
-    rng = np.random.default_rng(0)
-    n_times = len(model.times)
-    print(f"model: {mdl}  ({len(model.variables)} variables, {len(model.ir.statefuls)} "
-          f"stateful objects, {model.grid.n_steps} Euler steps, {n_times} saved times)")
-    print(f"outputs: {len(outputs)} ({', '.join(outputs[:4])}{', ...' if len(outputs) > 4 else ''}); "
-          f"chunk size {args.chunk_size}")
-    print(f"compile: PySD parse + translation {translate_time:.2f} s; from the disk cache "
-          f"{cached_time * 1e3:.0f} ms")
-    if not args.no_cold_compile:
-        print(f"compile: Numba kernel, empty cache, fresh interpreter: {cold_kernel_compile(mdl)}")
-    start = time.perf_counter()
-    model.run(backend="numba")
-    engine = model.engine("numba")
-    record = engine.compile_log[-1] if isinstance(engine, NumbaEngine) and engine.compile_log else None
-    print(f"compile: Numba kernel first call in this process {time.perf_counter() - start:.2f} s"
-          + (f" (kernel {'loaded from the disk cache' if record.from_disk_cache else 'compiled'}"
-             f" in {record.seconds:.2f} s: {record.path})" if record else " (Numba unavailable)"))
-
-    pysd_params = draw_params(model, args.pysd_runs, rng)
-    pysd_rate, pysd_cpu_rate, translate = pysd_runs_per_second(mdl, pysd_params, args.pysd_runs)
-    print(f"PySD: translate {translate:.2f} s, {pysd_rate:.2f} runs/s wall, "
-          f"{pysd_cpu_rate:.2f} runs/s CPU ({args.pysd_runs} runs, all variables)")
-
-    backends = ("numpy", "numba")
-    one = {name: float(v[0]) for name, v in pysd_params.items()}
-    latency = {}
-    for backend in backends:
-        model.run(one, backend=backend)  # compile this signature
-        samples = []
-        for k in range(100):
-            values = {name: float(v[k % args.pysd_runs]) for name, v in pysd_params.items()}
-            samples.append(timed(lambda values=values, backend=backend: model.run(values, backend=backend))[0])
-        latency[backend] = statistics.median(samples)
-    print(f"single run latency (N=1, all {len(model.variables)} variables, median of 100): "
-          + ", ".join(f"{b} {latency[b] * 1e3:.2f} ms" for b in backends)
-          + f", PySD {1e3 / pysd_rate:.0f} ms; Numba {latency['numpy'] / latency['numba']:.1f}x NumPy")
-
-    print("runs/s (wall; CPU seconds of this process in brackets), every stock saved:")
-    print(f"{'N':>8} {'NumPy':>20} {'Numba':>20} {'Numba/NumPy':>12} {'Numba/PySD':>11}")
-
-    def measure(n, params, metrics=None):
-        rates = {}
-        for backend in backends:
-            if metrics is None:
-                call = lambda backend=backend: model.run(params, outputs=outputs,  # noqa: E731
-                                                         chunk_size=args.chunk_size, backend=backend)
-            else:
-                call = lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,  # noqa: E731
-                                                                 chunk_size=args.chunk_size, backend=backend)
-            wall, cpu = timed(call, repeat=3 if n <= 10_000 else 1)
-            rates[backend] = (n / wall, n / cpu)
-        cells = [f"{rates[b][0]:>10,.0f} ({rates[b][1]:>7,.0f})" for b in backends]
-        print(f"{n:>8} {cells[0]:>20} {cells[1]:>20} {rates['numba'][0] / rates['numpy'][0]:>12.1f} "
-              f"{rates['numba'][0] / pysd_rate:>11,.0f}")
-
-    for backend in backends:  # compile the N > 1 signatures before timing
-        model.run(draw_params(model, 2, rng), outputs=outputs, backend=backend)
-    for n in [1, 100, 10_000, 100_000]:
-        if n <= args.max_n:
-            measure(n, draw_params(model, n, rng) if n > 1 else one)
-    n = min(args.max_n, 100_000)
-    params = draw_params(model, n, rng)
-    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
-    print(f"metrics mode (run_metrics: final value of each output), N={n}:")
-    measure(n, params, metrics)
-
-    result_bytes = 8 * n_times * len(outputs) * n
-    for backend in backends:
-        peak = peak_memory(lambda backend=backend: model.run(params, outputs=outputs, chunk_size=args.chunk_size,
-                                                             backend=backend))
-        print(f"peak memory, {backend}, run() N={n}: {peak}")
-        peak = peak_memory(lambda backend=backend: model.run_metrics(params, metrics, outputs=outputs,
-                                                                     chunk_size=args.chunk_size, backend=backend))
-        print(f"peak memory, {backend}, run_metrics() N={n}: {peak}")
-    print(f"results alone: {result_bytes / 2**20:.0f} MiB (8 B x {n_times} times x "
-          f"{len(outputs)} outputs x N = {8 * n_times * 1e5 / 1e6:.1f} MB per output per 10^5 runs)")
-    if not args.no_dask:
-        dask_comparison(model, params, outputs, n, chunks=8)
-    print(f"load average at end: {os.getloadavg()[0]:.1f}")
-    tmpdir.cleanup()
+    with tempfile.TemporaryDirectory() as tmpdir:
+        mdl = args.model
+        if args.synthetic:
+            mdl = write_synthetic_model(Path(tmpdir) / "synthetic.mdl", args.synthetic)
+        for path in (mdl, args.compare_model):
+            if path is not None and not path.exists():
+                parser.error(f"model {path} not found (use --synthetic N to benchmark a generated one)")
+        figures = bench_model(mdl, args, dask=not args.no_dask)
+        if args.compare_model is not None:
+            print(f"\n---- compared model: {args.compare_model}")
+            other = bench_model(args.compare_model, args, dask=False)
+            print_comparison("model", figures, "compared", other)
 
 
 if __name__ == "__main__":

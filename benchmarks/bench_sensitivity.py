@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_sensitivity.py [--n 1024] [--scheduler local]``.
 Prints, measured in this run:
 
 * the time of a Sobol analysis (first and total order, bootstrap confidence
-  intervals) with N = ``--n`` and the model's 16 policy levers over their declared
+  intervals) with N = ``--n`` and the model's policy levers (19 in model v2) over their declared
   ranges, around the calibrated baseline, with the default metric catalogue (five
   turning points, neutrality, peak, cumulative and 2060/2035 indicators), end to end:
   compiling the batch model, sampling, model runs + metrics, indices;
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from models.model import MODEL_PATH, load_model
 
     t_import = time.perf_counter()
-    problem = model_problem()  # the 16 policy levers over their declared ranges, base 'baseline'
+    problem = model_problem()  # the policy levers over their declared ranges, base 'baseline'
     t_problem = time.perf_counter()
     _compiled(str(MODEL_PATH))  # what the first evaluator call would do
     t_compile = time.perf_counter()

@@ -1,0 +1,38 @@
+"""The batch benchmark's model comparison: parameters drawn from each model's own
+ranged constants, and the comparison table's ratios (no timing is checked)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import bench_batch
+from models.batch import compile_model
+
+
+@pytest.mark.parametrize("n_vars", [20, 40])
+def test_draws_come_from_each_models_own_ranges(tmp_path, n_vars):
+    model = compile_model(bench_batch.write_synthetic_model(tmp_path / "m.mdl", n_vars))
+    params = bench_batch.draw_params(model, 50, np.random.default_rng(0))
+    # the generator declares two ranged constants per block of 10 variables:
+    # "init b" in [10, 200] and "rate b" in [0.001, 0.1]
+    blocks = n_vars // 10
+    assert set(params) == {f"init {b}" for b in range(blocks)} | {f"rate {b}" for b in range(blocks)}
+    spread = bench_batch.SPREAD
+    for name, values in params.items():
+        low, high = (10, 200) if name.startswith("init") else (0.001, 0.1)
+        default = model.constants[name]
+        assert values.shape == (50,)
+        assert np.all(values >= default - spread * (default - low))
+        assert np.all(values <= default + spread * (high - default))
+
+
+def test_comparison_prints_rows_of_both_models_with_their_ratio(capsys):
+    bench_batch.print_comparison(
+        "v2", {"variables": 600, "single run, numba (ms)": 1.5, "only in v2": 3.0},
+        "v1", {"variables": 300, "single run, numba (ms)": 0.5},
+    )
+    rows = {line.split("  ")[0]: line.split() for line in capsys.readouterr().out.splitlines() if line}
+    assert rows["variables"][-3:] == ["600", "300", "2.00"]
+    assert rows["single run, numba (ms)"][-3:] == ["1.50", "0.50", "3.00"]
+    assert "only in v2" not in rows
