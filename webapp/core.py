@@ -70,6 +70,12 @@ class Outcome:
     def tp_years(self) -> dict[str, float]:
         return {p.key: (np.nan if p.year is None else float(p.year)) for p in self.turning_points}
 
+    def tp_texts(self, lang: str) -> dict[str, str]:
+        """Turning points as shown: year, boundary '≤ start year' or 'not reached'."""
+        from webapp.i18n import tp_text  # local: keeps this module importable without i18n use
+
+        return {p.key: tp_text(p, lang) for p in self.turning_points}
+
 
 @functools.lru_cache(maxsize=32)
 def target_set(targets_key: str = "", red_line: float | None = None) -> TargetSet:

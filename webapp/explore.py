@@ -13,7 +13,7 @@ import streamlit as st
 
 from analysis import turning_points as tpmod
 from webapp import cache, charts, core, figures, report_pdf, state
-from webapp.i18n import t, year_text
+from webapp.i18n import t
 from webapp.scenario_io import diff_from, overrides_key, scenario_yaml
 
 SS = st.session_state
@@ -108,13 +108,14 @@ def styled_targets(out: core.Outcome, lang: str):
 def headline(out: core.Outcome, ref: core.Outcome, lang: str) -> None:
     """Four headline numbers with the change from the region's baseline (En-ROADS style)."""
     years, byears = out.tp_years(), ref.tp_years()
+    texts = out.tp_texts(lang)
     cols = st.columns(4)
     vs = t("delta_vs_reference", lang)
 
     def year_metric(col, k):
         y, b = years[k], byears[k]
         delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
-        col.metric(tpmod.NAMES[k][lang], year_text(y, lang), delta=delta, delta_color="inverse",
+        col.metric(tpmod.NAMES[k][lang], texts[k], delta=delta, delta_color="inverse",
                    help=tpmod.DEFINITIONS[k][lang][:300] + "…\n\n" + vs)
 
     year_metric(cols[0], "tp3")

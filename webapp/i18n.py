@@ -588,6 +588,17 @@ def units_zh(text: str) -> str:
     return out
 
 
+def tp_text(point: object, lang: str) -> str:
+    """A turning point for tables and headline numbers: its year, '≤ 2025' when it lies at
+    or before the start of the projection era (a boundary, e.g. an emission peak in the
+    last data year), or the word for 'not reached'."""
+    status = getattr(point, "status", None)
+    bound = getattr(point, "bound_year", None)
+    if status == "before_start" and bound is not None:
+        return f"≤{float(bound):.0f}"
+    return year_text(getattr(point, "year", None), lang)
+
+
 def year_text(year: object, lang: str) -> str:
     """A year for tables: '2030' or the word for 'not reached'."""
     try:

@@ -15,7 +15,7 @@ import streamlit as st
 from analysis import turning_points as tpmod
 from webapp import cache, charts, core, state
 from webapp.explore import lever_labels, outcome_of, reference_outcome, signature, start_outcome
-from webapp.i18n import t, year_text
+from webapp.i18n import t
 
 SS = st.session_state
 VIEWS = ("story", "emissions", "land", "population", "forest")
@@ -96,10 +96,11 @@ def story(lang: str, big: bool) -> None:
     head, *cols = st.columns([3.2, 1, 1, 1], vertical_alignment="bottom")
     head.subheader(f"{t('story_step', lang)} {step}: {steps[step][0][lang]}")
     years, byears = outcomes[-1].tp_years(), outcomes[0].tp_years()
+    texts = outcomes[-1].tp_texts(lang)
     for col, k in zip(cols, ("tp3", "tp5", "neutrality")):
         y, b = years[k], byears[k]
         delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
-        col.metric(tpmod.NAMES[k][lang], year_text(y, lang), delta=delta, delta_color="inverse")
+        col.metric(tpmod.NAMES[k][lang], texts[k], delta=delta, delta_color="inverse")
     # short legend names (the table beside the chart says what each step adds)
     runs = [(f"{t('story_step', lang)} {i}", o.results) for i, o in enumerate(outcomes)]
     chart = charts.overlay_chart(runs, "net emissions", t("axis_emissions", lang), lang, signature=f"step{step}",
@@ -107,10 +108,10 @@ def story(lang: str, big: bool) -> None:
                                  height=BIG_CHART_HEIGHT if big else None)
     rows = []
     for i, (label, _) in enumerate(steps[: step + 1]):
-        yrs = outcomes[i].tp_years()
+        step_texts = outcomes[i].tp_texts(lang)
         rows.append({t("story_step", lang): f"{i}：{label[lang].removeprefix('+ ')}" if lang == "zh"
                      else f"{i}: {label[lang].removeprefix('+ ')}",
-                     **{tpmod.NAMES[k][lang]: year_text(yrs[k], lang) for k in ("tp3", "tp5", "neutrality")}})
+                     **{tpmod.NAMES[k][lang]: step_texts[k] for k in ("tp3", "tp5", "neutrality")}})
     table = pd.DataFrame(rows)
     if big:  # chart and table side by side: the whole story fits one projector screen
         left, right = st.columns([1.35, 1])

@@ -75,6 +75,8 @@ def compare(lang: str) -> None:
     diff = core.differs_from_first(table)
     shown = table.map(lambda v: t("not_reached", lang) if pd.isna(v) else (
         f"{v:.0f}" if float(v).is_integer() else f"{v:,.2f}"))
+    for key in core.TP_MARKED:  # turning points as shown elsewhere: year, boundary or not reached
+        shown.loc[t("ind_tp", lang, name=tpmod.NAMES[key][lang])] = [o.tp_texts(lang)[key] for _, o in outcomes]
     styler = shown.style.apply(lambda col: [HIGHLIGHT if d else "" for d in diff[col.name]], axis=0)
     st.dataframe(styler, key="compare_table")
     st.download_button(t("download_csv", lang), table.to_csv().encode("utf-8-sig"), "comparison.csv", "text/csv",

@@ -86,9 +86,7 @@ def expected(extra: dict | None = None):
 
 
 def expected_year(key: str, extra: dict | None = None, lang: str = "zh") -> str:
-    from webapp.i18n import year_text
-
-    return year_text(expected(extra).tp_years()[key], lang)
+    return expected(extra).tp_texts(lang)[key]
 
 
 def changed(at) -> dict:

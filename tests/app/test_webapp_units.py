@@ -355,3 +355,22 @@ def test_region_link_carries_the_start_year():
                                       source="x", key="region_x", require_rationale=False)
     back = state.region_from_blob(state.region_to_blob(doc_from_scenario(sc)))
     assert back.initial_time == 2005 and back.resolved == {"total land area": 2000}
+
+
+def test_turning_point_text_says_boundary_year_or_not_reached() -> None:
+    from types import SimpleNamespace as P
+
+    boundary = P(status="before_start", bound_year=2025.0, year=None)
+    reached = P(status="reached", bound_year=None, year=2031.0)
+    missing = P(status="not_yet", bound_year=2100.0, year=None)
+    for lang in ("zh", "en"):
+        assert i18n.tp_text(boundary, lang) == "≤2025"
+        assert i18n.tp_text(reached, lang) == "2031"
+        assert i18n.tp_text(missing, lang) == i18n.t("not_reached", lang)
+    # an outcome shows each of its points the same way, and a boundary point is never
+    # called "not reached"
+    out = core.outcome({})
+    for p in out.turning_points:
+        assert out.tp_texts("en")[p.key] == i18n.tp_text(p, "en")
+        if p.status == "before_start":
+            assert out.tp_texts("zh")[p.key].startswith("≤")
