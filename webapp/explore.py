@@ -85,12 +85,12 @@ def explore(lang: str) -> None:
     with c4:
         st.subheader(t("turning_points", lang), help=t("tp_table_help", lang))
         st.dataframe(figures.tp_table(out.turning_points, lang).drop(columns=[t("col_key", lang)]),
-                     hide_index=True, key="tp_table")
+                     hide_index=True, placeholder="—", key="tp_table")
     st.subheader(t("targets", lang), help=t("targets_help", lang))
     tset = out.target_set
     if tset is not None and tset.region != "default":
         st.caption(t("targets_region", lang, region=tset.region))
-    st.dataframe(styled_targets(out, lang), hide_index=True, key="targets_table")
+    st.dataframe(styled_targets(out, lang), hide_index=True, placeholder="—", key="targets_table")
     export_section(out, ref, lang)
     st.caption(t("scenario_id", lang, h=sig))
 

@@ -121,4 +121,4 @@ def story(lang: str, big: bool) -> None:
     else:
         st.vega_lite_chart(chart, width="stretch", key="story_chart")
         st.subheader(t("story_table", lang))
-        st.dataframe(table, hide_index=True, key="story_table")
+        st.dataframe(table, hide_index=True, placeholder="—", key="story_table")

@@ -91,7 +91,7 @@ def data_section(lang: str) -> pd.DataFrame | None:
                               for c in ("year", "variable", "value", "unit", "source", "note")})
     labels = {k: f"{k} — {s.description_zh[:24] if lang == 'zh' else s.description_en[:40]}" for k, s in SERIES.items()}
     edited = st.data_editor(
-        table, num_rows="dynamic", width="stretch", height=260, key=f"rg_editor_{SS.get('rg_table_version', 0)}",
+        table, num_rows="dynamic", width="stretch", height=260, placeholder="—", key=f"rg_editor_{SS.get('rg_table_version', 0)}",
         column_config={
             "year": st.column_config.NumberColumn(t("col_year", lang), min_value=1900, max_value=2100, step=1,
                                                   format="%d"),
@@ -117,7 +117,7 @@ def data_section(lang: str) -> pd.DataFrame | None:
     summary = hist.groupby("variable")["year"].agg(["min", "max", "count"]).reset_index()
     summary.columns = [t("variable", lang), t("region_first", lang), t("region_last", lang), t("history_n", lang)]
     st.caption(t("region_data_valid", lang, n=len(hist), k=len(summary)))
-    st.dataframe(summary, hide_index=True, key="rg_summary")
+    st.dataframe(summary, hide_index=True, placeholder="—", key="rg_summary")
     return hist
 
 
@@ -186,7 +186,7 @@ def targets_section(lang: str, hist: pd.DataFrame | None) -> pd.DataFrame | None
     shown = table[["key", name_col, "unit", "threshold", "deadline", "enabled"]].copy()
     shown["unit"] = [unit_label(u, lang) for u in shown["unit"]]
     edited = st.data_editor(
-        shown, hide_index=True, width="stretch", key="rg_targets", disabled=["key", name_col, "unit"],
+        shown, hide_index=True, width="stretch", placeholder="—", key="rg_targets", disabled=["key", name_col, "unit"],
         column_config={"key": None, name_col: st.column_config.TextColumn(t("col_name", lang)),
                        "unit": st.column_config.TextColumn(t("col_unit", lang)),
                        "threshold": st.column_config.NumberColumn(t("region_threshold", lang), format="%.4g"),
@@ -264,7 +264,7 @@ def show_result(lang: str, result: dict) -> None:
     stats = fit.statistics.rename(columns={"series": t("series", lang), "n": t("history_n", lang), "r2": "R²",
                                            "mape": "MAPE %", "rmspe": "RMSPE %", "theil_u": "Theil U",
                                            "um": "U^M", "us": "U^S", "uc": "U^C"})
-    st.dataframe(stats.round(3), hide_index=True, key="rg_stats")
+    st.dataframe(stats.round(3), hide_index=True, placeholder="—", key="rg_stats")
     if fit.warnings:
         with st.expander(t("region_fit_warnings", lang, n=len(fit.warnings))):
             for w in fit.warnings[:30]:

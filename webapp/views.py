@@ -78,7 +78,7 @@ def compare(lang: str) -> None:
     for key in core.TP_MARKED:  # turning points as shown elsewhere: year, boundary or not reached
         shown.loc[t("ind_tp", lang, name=tpmod.NAMES[key][lang])] = [o.tp_texts(lang)[key] for _, o in outcomes]
     styler = shown.style.apply(lambda col: [HIGHLIGHT if d else "" for d in diff[col.name]], axis=0)
-    st.dataframe(styler, key="compare_table")
+    st.dataframe(styler, placeholder="—", key="compare_table")
     st.download_button(t("download_csv", lang), table.to_csv().encode("utf-8-sig"), "comparison.csv", "text/csv",
                        key="dl_compare", on_click="ignore")
 
@@ -117,7 +117,7 @@ def history(lang: str) -> None:
                                                              "r2": "R²", "r": "r", "theil_u": "Theil U", "um": "U^M",
                                                              "us": "U^S", "uc": "U^C", "mape": "MAPE %",
                                                              "rmspe": "RMSPE %"})
-    st.dataframe(stats.round(3), hide_index=True, key="history_stats")
+    st.dataframe(stats.round(3), hide_index=True, placeholder="—", key="history_stats")
     st.caption(t("history_stats_source", lang, src=fit.stats_source))
     names = list(fit.pairs)
     cols = st.columns(3)
@@ -198,12 +198,12 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
     table = table.drop(columns=["parameter_2", "metric"]).rename(columns={
         "parameter": t("sens_parameter", lang), "index": t("sens_index", lang), "value": t("col_value", lang),
         "conf": t("sens_conf", lang), "status": t("col_status", lang)})
-    st.dataframe(table.round(4), hide_index=True, key="sens_table")
+    st.dataframe(table.round(4), hide_index=True, placeholder="—", key="sens_table")
     index = "ST" if method == "sobol" else "mu_star"
     tf = sens.time_frame(result, index)
     tf = tf[np.isfinite(tf["value"])]
     if len(tf):
-        st.altair_chart(charts.time_indices_chart(tf, index, labels, lang), width="stretch", key="sens_time_chart")
+        st.altair_chart(charts.time_indices_chart(tf, INDEX_SYMBOLS.get(index, index), labels, lang), width="stretch", key="sens_time_chart")
     with st.expander(t("sens_undefined", lang)):
         und = result.undefined.copy()
         und["metric"] = und["metric"].map(lambda m: sens.metric_label(m, lang) if m in sens.METRICS
@@ -211,7 +211,7 @@ def show_sensitivity(stored: dict, labels: dict, lang: str) -> None:
         und["treatment"] = und["treatment"].map(
             lambda v: t(f"sens_treat_{v}", lang) if f"sens_treat_{v}" in STRINGS else v)
         und = und.rename(columns={c: t(f"sens_und_{c}", lang) for c in und.columns if f"sens_und_{c}" in STRINGS})
-        st.dataframe(und.astype(object).where(und.notna(), "—"), hide_index=True, key="sens_undefined_table")
+        st.dataframe(und.astype(object).where(und.notna(), "—"), hide_index=True, placeholder="—", key="sens_undefined_table")
     c1, c2 = st.columns(2)
     c1.download_button(t("sens_download", lang), result.indices.to_csv(index=False).encode("utf-8"),
                        f"sensitivity_{method}_{metric}.csv", "text/csv", key="dl_sens", on_click="ignore")
@@ -237,7 +237,7 @@ def model_page(lang: str) -> None:
     st.subheader(t("model_sector_groups", lang))
     st.dataframe(pd.DataFrame({t("col_sector", lang): [sector_label(x, lang) for x in SECTOR_GROUPS],
                                t("levers", lang): [t(f"group_{g}", lang) for g in SECTOR_GROUPS.values()]}),
-                 hide_index=True, key="sector_table")
+                 hide_index=True, placeholder="—", key="sector_table")
     st.subheader(t("model_variables", lang))
     frame = model.variables_frame()
     frame = frame[frame["name"] != "Time"]
@@ -264,7 +264,7 @@ def model_page(lang: str) -> None:
             mask |= table[t("col_name_zh", lang)].str.contains(q, regex=False)
         table = table[mask]
     with st.container(key="variables_box"):  # model documentation: names and comments as in the model file
-        st.dataframe(table, hide_index=True, key="variables_table", height=420)
+        st.dataframe(table, hide_index=True, placeholder="—", key="variables_table", height=420)
     st.subheader(t("model_sources", lang))
     with st.container(key="sources_box"), st.expander(t("model_sources_file", lang), expanded=False):
         st.markdown(cache.sources_text())  # a project document kept in English (the title says so)
