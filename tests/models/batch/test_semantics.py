@@ -71,3 +71,26 @@ def test_order_constants_cannot_be_overridden():
     model = compile_model(DELAY_N)
     with pytest.raises(ParameterError, match="order of DELAY N in 'delayed n'"):
         model.run({"delay order": 3})
+
+
+LITERAL_POWER = MDL_DIR / "literal_power.mdl"
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_literal_powers_equal_numpy_power(backend):
+    """The kernel writes x^2, x^3, x^4, x^8 as multiplications and x^0.5, x^0.25 as
+    square roots; each equals NumPy's power (PySD's semantics) to a few ulp, with its
+    signs, NaN for roots of negative numbers, overflow to inf and underflow to 0."""
+    model = compile_model(LITERAL_POWER)
+    x = np.array([-3.0, -0.5, 0.0, 2.0, 7.3, 1e80, 1e-200])
+    result = model.run({"x": x}, backend=backend)
+    exponents = {"square": 2, "cube": 3, "fourth": 4, "eighth": 8, "square root": 0.5,
+                 "fourth root": 0.25, "other power": 1.5}
+    with np.errstate(all="ignore"):
+        for name, p in exponents.items():
+            want = np.power(x, float(p))
+            got = result[name][:, 0]
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+            np.testing.assert_array_equal(np.isinf(got), np.isinf(want), err_msg=name)
+            ok = np.isfinite(want)
+            np.testing.assert_allclose(got[ok], want[ok], rtol=1e-14, atol=0, err_msg=name)
