@@ -63,8 +63,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.echo(f"{len(runs)} scenario(s) run; {len(written)} file(s) written to {args.out}")
     for key, r in runs.items():
         tp3, neu = r.turning_points["tp3"], r.turning_points["neutrality"]
-        peak = f"{tp3.year:.0f}" if tp3.reached else tp3.status
-        neutral = f"{neu.year:.0f}" if neu.reached else neu.status
+        peak, neutral = _point_text(tp3), _point_text(neu)
         ctx.echo(f"  {key}: emission peak {peak}, carbon neutrality {neutral}")
         ctx.summary["scenarios"][key] = {
             "emission_peak": {"year": tp3.year if tp3.reached else None, "status": tp3.status},
@@ -95,3 +94,15 @@ def _write_figures(runs, out_dir: Path, formats: Sequence[str], lang: str) -> li
         log.warning("warning: no CJK font installed, figures use English labels (install Debian package %s)",
                     plots.CJK_FONT_PACKAGES[0])
     return written
+
+
+def _point_text(point) -> str:
+    """A turning point for the summary line: its year, '<= 2025' for a boundary at the
+    start of the projection era, '> 2100' when not reached within the horizon."""
+    if point.reached:
+        return f"{point.year:.0f}"
+    if point.status == "before_start" and point.bound_year is not None:
+        return f"<= {point.bound_year:.0f} (at or before the projection start)"
+    if point.status == "not_yet" and point.bound_year is not None:
+        return f"> {point.bound_year:.0f} (not reached)"
+    return point.status.replace("_", " ")

@@ -38,6 +38,16 @@ def test_run_end_to_end(tmp_path: Path, capsys) -> None:
         assert f"{stem}.svg" in figs
     tp = pd.read_csv(out / "turning_points.csv", index_col="scenario")
     assert list(tp.index) == ["baseline", "compact_urbanization"]
+    # the summary line says what a blank year means: a boundary or not reached by the horizon
+    for key in tp.index:
+        status, year = tp.loc[key, "tp3_status"], tp.loc[key, "tp3_year"]
+        line = next(x for x in stdout.splitlines() if x.strip().startswith(f"{key}:"))
+        if status == "reached":
+            assert f"emission peak {year:.0f}," in line
+        elif status == "before_start":
+            assert "emission peak <= " in line and "before_start" not in line
+        else:
+            assert "emission peak > " in line
     targets = pd.read_csv(out / "targets.csv")
     assert set(targets["scenario"]) == {"baseline", "compact_urbanization"}
 
