@@ -96,13 +96,13 @@ def _write_figures(runs, out_dir: Path, formats: Sequence[str], lang: str) -> li
     return written
 
 
+
 def _point_text(point) -> str:
-    """A turning point for the summary line: its year, '<= 2025' for a boundary at the
-    start of the projection era, '> 2100' when not reached within the horizon."""
-    if point.reached:
-        return f"{point.year:.0f}"
-    if point.status == "before_start" and point.bound_year is not None:
-        return f"<= {point.bound_year:.0f} (at or before the projection start)"
-    if point.status == "not_yet" and point.bound_year is not None:
-        return f"> {point.bound_year:.0f} (not reached)"
-    return point.status.replace("_", " ")
+    """A turning point for the summary line: the point's year text with what a boundary
+    or an unreached point means."""
+    text = point.year_text()
+    if text.startswith("≤"):
+        return f"<= {text[1:]} (at or before the projection start)"
+    if text.startswith(">"):
+        return f"> {text[1:]} (not reached)"
+    return text or point.status.replace("_", " ")

@@ -9,7 +9,10 @@ that every key has both languages).
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from analysis.turning_points import TurningPoint
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -588,15 +591,12 @@ def units_zh(text: str) -> str:
     return out
 
 
-def tp_text(point: object, lang: str) -> str:
+def tp_text(point: TurningPoint, lang: str) -> str:
     """A turning point for tables and headline numbers: its year, '≤ 2025' when it lies at
     or before the start of the projection era (a boundary, e.g. an emission peak in the
     last data year), or the word for 'not reached'."""
-    status = getattr(point, "status", None)
-    bound = getattr(point, "bound_year", None)
-    if status == "before_start" and bound is not None:
-        return f"≤{float(bound):.0f}"
-    return year_text(getattr(point, "year", None), lang)
+    text = point.year_text()
+    return text if text and not text.startswith(">") else t("not_reached", lang)
 
 
 def year_text(year: object, lang: str) -> str:

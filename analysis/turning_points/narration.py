@@ -76,6 +76,18 @@ class TurningPoint:
     def reason(self, lang: str = "en") -> str:
         return self.reason_zh if _lang(lang) == "zh" else self.reason_en
 
+    def year_text(self) -> str:
+        """The point as a year for tables, in the notation of the ensemble bands: its
+        year ('2031'), a boundary at or before the window start ('≤2025'), not reached
+        by the horizon ('>2100'); '' when neither applies (e.g. too few points)."""
+        if self.reached and self.year is not None:
+            return fy(self.year)
+        if self.bound_year is not None and self.status == "before_start":
+            return f"≤{fy(self.bound_year)}"
+        if self.bound_year is not None and self.status == "not_yet":
+            return f">{fy(self.bound_year)}"
+        return ""
+
 
 @dataclass(frozen=True, eq=False)
 class TurningPointTable:

@@ -358,7 +358,11 @@ def test_region_link_carries_the_start_year():
 
 
 def test_turning_point_text_says_boundary_year_or_not_reached() -> None:
-    from types import SimpleNamespace as P
+    from analysis.turning_points import TurningPoint
+
+    def P(status: str, bound_year: float | None, year: float | None) -> TurningPoint:
+        return TurningPoint("tp3", "Emission peak", "碳达峰", year, None, status == "reached",
+                            status=status, bound_year=bound_year)
 
     boundary = P(status="before_start", bound_year=2025.0, year=None)
     reached = P(status="reached", bound_year=None, year=2031.0)
