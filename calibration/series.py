@@ -361,6 +361,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("urban_floor_space_per_capita_census", _FLOOR_PC, UNIT_FLOOR_PER_CAPITA,
        "Per-capita living floor space of family households in cities, 7th census (2020)",
        "七普城市家庭户人均居住面积（2020年）"),
+    _s("rural_floor_space_per_capita", "rural residential floor space per capita",
+       UNIT_FLOOR_PER_CAPITA,
+       "Per-capita housing floor space of rural residents (农村居民人均住房面积; NBS rural household survey "
+       "1990-2010, integrated household survey 2016-2019, series break in 2013)",
+       "农村居民人均住房面积（国家统计局）"),
     _s("floor_space_completed", "floor space construction", UNIT_FLOOR_FLOW,
        "Floor space of buildings completed by construction enterprises (房屋竣工面积; 2004, 2005, 2020); excludes self-built rural houses, so display only",
        "建筑业企业房屋竣工面积（仅建筑业企业，不含农户自建）", fitted=False),

@@ -315,6 +315,10 @@ RULES: tuple[Rule, ...] = (
     Rule("urban_floor_space_per_capita_census", BLD, "urban_floor_per_capita_census", U_M2PC,
          ONE, "none (m2 per person)", "7th census, family households in cities",
          regions=CHN, sparse=True, tags=("low_quality",)),
+    Rule("rural_floor_space_per_capita", BLD, "rural_floor_per_capita_nbs", U_M2PC, ONE,
+         "none (m2 per person)", "农村居民人均住房面积 (NBS rural household survey to 2012; "
+         "integrated household survey building area from 2016, series break in 2013)",
+         regions=CHN, year_tags={2018: ("low_quality",)}),
     Rule("floor_space_completed", BLD, "floor_space_completed_enterprises", U_FLOOR, E_4,
          "10^4 m2 / 10^4 (per year)", "floor space of buildings completed by construction "
          "enterprises (房屋竣工面积)", regions=CHN, year_tags={2020: ("rounded",)}),
