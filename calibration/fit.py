@@ -216,6 +216,18 @@ def resolve_bounds(
     return cfg.parameters, lo_a, hi_a, np.array(start, float), notes
 
 
+def strictly_inside(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """``x`` clipped to the bounds and kept 1e-12 of each width inside them.
+
+    SciPy's differential evolution rescales a start point to the unit interval and
+    refuses it when rounding puts a coordinate at a bound just outside [0, 1] (for
+    example an estimate of the previous identification round that sits at its bound).
+    """
+    x, lower, upper = (np.asarray(a, float) for a in (x, lower, upper))
+    margin = 1e-12 * (upper - lower)
+    return np.minimum(np.maximum(x, lower + margin), upper - margin)
+
+
 def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) -> Problem:
     """Set up the fit for the rows in ``history.fit`` (never ``history.holdout``)."""
     from models.model import load_model
@@ -465,7 +477,8 @@ def fit(
     problem = build_problem(cfg, history)
     for j, name in enumerate(problem.names):
         if start and name in start:
-            problem.x0[j] = min(max(float(start[name]), problem.lower[j]), problem.upper[j])
+            problem.x0[j] = float(start[name])
+    problem.x0[:] = strictly_inside(problem.x0, problem.lower, problem.upper)
     opt = cfg.optimizer
     p = len(problem.names)
     log(f"fitting {p} parameters to {len(problem.targets)} series "

@@ -154,3 +154,26 @@ def test_batch_and_pysd_backends_agree(backend):
     for o in outs:
         assert a[o].shape == (2, len(model_times()))
         np.testing.assert_allclose(a[o], b[o], rtol=1e-9, err_msg=o)
+
+
+def test_start_at_a_bound_is_accepted_by_differential_evolution() -> None:
+    """An estimate at its bound (e.g. from the previous identification round) used as the
+    start: SciPy's rescaling puts 26.97867137638703 of [26.97867137638703,
+    63.69616873214543] at -1.1e-16 and refuses it; the start kept strictly inside is taken."""
+    from scipy.optimize import differential_evolution
+
+    from calibration.fit import strictly_inside
+
+    lower, upper = np.array([26.97867137638703, 0.0]), np.array([63.69616873214543, 1.0])
+    at_bound = np.array([26.97867137638703, 1.0])
+
+    def run(x0: np.ndarray):
+        return differential_evolution(lambda x: float(np.sum(x)), list(zip(lower, upper)),
+                                      x0=x0, maxiter=1, popsize=2, rng=np.random.default_rng(0))
+
+    with pytest.raises(ValueError, match="x0 lay outside"):
+        run(at_bound)
+    inside = strictly_inside(at_bound, lower, upper)
+    assert np.all(inside >= lower) and np.all(inside <= upper)
+    np.testing.assert_allclose(inside, at_bound, rtol=1e-10, atol=1e-10)
+    assert run(inside).x.shape == (2,)
