@@ -133,10 +133,18 @@ def test_equilibrium_start_no_spin_up() -> None:
     "reclamation to forest share": st.floats(*_range("reclamation to forest share")),
 }))
 def test_no_lever_takes_cropland_below_the_red_line(levers: dict[str, float]) -> None:
+    """Once the current red line is in force (2022, phased in over a year), no lever takes
+    cropland below it, or, where cropland was already below it when it came into force,
+    any further below (the line then refuses every conversion of cropland)."""
     out = run_scenario(levers, ["cropland on survey basis", "cropland red line",
+                                "cropland red line in force share",
                                 "cropland conversion refused by red line"])
     line = out["cropland red line"].iloc[0]
-    assert out["cropland on survey basis"].min() >= line - 1e-6 * line
+    in_force = out.index[out["cropland red line in force share"] >= 1 - 1e-12]
+    assert len(in_force) and in_force[0] <= 2025
+    cropland = out.loc[in_force, "cropland on survey basis"]
+    floor = min(line, float(cropland.iloc[0]))
+    assert cropland.min() >= floor - 1e-6 * line
     assert (out["cropland conversion refused by red line"] >= -1e-9).all()
 
 
