@@ -29,7 +29,7 @@ import numpy as np
 from . import ir
 from .cache import atomic_write, cache_root, source_digest
 from .compiler import Compiler
-from .jitgen import KernelGenerator, KernelLayout, KernelUnsupported
+from .jitgen import BLOCK, SINGLE_RUN_BLOCK, KernelGenerator, KernelLayout, KernelUnsupported
 from .params import PreparedParams
 from .plan import make_plan
 from .runtime import DelayOrderError
@@ -160,7 +160,8 @@ class NumbaEngine:
         ) | frozenset(n for n in int_names if n in nums)
         return structural, integers, grid.integer_start
 
-    def _source(self, key: tuple) -> tuple:
+    def _source(self, key: tuple, block: int = BLOCK) -> tuple:
+        """(kernel source with ``block`` runs per block, layout) for a signature."""
         structural, integers, integer_start = key
         inputs = {name: "array" for name in self.constants}
         slots = {name: i for i, name in enumerate(self.constants)}
@@ -181,21 +182,23 @@ class NumbaEngine:
                          None, integer_start)
         layout = KernelLayout(slots, tuple(series), tuple(frames), self.variables,
                               self.tables, self.delays, [])
-        generator = KernelGenerator(self.model, plan, layout)
+        generator = KernelGenerator(self.model, plan, layout, block)
         body = generator.source()
         layout.rows.extend(generator.variable_rows())
         header = (f"# Generated batch-runner kernel of {os.path.basename(self.model.path)}; "
                   f"generator {self.jitlib_digest}. Do not edit.\n")
         return header + body, layout
 
-    def kernel(self, prepared: PreparedParams, grid: TimeGrid) -> tuple:
-        """(compiled kernel, layout) for these inputs; compiled once per signature."""
-        key = self._signature_key(prepared.kinds, prepared.int_names, grid)
+    def kernel(self, prepared: PreparedParams, grid: TimeGrid, block: int = BLOCK) -> tuple:
+        """(compiled kernel, layout, defaults) for these inputs and runs per block;
+        compiled once per signature and block size (the single-run kernel only when a
+        single run is first asked for)."""
+        key = (self._signature_key(prepared.kinds, prepared.int_names, grid), block)
         with self._lock:
             entry = self._kernels.get(key)
             if entry is None:
                 try:
-                    source, layout = self._source(key)
+                    source, layout = self._source(key[0], block)
                     function, record = _load_kernel(source)
                 except Exception as exc:  # noqa: BLE001 - any kernel failure falls back
                     raise NumbaUnavailable(
@@ -222,7 +225,8 @@ class NumbaEngine:
         arrays = cache.get(grid.key)
         if arrays is not None:
             return arrays
-        function, layout, defaults = self.kernel(prepared, grid)
+        block = SINGLE_RUN_BLOCK if prepared.n_runs == 1 else BLOCK
+        function, layout, defaults = self.kernel(prepared, grid, block)
         values = defaults.copy()
         for name, value in grid.control.items():
             if name in layout.slots:

@@ -80,6 +80,31 @@ def test_backends_agree_on_the_product_model():
             assert_close(numba[name][k], numpy[name][k], f"{name} run {k}")
 
 
+
+def test_single_run_kernel_equals_the_lane_kernel_and_numpy():
+    """A single run uses the kernel generated with one run per block
+    (jitgen.SINGLE_RUN_BLOCK); every saved value equals the same run simulated in the
+    8-lane kernel (bit for bit: same operations, no reassociation) and NumPy (1e-9)."""
+    assert jitgen.SINGLE_RUN_BLOCK != jitgen.BLOCK
+    model = compile_model(PRODUCT_MODEL)
+    defaults = model.constants
+    ranges = {name: (*limits[:2], None) for name, limits in model.limits.items()
+              if name in defaults and None not in limits[:2]}
+    draws = draw(ranges, np.random.default_rng(5), 3, defaults, spread=0.05)
+    lanes = model.run(draws, backend="numba")
+    engine = model.engine("numba")
+    assert isinstance(engine, jit.NumbaEngine)
+    for k in range(3):
+        one = {name: values[k] for name, values in draws.items()}
+        single = model.run(one, n_runs=1, backend="numba")
+        numpy = model.run(one, n_runs=1, backend="numpy")
+        for name in model.variables:
+            np.testing.assert_array_equal(single[name][0], lanes[name][k], err_msg=name)
+            assert_close(single[name][0], numpy[name][0], f"{name} run {k}")
+    blocks = {key[1] for key in engine._kernels}
+    assert {jitgen.SINGLE_RUN_BLOCK, jitgen.BLOCK} <= blocks
+
+
 EXP_MODEL = """{UTF-8}
 x=
 \t0
