@@ -65,14 +65,19 @@ def test_unknown_backend_is_refused():
         model.run(backend="gpu")
 
 
-def test_backends_agree_on_the_product_model():
-    """Every saved value of every variable, 40 draws around the defaults: Numba ==
-    NumPy to 1e-9 (each also equals PySD: test_equivalence.py)."""
+def _product_draws(seed: int, n: int):
+    """The product model and ``n`` draws of its ranged constants, 5 % around the defaults."""
     model = compile_model(PRODUCT_MODEL)
     defaults = model.constants
     ranges = {name: (*limits[:2], None) for name, limits in model.limits.items()
               if name in defaults and None not in limits[:2]}
-    draws = draw(ranges, np.random.default_rng(11), 40, defaults, spread=0.05)
+    return model, draw(ranges, np.random.default_rng(seed), n, defaults, spread=0.05)
+
+
+def test_backends_agree_on_the_product_model():
+    """Every saved value of every variable, 40 draws around the defaults: Numba ==
+    NumPy to 1e-9 (each also equals PySD: test_equivalence.py)."""
+    model, draws = _product_draws(seed=11, n=40)
     numba = model.run(draws, backend="numba")
     numpy = model.run(draws, backend="numpy")
     for name in model.variables:
@@ -80,17 +85,12 @@ def test_backends_agree_on_the_product_model():
             assert_close(numba[name][k], numpy[name][k], f"{name} run {k}")
 
 
-
 def test_single_run_kernel_equals_the_lane_kernel_and_numpy():
     """A single run uses the kernel generated with one run per block
     (jitgen.SINGLE_RUN_BLOCK); every saved value equals the same run simulated in the
     8-lane kernel (bit for bit: same operations, no reassociation) and NumPy (1e-9)."""
     assert jitgen.SINGLE_RUN_BLOCK != jitgen.BLOCK
-    model = compile_model(PRODUCT_MODEL)
-    defaults = model.constants
-    ranges = {name: (*limits[:2], None) for name, limits in model.limits.items()
-              if name in defaults and None not in limits[:2]}
-    draws = draw(ranges, np.random.default_rng(5), 3, defaults, spread=0.05)
+    model, draws = _product_draws(seed=5, n=3)
     lanes = model.run(draws, backend="numba")
     engine = model.engine("numba")
     assert isinstance(engine, jit.NumbaEngine)
