@@ -13,6 +13,8 @@ the plan's order (core equations, output-only equations, derivatives, explicit E
 update), with the values in local variables: LLVM turns that loop into SIMD code, one
 run per lane. Initialisation (PySD's order) and the run constants are computed once
 per block. Values are exactly those of the NumPy backend (``codegen.py``) and PySD.
+A single run uses a kernel generated with ``SINGLE_RUN_BLOCK`` runs per block instead
+(the same code with one lane), so that it does not compute copies of itself.
 """
 
 from __future__ import annotations
