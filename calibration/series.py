@@ -237,6 +237,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("primary_energy_nbs_csy2004", "primary energy consumption", UNIT_ENERGY,
        "NBS total energy consumption, CSY2004 vintage, converted from 10^4 tce (superseded)",
        "能源消费总量（《中国统计年鉴2004》口径，由万吨标准煤换算，已被修订）"),
+    _s("non_fossil_share", "non fossil share of primary energy", UNIT_FRACTION,
+       "Non-fossil (nuclear + renewables) share of primary energy, substitution method; Energy "
+       "Institute Statistical Review 2025 via OWID energy data",
+       "非化石能源占一次能源消费比重（替代法，能源研究所《世界能源统计年鉴2025》，经OWID）",
+       primary=True, max_value=1.0),
     # --- emissions (排放) ------------------------------------------------------------------
     _s("co2_fossil_industry", "fossil and industry CO2 emissions", UNIT_CO2,
        "Territorial CO2 from fossil fuels and industry (cement, flaring, other), excl. land use; GCB 2024 via OWID",

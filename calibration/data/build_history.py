@@ -105,6 +105,7 @@ NBS = "china_population_urbanization_nbs.csv"
 SURV = "china_land_surveys.csv"
 BUILT = "china_builtup_forest_other.csv"
 ENER = "china_energy_nbs_points.csv"
+MIX = "energy_mix_ei.csv"
 LULUCF = "china_lulucf_inventory.csv"
 NFI = "china_forest_nfi.csv"
 AFF = "china_afforestation.csv"
@@ -145,6 +146,9 @@ RULES: tuple[Rule, ...] = (
          "GCB 2024 via OWID: land-use-change CO2 (bookkeeping models), display only"),
     Rule("co2_coal", OWID, "co2_coal", U_CO2, ONE, "none (Mt CO2 per year)",
          "GCB 2024 via OWID: CO2 from coal combustion"),
+    Rule("non_fossil_share", MIX, "low_carbon_share_energy", U_FRACTION, PER_CENT, "% / 100",
+         "Energy Institute Statistical Review 2025 via OWID energy data: non-fossil (nuclear + "
+         "renewables) share of primary energy, substitution method"),
     # ---- FAOSTAT land use ----------------------------------------------------------
     Rule("cropland", FAO, "cropland_area", U_AREA, E_1, "1000 ha / 10",
          "FAOSTAT RL Cropland (arable land + permanent crops)"),
