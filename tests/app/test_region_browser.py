@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app import e2e_util as u
 
@@ -73,6 +74,7 @@ def test_region_from_csv_calibrated_saved_and_reopened_from_link():
         url = page.url
         assert "region=" in url
         signature = u.chart_run(page)
+        n_metrics = page.locator("[data-testid='stMetric']").count()
         net_2060 = page.locator("[data-testid='stMetric']").nth(2).inner_text()
         page.screenshot(path=str(shots / "region_3_explore.png"))
 
@@ -83,6 +85,8 @@ def test_region_from_csv_calibrated_saved_and_reopened_from_link():
         assert "UK example" in other.locator(
             "[data-testid='stSidebar'] [data-testid='stSelectbox'] input").first.input_value()
         assert u.chart_run(other) == signature
+        # the metrics render one after another: compare once all of them are on the page
+        expect(other.locator("[data-testid='stMetric']")).to_have_count(n_metrics, timeout=60_000)
         assert other.locator("[data-testid='stMetric']").nth(2).inner_text() == net_2060
         assert not other.locator("[data-testid='stAlertContentError']").count()
         other.screenshot(path=str(shots / "region_4_reopened.png"))
