@@ -38,6 +38,9 @@ HEIGHT = 380
 HISTORY_HEIGHT = 300
 #: Rows of turning-point labels at the top of the emissions chart.
 TP_LABEL_ROWS = 3
+#: Turning points from this year on are labelled to the left of their line, so that the
+#: label does not run past the right edge of the 1990-2100 axis (about 25 years of text).
+TP_LABEL_RIGHT_FROM = 2070
 #: Name of the one-row dataset holding the run's signature.
 RUN_DATASET = "run"
 POPULATION = ["Urban Population", "Rural Population"]
@@ -168,9 +171,10 @@ def _emissions_template(lang: str, big: bool) -> alt.TopLevelMixin:
         x="year:Q", tooltip=[alt.Tooltip("label:N", title=t("turning_points", lang))]))
     step = 22 if big else 15
     for row in range(TP_LABEL_ROWS):  # labels on rows at the top of the plot, in pixels
-        layers.append(_data(f"tp_row{row}").mark_text(
-            align="left", dx=3, baseline="top", fontSize=_font(big)["label"], color="#212529").encode(
-            x="year:Q", y=alt.value(4 + step * row), text="label:N"))
+        for suffix, align, dx in (("", "left", 3), ("_right", "right", -3)):
+            layers.append(_data(f"tp_row{row}{suffix}").mark_text(
+                align=align, dx=dx, baseline="top", fontSize=_font(big)["label"], color="#212529").encode(
+                x="year:Q", y=alt.value(4 + step * row), text="label:N"))
     layers.append(_run_mark())
     return _style(alt.layer(*layers), t("chart_emissions", lang), big, height=HEIGHT + 90)
 
@@ -194,8 +198,10 @@ def emissions_chart(res: pd.DataFrame, tps: tpmod.TurningPointTable, lang: str, 
     datasets["headroom"] = pd.DataFrame({"value": [ymin, ymax + 0.3 * (ymax - ymin)]})
     tpf = tp_frame(tps, lang)
     datasets["tp"] = tpf[["year", "label"]]
+    late = tpf["year"] >= TP_LABEL_RIGHT_FROM
     for row in range(TP_LABEL_ROWS):
-        datasets[f"tp_row{row}"] = tpf.loc[tpf["row"] == row, ["year", "label"]]
+        datasets[f"tp_row{row}"] = tpf.loc[(tpf["row"] == row) & ~late, ["year", "label"]]
+        datasets[f"tp_row{row}_right"] = tpf.loc[(tpf["row"] == row) & late, ["year", "label"]]
     return _spec(_emissions_template(lang, big), datasets, signature)
 
 

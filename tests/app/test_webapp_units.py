@@ -328,8 +328,12 @@ def test_chart_specs_are_valid_vega_lite(base, lang):
     labels = charts.tp_frame(other.turning_points, lang)["label"].tolist()
     reached = [p for p in other.turning_points if p.key in core.TP_MARKED and p.reached]
     assert len(labels) == len(reached) >= 3
-    rows = pd.concat([emissions["datasets"][f"tp_row{r}"] for r in range(charts.TP_LABEL_ROWS)])
-    assert sorted(rows["label"]) == sorted(labels)
+    left = pd.concat([emissions["datasets"][f"tp_row{r}"] for r in range(charts.TP_LABEL_ROWS)])
+    right = pd.concat([emissions["datasets"][f"tp_row{r}_right"] for r in range(charts.TP_LABEL_ROWS)])
+    assert sorted(pd.concat([left, right])["label"]) == sorted(labels)
+    # late turning points are labelled to the left of their line (inside the plot)
+    assert (left["year"] < charts.TP_LABEL_RIGHT_FROM).all()
+    assert (right["year"] >= charts.TP_LABEL_RIGHT_FROM).all()
     for p in reached:
         assert any(p.name(lang) in x and f"{p.year:.0f}" in x for x in labels)
 
