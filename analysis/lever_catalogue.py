@@ -108,6 +108,8 @@ LEVERS: Mapping[str, LeverText] = {
         "从起始年到达到 CCS 规模所需的年数（S 形建设过程）。", True),
     "autonomous energy efficiency improvement": LeverText("自主能效进步率", "Autonomous energy efficiency improvement",
         "技术进步与资本更新带来的各终端用能效率年提升率。经校准。", False),
-    "learning exponent": LeverText("非化石能源学习指数", "Learning exponent of non-fossil energy",
-        "非化石能源成本随累计产量下降的经验曲线指数（风电约 0.23、光伏约 0.40）。", False),
+    "learning exponent": LeverText("常规非化石能源学习指数", "Learning exponent of conventional non-fossil energy",
+        "水电、核电、生物质能成本随本地区累计非化石能源产量下降的经验曲线指数（水电、核电接近 0）。经校准。", False),
+    "wind and solar learning exponent": LeverText("风电光伏学习指数", "Learning exponent of wind and solar",
+        "风电光伏成本随全球累计发电量下降的经验曲线指数（风电约 0.23、光伏约 0.40）。默认 0.3。", False),
 }

@@ -105,6 +105,8 @@ def _walk_refs(node, out: list[str]) -> None:
     if isinstance(node, ReferenceStructure):
         out.append(node.reference)
     elif isinstance(node, CallStructure):
+        if isinstance(node.function, ReferenceStructure):  # a call of a named lookup
+            out.append(node.function.reference)
         for arg in node.arguments:
             _walk_refs(arg, out)
     elif dataclasses.is_dataclass(node) and not isinstance(node, type):

@@ -47,6 +47,8 @@ def dependencies() -> dict[str, set[str]]:
         for key, value in entry.items():
             if key in ("initial", "step") and isinstance(value, dict):
                 out |= expand(value)
+            elif key == "__lookup__":  # a lookup table's own entry: it uses nothing
+                continue
             elif key.startswith("_"):
                 out |= expand(deps[key])
             elif key in by_py:
