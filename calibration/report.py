@@ -275,7 +275,11 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
             L.append(f"- identification: {ident.get('rounds', 0)} round(s), "
                      f"{len(ident.get('eliminated', []))} constant(s) fixed as not identified; "
                      f"{ident.get('runs', 0)} runs and {ident.get('total_s', 0):.1f} s in all")
-            nb = ident.get("at_bound_without_reason") or []
+            # judged against the reasons of the configuration this report is written with,
+            # so a reason added after the fit (``calibrate report --result``) is seen
+            from calibration.identify import unidentified
+
+            nb = [d["name"] for d in unidentified(result, cfg) if d["severity"] == 0.5]
             if nb:
                 L.append("- **estimates at a bound without a written reason** (a finding: the data "
                          "push them outside the prior range): " + ", ".join(f"`{n}`" for n in nb))

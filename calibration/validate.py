@@ -247,11 +247,17 @@ def _f(v, digits: int = 2) -> str:
 
 def markdown(results: list[CaseResult], command: str) -> str:
     """The validation report (Markdown)."""
-    summary = summary_frame(results)
+    return markdown_frames(summary_frame(results), results_frame(results), [command])
+
+
+def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Sequence[str]) -> str:
+    """The validation report (Markdown) of a summary and a detail frame (one run or merged runs)."""
     spread = spread_frame(summary)
-    detail = results_frame(results)
+    head = (f"Command: `{commands[0]}`" if len(commands) == 1 else
+            f"Merged from {len(commands)} runs (`tcsd calibrate validate --merge`): "
+            + "; ".join(f"`{c}`" for c in commands))
     L = ["# Out-of-sample validation (外推检验)", "",
-         f"Command: `{command}`", "",
+         head, "",
          "Each case is fitted only to data up to its cut-off year (identifiable calibration, "
          "`calibration/identify.py`) and scored on the later data it has not seen. Peak = year "
          "of the maximum of fossil and industry CO2, never exceeded afterwards.", "",
@@ -283,15 +289,57 @@ def markdown(results: list[CaseResult], command: str) -> str:
     return "\n".join(L) + "\n"
 
 
+def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(summary, detail, command) of a validation folder written by :func:`write`.
+
+    Raises ValueError naming the folder and file when one is missing or malformed."""
+    folder = Path(folder)
+    files = {name: folder / name for name in ("validation_summary.csv", "validation.csv", "validation.md")}
+    for name, path in files.items():
+        if not path.is_file():
+            raise ValueError(f"{folder}: no {name} (a folder written by 'calibrate validate --out')")
+    summary = pd.read_csv(files["validation_summary.csv"])
+    detail = pd.read_csv(files["validation.csv"])
+    missing = {"region", "fit_until", "seed", "co2_mape", "pass"} - set(summary.columns)
+    if missing:
+        raise ValueError(f"{files['validation_summary.csv']}: missing columns {sorted(missing)}")
+    for col in ("projected_peak", "observed_peak", "peak_tolerance"):  # integers or None
+        summary[col] = pd.Series([None if pd.isna(v) else int(v) for v in summary[col]], dtype=object)
+    line = next((ln for ln in files["validation.md"].read_text(encoding="utf-8").splitlines()
+                 if ln.startswith("Command: `")), None)
+    command = line[len("Command: `"):].rstrip("`") if line else str(folder)
+    return summary, detail, command
+
+
+def merge(folders: Sequence[str | Path], out_dir: str | Path) -> Path:
+    """Merge validation folders (e.g. one seed each, run side by side) into one report.
+
+    Raises ValueError when two folders hold the same case and seed."""
+    runs = [read_run(f) for f in folders]
+    summary = pd.concat([r[0] for r in runs], ignore_index=True)
+    detail = pd.concat([r[1] for r in runs], ignore_index=True)
+    dup = summary.duplicated(["region", "fit_until", "seed"])
+    if dup.any():
+        d = summary[dup].iloc[0]
+        raise ValueError(f"--merge: {d['region']} fitted to {d['fit_until']} with seed {d['seed']} "
+                         "is in more than one folder")
+    return _write_frames(summary, detail, out_dir, [r[2] for r in runs])
+
+
 def write(results: list[CaseResult], out_dir: str | Path, command: str) -> Path:
     """Write validation.md and validation.csv atomically into ``out_dir``."""
+    return _write_frames(summary_frame(results), results_frame(results), out_dir, [command])
+
+
+def _write_frames(summary: pd.DataFrame, detail: pd.DataFrame, out_dir: str | Path,
+                  commands: Sequence[str]) -> Path:
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        (tmp / "validation.md").write_text(markdown(results, command), encoding="utf-8")
-        summary_frame(results).to_csv(tmp / "validation_summary.csv", index=False)
-        results_frame(results).to_csv(tmp / "validation.csv", index=False)
+        (tmp / "validation.md").write_text(markdown_frames(summary, detail, commands), encoding="utf-8")
+        summary.to_csv(tmp / "validation_summary.csv", index=False)
+        detail.to_csv(tmp / "validation.csv", index=False)
         out_dir.mkdir(exist_ok=True)
         for f in tmp.iterdir():
             os.replace(f, out_dir / f.name)

@@ -91,6 +91,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     v.add_argument("--maxiter", type=integer(0, 100_000), default=None, help="DE generations")
     v.add_argument("--out", type=Path, default=None,
                    help="report folder (default: calibration/reports/validation beside the config)")
+    v.add_argument("--merge", type=Path, nargs="+", default=None, metavar="FOLDER",
+                   help="merge validation folders (e.g. one seed each, run side by side) into one "
+                        "report in --out; fits nothing")
     v.set_defaults(handler=validate)
 
 
@@ -251,8 +254,10 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
 def validate(args: argparse.Namespace, ctx: Context) -> int:
     """Out-of-sample validation: exit 0 when every case passes, 1 otherwise."""
     from calibration.config import ConfigError
-    from calibration.validate import parse_case, run_case, spread_frame, standard_cases, summary_frame, write
+    from calibration.validate import parse_case, run_case, standard_cases, summary_frame, write
 
+    if args.merge:
+        return _merge(args, ctx)
     cases, seeds = standard_cases(args.config)
     if args.case:
         given = [parse_case(c) for c in args.case]
@@ -283,6 +288,29 @@ def validate(args: argparse.Namespace, ctx: Context) -> int:
     with StagedOutputs() as stage:
         report_path = stage.final_path(write(results, stage.folder(out_dir), command.strip()))
     summary = summary_frame(results)
+    return _echo_validation(ctx, summary, report_path)
+
+
+def _merge(args: argparse.Namespace, ctx: Context) -> int:
+    """``validate --merge``: one report of several validation folders; exit as ``validate``."""
+    from calibration.config import ConfigError
+    from calibration.validate import merge, read_run
+
+    if args.case or args.seed or args.seeds is not None or args.data is not None:
+        raise ConfigError("--merge: give only the folders and --out (the cases were fitted already)")
+    out_dir = args.out or default_output(Path(args.config).parent / "reports" / "validation")
+    try:
+        with StagedOutputs() as stage:
+            report_path = stage.final_path(merge(args.merge, stage.folder(out_dir)))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    summary, _, _ = read_run(Path(report_path).parent)
+    return _echo_validation(ctx, summary, report_path)
+
+
+def _echo_validation(ctx: Context, summary, report_path) -> int:
+    from calibration.validate import spread_frame
+
     for _, s in summary.iterrows():
         ctx.echo(f"  {s['region']} to {s['fit_until']} seed {s['seed']}: CO2 MAPE {s['co2_mape']:.2f} % "
                  f"(limit {s['co2_limit']:g} %), peak projected "

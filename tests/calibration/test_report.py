@@ -61,3 +61,26 @@ def test_failed_report_leaves_old_files(fitted, tmp_path, monkeypatch):
         write_report(cfg, a, hist, out, result)
     assert (out / "report.md").read_text(encoding="utf-8") == "OLD"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp dir left
+
+
+def test_bound_reasons_are_those_of_the_configuration_the_report_is_written_with(fitted, tmp_path):
+    """An estimate at a bound is a finding until a reason is written in the configuration;
+    a reason added after the fit (``calibrate report --result``) is seen by the report."""
+    import copy
+    import dataclasses
+
+    cfg, hist, result = fitted
+    res = copy.deepcopy(result)
+    i = res.names.index("migration coefficient")
+    res.flags[i] = {**res.flags[i], "flags": ["at_upper_bound"]}
+    res.se[i] = 0.01 * (res.upper[i] - res.lower[i])
+    res.identification = {"rounds": 0, "eliminated": [], "runs": 1, "total_s": 0.0}
+    a = assess(cfg, res.overrides(), hist, fitted_end=res.window[1])
+    finding = "estimates at a bound without a written reason"
+    text = write_report(cfg, a, hist, tmp_path / "a", res).read_text(encoding="utf-8")
+    assert finding in text and "`migration coefficient`" in text.split(finding)[1].split("\n")[0]
+    reasoned = copy.copy(cfg)
+    reasoned.parameters = [dataclasses.replace(p, bound_reason="a written reason")
+                           if p.name == "migration coefficient" else p for p in cfg.parameters]
+    text = write_report(reasoned, a, hist, tmp_path / "b", res).read_text(encoding="utf-8")
+    assert finding not in text
