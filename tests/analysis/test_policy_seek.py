@@ -53,17 +53,20 @@ def test_continuous_target_met_within_tolerance() -> None:
 def test_step_target_by_bisection() -> None:
     """Non-fossil mandate for new energy supply (新增能源非化石强制比例) needed for an
     emission peak (TP3) halfway between the peak years without the mandate and with a
-    full mandate (PySD runs of the model defaults)."""
+    full mandate (PySD runs of the model defaults, with wind and solar limited to 30 % of
+    new supply: with the default ceiling the peak comes in 2026 with or without the mandate,
+    which starts in 2025 and leaves nothing to bisect)."""
     lever = "non fossil mandate for new supply"
-    late, early = (min(_year(_pysd({lever: x}), "tp3"), 2101.0) for x in (0.0, 1.0))  # 2101: not by 2100
+    scen = {"maximum wind and solar share of new supply": 0.3}
+    late, early = (min(_year(_pysd({**scen, lever: x}), "tp3"), 2101.0) for x in (0.0, 1.0))  # 2101: not by 2100
     assert late - early >= 2  # the mandate brings the peak forward
     goal = early + (late - early) // 2
-    res = seek(lever, f"tp3<={goal:g}", n_grid=9)
+    res = seek(lever, f"tp3<={goal:g}", scenario=scen, n_grid=9)
     assert res.reachable and res.method == "bisection" and res.change > 0
     fail, ok = res.bracket
     assert ok - fail <= res.xtol
-    assert _year(_pysd({lever: res.value}), "tp3") <= goal
-    assert _year(_pysd({lever: fail}), "tp3") > goal
+    assert _year(_pysd({**scen, lever: res.value}), "tp3") <= goal
+    assert _year(_pysd({**scen, lever: fail}), "tp3") > goal
 
 
 def test_decreasing_lever_and_scenario() -> None:
