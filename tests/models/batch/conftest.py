@@ -144,22 +144,3 @@ def with_control(tmp_dir: Path, mdl: Path, **settings) -> Path:
     target.write_text(text, encoding="utf-8")
     return target
 
-
-def pytest_terminal_summary(terminalreporter):
-    """CI log line: the Numba kernels this session compiled (cold) or loaded from the
-    disk cache, and how long that took (the product model's kernel is the big one)."""
-    import sys
-
-    jit = sys.modules.get("models.batch.jit")
-    records = jit.compile_records() if jit is not None else []
-    if not records:
-        return
-    compiled = [r for r in records if not r.from_disk_cache]
-    loaded = [r for r in records if r.from_disk_cache]
-    line = (f"batch-runner kernels: {len(compiled)} compiled in "
-            f"{sum(r.seconds for r in compiled):.1f} s, {len(loaded)} loaded from the disk cache "
-            f"in {sum(r.seconds for r in loaded):.1f} s")
-    if compiled:
-        largest = max(compiled, key=lambda r: r.seconds)
-        line += f"; slowest compile {largest.model} {largest.seconds:.1f} s"
-    terminalreporter.write_line(line)
