@@ -62,10 +62,45 @@ class CompileRecord:
     model: str = ""  # model file name
 
 
+_PARALLEL_RECORDS: list[CompileRecord] = []  # parallel variants compiled on first use
+
+
 def compile_records() -> list[CompileRecord]:
     """Every kernel compiled or loaded by this process (for logs and CI summaries)."""
     with _KERNEL_LOCK:
-        return [record for _, record in _KERNELS.values()]
+        return [record for _, record in _KERNELS.values()] + list(_PARALLEL_RECORDS)
+
+
+class LazyParallel:
+    """The parallel variant of a kernel, compiled (or loaded from the disk cache) at
+    its first call with the kernel signature, and recorded like the module's kernels.
+
+    Numba's parallel loop costs seconds of compilation even for a tiny model and is
+    only needed for batches that use several threads: a single-run kernel, and the
+    kernels of small test models run with a few runs, never compile it."""
+
+    def __init__(self, dispatcher, record: CompileRecord):
+        self.dispatcher = dispatcher
+        self.record = record
+
+    def __call__(self, *args):
+        if not self.dispatcher.signatures:
+            with _KERNEL_LOCK:
+                if not self.dispatcher.signatures:
+                    from numba.core import sigutils
+
+                    from .jitgen import KERNEL_SIGNATURE
+
+                    start = time.perf_counter()
+                    hits = sum(self.dispatcher.stats.cache_hits.values())
+                    self.dispatcher.compile(sigutils.normalize_signature(KERNEL_SIGNATURE)[0])
+                    loaded = hits < sum(self.dispatcher.stats.cache_hits.values())
+                    record = CompileRecord(self.record.path + " (parallel)", time.perf_counter() - start,
+                                           loaded, self.record.model)
+                    _PARALLEL_RECORDS.append(record)
+                    log.info("batch kernel %s in %.2f s (%s)", record.path, record.seconds,
+                             "loaded from the disk cache" if loaded else "compiled")
+        return self.dispatcher(*args)
 
 
 def _configure_numba():
@@ -91,7 +126,7 @@ def _load_kernel(source: str) -> tuple:
         if not path.exists():
             atomic_write(path, source.encode())
         pycache = folder / "__pycache__"
-        on_disk = pycache.is_dir() and any(pycache.glob(f"k_{digest}.kernel-*.nbi"))
+        on_disk = pycache.is_dir() and any(pycache.glob(f"k_{digest}.kernel_serial-*.nbi"))
         name = f"_tcsd_kernel_{digest}"
         start = time.perf_counter()
         limit = sys.getrecursionlimit()
@@ -108,7 +143,7 @@ def _load_kernel(source: str) -> tuple:
             sys.setrecursionlimit(limit)
         model = source.split(" kernel of ", 1)[1].split(";", 1)[0] if " kernel of " in source else ""
         record = CompileRecord(str(path), time.perf_counter() - start, on_disk, model)
-        kernels = (module.kernel, module.kernel_serial)
+        kernels = (LazyParallel(module.kernel, record), module.kernel_serial)
         _KERNELS[digest] = (kernels, record)
         return kernels, record
 

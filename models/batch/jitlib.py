@@ -1,5 +1,6 @@
 """Helpers of the Numba kernel (``jitgen.py``) that are not written inline: lookups
-with many points, PULSE TRAIN, and the bit cast used by the kernel's EXP. Same
+with many points, PULSE TRAIN, the bit cast used by the kernel's EXP and the
+branch-free choice (``select``) that replaces every conditional expression. Same
 semantics as ``runtime.py`` (PySD's, with NumPy's handling of NaN and of
 floating-point errors). Everything else is emitted inline so the loop over runs
 vectorises.
@@ -74,5 +75,24 @@ def bits_to_float(typingctx, bits):
 
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], llvm_ir.DoubleType())
+
+    return sig, codegen
+
+
+@intrinsic
+def select(typingctx, cond, yes, no):
+    """``yes if cond else no`` as one LLVM ``select`` on float64 values: no branch.
+
+    Both values are computed (every kernel expression is pure arithmetic, with NumPy's
+    floating-point error model: a division by zero gives inf or NaN, never an
+    exception), so the result is the one the conditional expression gives, bit for bit.
+    A conditional expression is two basic blocks of Numba IR more; the product model
+    has several hundred, and Numba's SSA and reaching-definition passes grow with the
+    number of blocks times the number of variables: they were most of its compile time.
+    """
+    sig = types.float64(types.boolean, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.select(args[0], args[1], args[2])
 
     return sig, codegen

@@ -160,3 +160,41 @@ def test_kernel_exp_is_within_one_ulp_of_libm(tmp_path):
     np.testing.assert_allclose(got[normal], expected[normal], rtol=2.3e-16, atol=0)
     special = ~normal & (np.abs(x) > 700) | np.isnan(x) | np.isinf(x)
     np.testing.assert_array_equal(got[special], expected[special])
+
+
+def test_parallel_variant_is_compiled_only_when_a_batch_needs_threads(fresh_engines, tmp_path,
+                                                                      monkeypatch, pysd_cache):
+    """A single run uses the serial kernel only: the parallel variant (seconds of Numba's
+    parfor compilation even for a tiny model) is compiled at its first use, recorded,
+    and gives the serial kernel's results bit for bit."""
+    monkeypatch.setenv("TERRITORIAL_CARBON_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(jit, "_KERNELS", {})
+    monkeypatch.setattr(jit, "_PARALLEL_RECORDS", [])
+    model = fresh_engines(MDL_DIR / "stock_flow.mdl")
+    model.run()
+    assert not [r for r in jit.compile_records() if r.path.endswith("(parallel)")]
+    n = 4 * jit.PARALLEL_MIN_RUNS
+    rates = np.linspace(0.0, 0.05, n)
+    batch = model.run({"growth rate": rates}, outputs=["Stock A"])["Stock A"]
+    parallel = [r for r in jit.compile_records() if r.path.endswith("(parallel)")]
+    if model.engine().numba.get_num_threads() > 1:
+        assert len(parallel) == 1 and not parallel[0].from_disk_cache and parallel[0].seconds > 0
+    for i in (0, n // 2, n - 1):  # each run equals the same run alone (serial kernel), bit for bit
+        alone = model.run({"growth rate": float(rates[i])}, outputs=["Stock A"])["Stock A"][0]
+        np.testing.assert_array_equal(batch[i], alone)
+    expected = pysd_run(pysd_cache(MDL_DIR / "stock_flow.mdl"), {"growth rate": 0.05}, ["Stock A"])
+    assert_close(batch[-1], expected["Stock A"].values, "parallel kernel")
+
+
+def test_kernel_source_has_no_conditional_expression_but_if_then_else():
+    """Every choice but IF THEN ELSE is a branch-free ``select``: conditional expressions
+    are basic blocks of Numba IR, and the compile time grows with their number."""
+    import re
+
+    model = compile_model(MDL_DIR / "math_functions.mdl", backend="numba")
+    model.run()
+    sources = [open(r.path, encoding="utf-8").read() for r in model.engine().compile_log]
+    assert sources and all("select(" in s for s in sources)
+    for source in sources:
+        body = source[source.index("def run_block"):]
+        assert not re.search(r" if .+ else ", body), "a conditional expression in the kernel"
