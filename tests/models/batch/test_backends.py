@@ -193,7 +193,9 @@ def test_kernel_source_has_no_conditional_expression_but_if_then_else():
 
     model = compile_model(MDL_DIR / "math_functions.mdl", backend="numba")
     model.run()
-    sources = [open(r.path, encoding="utf-8").read() for r in model.engine().compile_log]
+    engine = model.engine()
+    assert isinstance(engine, jit.NumbaEngine)
+    sources = [open(r.path, encoding="utf-8").read() for r in engine.compile_log]
     assert sources and all("select(" in s for s in sources)
     for source in sources:
         body = source[source.index("def run_block"):]
