@@ -340,9 +340,8 @@ def plot_emissions(
             missing.append(f"{short}: {status.format(y=_fy(bound))}")
     ax.set_xlabel(label("year", lang))
     if missing:
-        sep = "；" if lang == "zh" else "; "
-        ax.annotate(
-            f"{label('not_identified', lang)} — " + sep.join(missing),
+        ax.annotate(  # one line per point: a long single line would widen the figure
+            "\n".join([f"{label('not_identified', lang)}:", *missing]),
             xy=(0.0, 0.0),
             xycoords="axes fraction",
             xytext=(0, -32),
