@@ -167,7 +167,9 @@ def test_parallel_variant_is_compiled_only_when_a_batch_needs_threads(fresh_engi
     """A single run uses the serial kernel only: the parallel variant (seconds of Numba's
     parfor compilation even for a tiny model) is compiled at its first use, recorded,
     and gives the serial kernel's results bit for bit."""
-    monkeypatch.setenv("TERRITORIAL_CARBON_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "cache"  # a cold kernel cache: ``cache_root`` is memoised, so patch it
+    folder.mkdir()
+    monkeypatch.setattr(jit, "cache_root", lambda: folder)
     monkeypatch.setattr(jit, "_KERNELS", {})
     monkeypatch.setattr(jit, "_PARALLEL_RECORDS", [])
     model = fresh_engines(MDL_DIR / "stock_flow.mdl")
