@@ -552,7 +552,7 @@ def write_spatial_handoff(
     land_use_demand(results, cell_size_m=cell_size_m).to_csv(paths[0], index_label="year")
     land_class_table().to_csv(paths[1], index=False, encoding="utf-8-sig")
     invest_carbon_table(
-        dict(scenario.overrides),
+        scenario.inputs,
         results=results,
         year=float(results.index[0]) if carbon_year is None else carbon_year,
     ).to_csv(paths[2], index=False, float_format="%.6g")

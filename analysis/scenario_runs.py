@@ -112,7 +112,7 @@ def run_scenarios(
     resolved = resolve_scenarios(scenarios)
     return {
         key: run_scenario(
-            dict(sc.overrides),
+            sc.inputs,
             return_columns=return_columns,
             source=str(sc.path or key),
             **({} if sc.initial_time is None else {"initial_time": sc.initial_time}),

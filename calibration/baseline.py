@@ -107,6 +107,7 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
         "description": dict(cfg.description),
         **start,
         "overrides": {k: overrides[k] for k in overrides},
+        **({"data": data_block(cfg)} if cfg.data_series else {}),
         "rationale": rationale,
         "calibration": {
             "date": date,
@@ -128,6 +129,15 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
     }
 
 
+def data_block(cfg: CalibrationConfig) -> dict:
+    """The scenario ``data`` block of the region's data inputs (scenarios/data_block.py)."""
+    return {
+        const: {"source": text,
+                "values": {int(y): float(v) for y, v in zip(values.index, values.to_numpy())}}
+        for const, (values, text) in cfg.data_series.items()
+    }
+
+
 def validate_document(doc: Mapping, path: str | Path, model=None) -> None:
     """Check the structure and the overrides (names, types, ranges) of a scenario mapping."""
     from models.model import ModelInputError, load_model
@@ -142,6 +152,10 @@ def validate_document(doc: Mapping, path: str | Path, model=None) -> None:
         model.validate_overrides(doc["overrides"], source=str(path))
     except ModelInputError as err:
         raise ConfigError(str(err)) from None
+    if doc.get("data") is not None:
+        from scenarios.data_block import parse_data_block
+
+        parse_data_block(str(path), doc["data"], model, doc["overrides"], ConfigError)
     missing = [k for k in doc["overrides"] if k not in doc.get("rationale", {})]
     if missing:
         raise ConfigError(f"{path}: rationale: missing for {', '.join(missing)}")

@@ -60,8 +60,13 @@ Keys (all paths are relative to the configuration file):
                  observation of that series at the model's INITIAL TIME (the nearest
                  independent observation within 5 years). For a region other than the home
                  region, ``total land area`` comes from ``land_area`` unless fixed.
+``data_inputs``  constant -> history variable: a historical data input of the model given
+                 by the region's whole series of that variable (every observed year, also
+                 after ``fit_until``: an exogenous input, not a fitted series); it is
+                 passed to every run as a time series and written to the ``data`` block
+                 of the fitted scenario (scenarios/data_block.py).
 ``regions``      region code -> block with any of ``data, fixed, parameters, series,
-                 window, acceptance, name, description, from_data`` that replaces (``data``)
+                 window, acceptance, name, description, from_data, data_inputs`` that replaces (``data``)
                  or updates (mappings) the top-level values when that region is fitted. The
                  block ``default`` applies to any region without a block of its own (other
                  than the home region), so that a new region can be fitted without editing
@@ -89,12 +94,12 @@ from models.model import INITIAL_LAND_SHARES
 TOP_KEYS = (
     "region", "data", "window", "evaluation_start", "series", "parameters", "fixed",
     "region_specific", "acceptance", "optimizer", "thresholds", "identification", "baseline",
-    "report_dir", "from_data", "validation",
+    "report_dir", "from_data", "data_inputs", "validation",
     "name", "description", "regions",
 )
 REGION_KEYS = (
     "data", "fixed", "parameters", "series", "window", "acceptance", "name", "description",
-    "evaluation_start", "from_data",
+    "evaluation_start", "from_data", "data_inputs",
 )
 #: Region block applied to a region that has no block of its own (other than the home one).
 DEFAULT_REGION = "default"
@@ -211,6 +216,10 @@ class CalibrationConfig:
     fit_until: int | None = None
     identification: IdentificationSettings = field(default_factory=IdentificationSettings)
     from_data: dict[str, str] = field(default_factory=dict)
+    #: constant -> history variable of the region's data inputs (key ``data_inputs``)
+    data_inputs: dict[str, str] = field(default_factory=dict)
+    #: constant -> (series by year, source text), set from the history when it is loaded
+    data_series: dict[str, Any] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
     #: Year the fitted runs start (a region with later data); None: the model's INITIAL
     #: TIME. Anchors and constants from data then use that year's observations.
@@ -229,6 +238,28 @@ class CalibrationConfig:
 
 
 # ----------------------------------------------------------------------------- helpers
+def _series_of_constants(ctx: "_Ctx", raw: Mapping, block: Mapping | None, prefix: str, key: str,
+                         model: Any, taken: set[str]) -> dict[str, str]:
+    """A mapping constant -> history variable (``from_data``, ``data_inputs``): top level
+    updated by the region block; each constant neither fixed, estimated nor set otherwise."""
+    mapping = _mapping(ctx, key, raw.get(key))
+    where = key
+    if block and key in block:
+        mapping = _merge(mapping, _mapping(ctx, prefix + key, block[key]))
+        where = prefix + key
+    out: dict[str, str] = {}
+    for name, series in mapping.items():
+        vname = _resolve_constant(ctx, f"{where}.{name}", name, model)
+        if series is None:
+            continue
+        if series not in SERIES:
+            raise ctx.fail(f"{where}.{name}", f"unknown history variable {series!r}")
+        if vname in taken:
+            raise ctx.fail(f"{where}.{name}", f"{vname!r} is also fixed, estimated or set from data")
+        out[vname] = series
+    return out
+
+
 class _Ctx:
     """Error context: file name and key path."""
 
@@ -624,21 +655,10 @@ def load_config(
     region_specific = [_resolve_constant(ctx, f"region_specific[{i}]", n, model)
                        for i, n in enumerate(rs)]
     # ---- constants set from the region's own data (value of a series at INITIAL TIME)
-    fd_map = _mapping(ctx, "from_data", raw.get("from_data"))
-    fd_key = "from_data"
-    if block and "from_data" in block:
-        fd_map = _merge(fd_map, _mapping(ctx, prefix + "from_data", block["from_data"]))
-        fd_key = prefix + "from_data"
-    from_data: dict[str, str] = {}
-    for name, series in fd_map.items():
-        vname = _resolve_constant(ctx, f"{fd_key}.{name}", name, model)
-        if series is None:
-            continue
-        if series not in SERIES:
-            raise ctx.fail(f"{fd_key}.{name}", f"unknown history variable {series!r}")
-        if vname in fixed or vname in {p.name for p in params}:
-            raise ctx.fail(f"{fd_key}.{name}", f"{vname!r} is also fixed or estimated")
-        from_data[vname] = series
+    from_data = _series_of_constants(ctx, raw, block, prefix, "from_data", model,
+                                     set(fixed) | {p.name for p in params})
+    data_inputs = _series_of_constants(ctx, raw, block, prefix, "data_inputs", model,
+                                       set(fixed) | {p.name for p in params} | set(from_data))
     if target_region != home:
         estimated = {p.name for p in params}
         if ("total land area" not in fixed and "total land area" not in estimated
@@ -750,6 +770,7 @@ def load_config(
         fit_until=fit_until,
         identification=identification,
         from_data=from_data,
+        data_inputs=data_inputs,
         raw=copy.deepcopy(raw),
     )
 

@@ -23,9 +23,10 @@ import os
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from models.model import MODEL_PATH
 
@@ -70,7 +71,7 @@ def simulate_many(
     names: Sequence[str],
     outputs: Sequence[str],
     *,
-    fixed: Mapping[str, float] | None = None,
+    fixed: Mapping[str, Any] | None = None,
     mdl_path: str | Path = MODEL_PATH,
     backend: str | None = None,
     initial_time: float | None = None,
@@ -81,7 +82,8 @@ def simulate_many(
         param_matrix: array (N, P): one row per run, one column per name in ``names``.
         names: Vensim names of the P constants varied between runs.
         outputs: Vensim names of the variables to return.
-        fixed: constants set to the same value in every run (Vensim name -> value).
+        fixed: constants set to the same value in every run (Vensim name -> number, or a
+            ``pandas.Series`` by year for a data input given as a time series).
         mdl_path: the Vensim model.
         backend: ``"batch"``, ``"numba"``, ``"numpy"`` or ``"pysd"`` (default
             :data:`BACKEND`).
@@ -106,7 +108,7 @@ def simulate_many(
             warnings.warn(f"models.batch unavailable ({err}); using the PySD loop (slow)", stacklevel=2)
             return simulate_many(X, names, outputs, fixed=fixed, mdl_path=mdl_path,
                                  backend="pysd", initial_time=initial_time)
-        params: dict[str, object] = {k: float(v) for k, v in fixed.items()}
+        params: dict[str, object] = {k: v if isinstance(v, pd.Series) else float(v) for k, v in fixed.items()}
         for j, name in enumerate(names):
             params[name] = X[:, j].copy()
         with np.errstate(all="ignore"):

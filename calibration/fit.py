@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import differential_evolution, least_squares
 
 from calibration.config import CalibrationConfig, ConfigError, ParameterSpec
@@ -54,6 +55,7 @@ from calibration.observations import (
     FitSeries,
     RegionHistory,
     build_targets,
+    data_input_values,
     load_region_history,
     model_at_years,
     observation_at,
@@ -86,6 +88,7 @@ class Problem:
     bound_notes: dict[str, str]
     n_evaluations: int = 0
     initial_time: float | None = None  # year the runs start (None: the model's INITIAL TIME)
+    data: dict[str, pd.Series] = field(default_factory=dict)  # data inputs (time series)
 
     @property
     def outputs(self) -> list[str]:
@@ -98,7 +101,7 @@ class Problem:
     def simulate(self, X: np.ndarray, outputs: list[str] | None = None) -> dict[str, np.ndarray]:
         X = np.atleast_2d(X)
         self.n_evaluations += X.shape[0]
-        return simulate_many(X, self.names, outputs or self.outputs, fixed=self.fixed,
+        return simulate_many(X, self.names, outputs or self.outputs, fixed={**self.fixed, **self.data},
                              initial_time=self.initial_time)
 
     def residual_matrix(self, X: np.ndarray) -> np.ndarray:
@@ -245,6 +248,7 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
         x0=x0,
         defaults=np.array([model.constants[n].default for n in names], float),
         fixed=cfg.fixed_values(),
+        data=data_input_values(cfg),
         targets=targets,
         times=times,
         window=(cfg.window_start, end),

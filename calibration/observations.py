@@ -87,7 +87,44 @@ def load_region_history(cfg: CalibrationConfig) -> RegionHistory:
             "one file only"])
     history = RegionHistory(fit=fit, holdout=holdout, files=[str(f.path) for f in cfg.data])
     resolve_data_constants(cfg, history)
+    resolve_data_inputs(cfg, history)
     return history
+
+
+def resolve_data_inputs(cfg: CalibrationConfig, history: RegionHistory) -> None:
+    """Set ``cfg.data_series`` from the region's whole series of each ``data_inputs``
+    variable: constant -> (``pandas.Series`` by year, source text).
+
+    Every observed year is used, also the years after ``fit_until``: a data input is
+    exogenous (like the world wind and solar generation of the model file), so an
+    out-of-sample projection is conditional on the observed input. The source is a
+    ``{en, zh}`` text. Raises ConfigError when the region has no observation of the series.
+    """
+    from calibration.series import SERIES
+
+    if not cfg.data_inputs:
+        return
+    rows = history.all
+    for const, series in cfg.data_inputs.items():
+        d = rows[rows["variable"] == series].sort_values("year")
+        if d.empty:
+            raise ConfigError(
+                f"{cfg.path}: data_inputs.{const}: region {cfg.region} has no observation of "
+                f"{series!r}; add the series to the region's data or remove the data input")
+        values = pd.Series(d["value"].to_numpy(dtype=float), index=d["year"].to_numpy(dtype=float))
+        sources = ", ".join(dict.fromkeys(str(v) for v in d["source"]))
+        first, last = int(d["year"].iloc[0]), int(d["year"].iloc[-1])
+        spec = SERIES[series]
+        text = {"en": f"{spec.description_en}. {cfg.region} {first}-{last}, history series {series} "
+                      f"(source {sources}, calibration/data/raw/SOURCES.md)",
+                "zh": f"{spec.description_zh}。{cfg.region} {first}–{last}年，历史序列 {series}"
+                      f"（来源 {sources}，见 calibration/data/raw/SOURCES.md）"}
+        cfg.data_series[const] = (values, text)
+
+
+def data_input_values(cfg: CalibrationConfig) -> dict[str, pd.Series]:
+    """The region's data inputs as run parameters: constant -> ``pandas.Series``."""
+    return {const: values for const, (values, _) in cfg.data_series.items()}
 
 
 #: Share of a region's land area assumed to be cropland and forest when the data hold no

@@ -24,7 +24,7 @@ import pandas as pd
 
 from calibration.config import CalibrationConfig
 from calibration.evaluate import model_times, simulate_many
-from calibration.observations import RegionHistory, model_at_years, select_points, window_end
+from calibration.observations import RegionHistory, data_input_values, model_at_years, select_points, window_end
 from calibration.series import SERIES
 from calibration.statistics import STAT_NAMES, fit_statistics
 
@@ -75,6 +75,7 @@ def assess(
     history: RegionHistory,
     *,
     fitted_end: int | None = None,
+    data: Mapping[str, pd.Series] | None = None,
 ) -> Assessment:
     """Compare the model run with ``overrides`` against the region's history.
 
@@ -82,13 +83,15 @@ def assess(
         cfg: configuration (series, window, evaluation start, fit_until).
         overrides: Vensim name -> value (fixed constants and estimates).
         history: fitted rows and held-out rows (after ``cfg.fit_until``).
+        data: data inputs given as time series (default: the region's, ``cfg.data_series``).
         fitted_end: last year of the fitting window (default: computed like the fit).
     """
     times = model_times(initial_time=cfg.initial_time)
     names = list(overrides)
     X = np.array([[float(overrides[n]) for n in names]]) if names else np.zeros((1, 0))
     outputs = list(dict.fromkeys(t.model_variable for t in cfg.series))
-    arrays = simulate_many(X, names, outputs, initial_time=cfg.initial_time)
+    data = data_input_values(cfg) if data is None else dict(data)
+    arrays = simulate_many(X, names, outputs, fixed=data, initial_time=cfg.initial_time)
     end = fitted_end if fitted_end is not None else window_end(cfg, history.fit)
     windows = {"fit": (cfg.window_start, end),
                "evaluation": (max(cfg.evaluation_start, cfg.window_start), end)}

@@ -242,6 +242,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "Institute Statistical Review 2025 via OWID energy data",
        "非化石能源占一次能源消费比重（替代法，能源研究所《世界能源统计年鉴2025》，经OWID）",
        primary=True, max_value=1.0),
+    _s("coal_gas_cost_ratio", "coal to gas fuel cost ratio", UNIT_FRACTION,
+       "Cost of coal / cost of natural gas delivered to electric generating plants ($/MMBtu); EIA "
+       "Monthly Energy Review table 9.9 (a data input of the model, given in the region's data block)",
+       "发电厂煤炭与天然气到厂成本之比（美元/百万英热单位；美国能源信息署《月度能源评论》表9.9；模型数据输入）",
+       fitted=False),
     # --- emissions (排放) ------------------------------------------------------------------
     _s("co2_fossil_industry", "fossil and industry CO2 emissions", UNIT_CO2,
        "Territorial CO2 from fossil fuels and industry (cement, flaring, other), excl. land use; GCB 2024 via OWID",

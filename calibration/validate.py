@@ -194,7 +194,7 @@ def run_case(
     from calibration.baseline import rounded_overrides
     from calibration.evaluate import model_times, simulate_many
     from calibration.identify import fit_identified
-    from calibration.observations import load_region_history
+    from calibration.observations import data_input_values, load_region_history
     from calibration.report import assess
 
     t0 = time.perf_counter()
@@ -213,7 +213,7 @@ def run_case(
     names = list(overrides)
     X = np.array([[float(overrides[n]) for n in names]])
     times = model_times()
-    co2 = simulate_many(X, names, [PEAK_VARIABLE])[PEAK_VARIABLE][0]
+    co2 = simulate_many(X, names, [PEAK_VARIABLE], fixed=data_input_values(cfg))[PEAK_VARIABLE][0]
     projected, _ = peak_year(times.astype(int), co2)
     obs = history.all
     obs = obs[(obs["variable"] == PEAK_SERIES) & obs["fit_mask"]].sort_values("year")

@@ -170,7 +170,7 @@ def _scenario(args, ctx: Context, options):
     from analysis.turning_points.runs import scenario_turning_points
     from scenarios import load_scenario
 
-    table = scenario_turning_points(load_scenario(args.scenario).overrides, options)
+    table = scenario_turning_points(load_scenario(args.scenario).inputs, options)
     df = table.to_frame(args.lang)
     ctx.echo(df[["key", "name", "year", "status", "year_hist", "status_hist", "kink"]].to_string(index=False))
     for _, row in df.iterrows():

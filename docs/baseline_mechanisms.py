@@ -33,7 +33,7 @@ YEARS = (1990, 2100)
 
 def main() -> Path:
     """Run the baseline, draw the four panels, return the path of the PNG."""
-    df = run_scenario(dict(load_scenario("baseline").overrides))
+    df = run_scenario(load_scenario("baseline").inputs)
     df = df.loc[YEARS[0]:YEARS[1]]
     table = turning_points_from_results(df)
     fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), constrained_layout=True)

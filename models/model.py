@@ -23,8 +23,9 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 MODEL_PATH = Path(__file__).with_name("territorial_carbon.mdl")
@@ -236,19 +237,25 @@ class TerritorialModel:
     # ------------------------------------------------------------ validation
     def validate_overrides(
         self, overrides: Mapping[str, object], source: str = "overrides"
-    ) -> dict[str, float]:
+    ) -> dict[str, Any]:
         """Check names, types and ranges of constant overrides.
 
-        Returns a mapping Vensim name → float. Raises ``ModelInputError`` naming the
-        source (e.g. a file), the key and the allowed range.
+        A value is a number, or a ``pandas.Series`` indexed by year for a historical
+        data input given as a time series (every point inside the constant's range;
+        interpolated linearly between its years and held outside them at run time).
+        Returns a mapping Vensim name → float or Series. Raises ``ModelInputError``
+        naming the source (e.g. a file), the key and the allowed range.
         """
-        clean: dict[str, float] = {}
+        clean: dict[str, Any] = {}
         for key, value in overrides.items():
             try:
                 name = self.resolve_constant(str(key))
             except ModelInputError as err:
                 raise ModelInputError(f"{source}: {err}") from None
             const = self.constants[name]
+            if isinstance(value, pd.Series):
+                clean[name] = self._validate_series(const, str(key), value, source)
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ModelInputError(
                     f"{source}: '{key}' must be a number in {const.range_text()}, "
@@ -274,19 +281,42 @@ class TerritorialModel:
         self._check_initial_land(clean, source)
         return clean
 
-    def _check_initial_land(self, clean: Mapping[str, float], source: str) -> None:
+    @staticmethod
+    def _validate_series(const: Constant, key: str, value: pd.Series, source: str) -> pd.Series:
+        """A time-series override: numeric strictly increasing years, finite values in range."""
+        if not const.adjustable:
+            raise ModelInputError(f"{source}: '{key}' is a fixed constant and cannot be a time series.")
+        try:
+            years = np.asarray(value.index, dtype=float)
+            numbers = np.asarray(value.to_numpy(), dtype=float)
+        except (TypeError, ValueError):
+            raise ModelInputError(f"{source}: '{key}': a time series needs numeric years and values.") from None
+        if len(numbers) == 0 or np.any(np.diff(years) <= 0) or not np.all(np.isfinite(years)):
+            raise ModelInputError(f"{source}: '{key}': a time series needs at least one point and "
+                                  "strictly increasing years.")
+        tolerance = 1e-9 * max(1.0, abs(const.maximum), abs(const.minimum))
+        bad = ~np.isfinite(numbers) | (numbers < const.minimum - tolerance) | (numbers > const.maximum + tolerance)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ModelInputError(f"{source}: '{key}' in {years[i]:g} = {numbers[i]:g} is outside the allowed "
+                                  f"range {const.range_text()}.")
+        return pd.Series(numbers, index=years, dtype=float)
+
+    def _check_initial_land(self, clean: Mapping[str, Any], source: str) -> None:
         share_names = INITIAL_LAND_SHARES
-        total = sum(clean.get(n, self.constants[n].default) for n in share_names)
+
+        def number(name: str) -> float:
+            value = clean.get(name, self.constants[name].default)
+            return float(value.iloc[0]) if isinstance(value, pd.Series) else float(value)
+
+        total = sum(number(n) for n in share_names)
         if total > 1 + 1e-12:
             raise ModelInputError(
                 f"{source}: the initial land shares ({', '.join(share_names)}) add up to "
                 f"{total:.4f}; they must not exceed 1 (the rest is unsuitable other land)."
             )
-        young = clean.get("initial young forest fraction", self.constants["initial young forest fraction"].default)
-        middle = clean.get(
-            "initial middle aged forest fraction",
-            self.constants["initial middle aged forest fraction"].default,
-        )
+        young = number("initial young forest fraction")
+        middle = number("initial middle aged forest fraction")
         if young + middle > 1 + 1e-12:
             raise ModelInputError(
                 f"{source}: 'initial young forest fraction' + 'initial middle aged forest "

@@ -7,6 +7,8 @@ A scenario file ``scenarios/<key>.yaml`` looks like::
     base: baseline            # optional: the overrides of scenarios/baseline.yaml come first
     overrides:                # model constants, Vensim names (PySD python names accepted)
       non fossil mandate for new supply: 0.5
+    data:                     # optional: region-specific historical time series of data
+                              # inputs (scenarios/data_block.py): {constant: {source, values}}
     rationale:                # why each value was chosen, one entry per override
       non fossil mandate for new supply: {en: "...", zh: "..."}
     calibration: {...}        # optional metadata block written by the calibration
@@ -61,9 +63,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import pandas as pd
 import yaml
 
 from models.model import ModelInputError, load_model
+from scenarios.data_block import DataSeries, as_series, data_block_mapping, parse_data_block
 from scenarios.safe_yaml import PLAIN_NAME, InputError, UnsafeYamlError, as_error, parse_yaml, read_confined
 from scenarios.targets_block import TARGETS_DIR, targets_block
 from scenarios.targets_block import freeze as _freeze
@@ -91,6 +95,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "description",
     "base",
     "overrides",
+    "data",
     "rationale",
     "calibration",
     "targets",
@@ -140,6 +145,8 @@ class Scenario:
             allowed folders), or None for the national set.
         initial_time: the year the runs of this scenario start (own or inherited), or
             None for the model's INITIAL TIME.
+        data: historical data inputs given as time series (own or inherited), Vensim
+            name -> :class:`~scenarios.data_block.DataSeries`.
     """
 
     key: str
@@ -153,6 +160,14 @@ class Scenario:
     own_overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     targets: Mapping[str, Any] | None = None
     initial_time: float | None = None
+    data: Mapping[str, DataSeries] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def inputs(self) -> dict[str, float | pd.Series]:
+        """What a run of this scenario needs: the overrides and the data inputs (as
+        ``pandas.Series`` by year), Vensim name -> value. Pass this, not ``overrides``,
+        to a simulation, so a region's data inputs are never lost."""
+        return {**self.overrides, **as_series(self.data)}
 
     def label(self, lang: str = "en") -> str:
         """Display name in ``lang`` ('en' or 'zh')."""
@@ -242,6 +257,8 @@ def scenario_to_mapping(scenario: Scenario, *, flatten: bool = True) -> dict[str
     if not flatten and scenario.base is not None:
         data["base"] = scenario.base
     data["overrides"] = {k: _plain_number(v) for k, v in overrides.items()}
+    if scenario.data:
+        data["data"] = data_block_mapping(scenario.data)
     data["rationale"] = {k: dict(scenario.rationale.get(k, _NO_RATIONALE)) for k in overrides}
     if scenario.calibration is not None:
         data["calibration"] = _thaw(scenario.calibration)
@@ -386,7 +403,11 @@ def _build(
                 f"constant '{vensim}'"
             )
         own_names[vensim] = str(raw_key)
-    inherited = {} if base is None else {k: v for k, v in base.overrides.items() if k not in own_names}
+    own_data = parse_data_block(source, data.get("data"), model, own_names, ScenarioError)
+    inherited = {} if base is None else {
+        k: v for k, v in base.overrides.items() if k not in own_names and k not in own_data}
+    inherited_data = {} if base is None else {
+        k: v for k, v in base.data.items() if k not in own_names and k not in own_data}
     try:
         validated = model.validate_overrides({**inherited, **own_raw}, source=f"{source}: overrides")
     except ModelInputError as err:
@@ -427,6 +448,7 @@ def _build(
         own_overrides=MappingProxyType(own),
         targets=targets,
         initial_time=initial_time,
+        data=MappingProxyType({**inherited_data, **own_data}),
     )
 
 

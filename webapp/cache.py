@@ -38,11 +38,12 @@ def specs():
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def outcome(key: tuple[tuple[str, float], ...], targets_key: str = "",
-            initial_time: float | None = None) -> core.Outcome:
+            initial_time: float | None = None, data_key: str = "") -> core.Outcome:
     """Run + turning points + targets for the overrides ``key`` (sorted name/value pairs),
-    the region's targets selection ``targets_key`` (JSON, "" = national) and the region's
-    start year ``initial_time`` (None = the model's INITIAL TIME)."""
-    return core.outcome(dict(key), targets_key, initial_time)
+    the region's targets selection ``targets_key`` (JSON, "" = national), the region's
+    start year ``initial_time`` (None = the model's INITIAL TIME) and its data inputs
+    ``data_key`` (:func:`core.data_key`, "" = none)."""
+    return core.outcome(dict(key), targets_key, initial_time, data_key)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -52,10 +53,12 @@ def history(key: tuple[tuple[str, float], ...]):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def region_history(key: tuple[tuple[str, float], ...], region: str, long, initial_time: float | None = None):
+def region_history(key: tuple[tuple[str, float], ...], region: str, long, initial_time: float | None = None,
+                   data_key: str = ""):
     """A session region's history (long frame of ``load_history``) vs the run of ``key``
-    (from the region's start year ``initial_time``)."""
-    return history_fit(core.outcome(dict(key), "", initial_time).results, load_model(), long, region=region)
+    (from the region's start year ``initial_time``, with its data inputs ``data_key``)."""
+    return history_fit(core.outcome(dict(key), "", initial_time, data_key).results, load_model(), long,
+                       region=region)
 
 
 def start_scenarios():

@@ -11,8 +11,9 @@ object, is only used on a fresh model per run.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,17 +41,35 @@ OVERLAY_VARIABLES: tuple[str, ...] = (
 )
 
 
-def simulate(overrides: Mapping[str, float], initial_time: float | None = None) -> pd.DataFrame:
+def data_key(data: Mapping[str, Any]) -> str:
+    """Hashable (JSON) form of a scenario's data inputs, Vensim name -> ``DataSeries``
+    ("" = none), for the app's caches."""
+    if not data:
+        return ""
+    return json.dumps({name: [list(entry.years), list(entry.values)] for name, entry in sorted(data.items())})
+
+
+def data_inputs(key: str) -> dict[str, pd.Series]:
+    """The run inputs of a :func:`data_key`: Vensim name -> ``pandas.Series`` by year."""
+    if not key:
+        return {}
+    return {name: pd.Series(values, index=[float(y) for y in years], dtype=float)
+            for name, (years, values) in json.loads(key).items()}
+
+
+def simulate(overrides: Mapping[str, float], initial_time: float | None = None, data: str = "") -> pd.DataFrame:
     """THE adapter of the app's single runs: all variables by year (batch runner, N = 1).
 
     ``initial_time`` (a year, None = the model's INITIAL TIME) starts the run later, as
     a scenario with ``time.initial_time`` does (a region with later data): every initial
     value is computed at that year, so initial constants such as "initial urban
-    population" are that year's values.
+    population" are that year's values. ``data`` is the :func:`data_key` of the region's
+    data inputs (time series); a slider value of the same constant takes precedence.
     """
+    inputs: dict[str, Any] = {**data_inputs(data), **overrides}
     if initial_time is None:
-        return run_scenario(dict(overrides))
-    return run_scenario(dict(overrides), initial_time=float(initial_time))
+        return run_scenario(inputs)
+    return run_scenario(inputs, initial_time=float(initial_time))
 
 
 def compute_turning_points(results: pd.DataFrame) -> tpmod.TurningPointTable:
@@ -81,7 +100,7 @@ class Outcome:
 def target_set(targets_key: str = "", red_line: float | None = None) -> TargetSet:
     """Targets of a region: ``targets_key`` is the JSON of the starting scenario's targets
     selection ("" = the national set); ``red_line`` the scenario's cropland red line."""
-    import json
+
 
     from analysis.scenario_runs import targets_for
 
@@ -89,10 +108,11 @@ def target_set(targets_key: str = "", red_line: float | None = None) -> TargetSe
     return targets_for(selection, {} if red_line is None else {RED_LINE: red_line}, "scenario")
 
 
-def outcome(overrides: Mapping[str, float], targets_key: str = "", initial_time: float | None = None) -> Outcome:
-    """Run (from ``initial_time``, see :func:`simulate`), turning points and the targets of
-    the region (see :func:`target_set`)."""
-    results = simulate(overrides, initial_time)
+def outcome(overrides: Mapping[str, float], targets_key: str = "", initial_time: float | None = None,
+            data_key: str = "") -> Outcome:
+    """Run (from ``initial_time``, with the data inputs ``data_key``, see :func:`simulate`),
+    turning points and the targets of the region (see :func:`target_set`)."""
+    results = simulate(overrides, initial_time, data_key)
     tps = compute_turning_points(results)
     tset = target_set(targets_key, overrides.get(RED_LINE))
     targets = {lang: evaluate_targets(results, turning_points=tps, targets=tset, lang=lang)

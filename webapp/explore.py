@@ -28,11 +28,11 @@ def signature(key) -> str:
 def outcome_of(values) -> core.Outcome:
     """Outcome of an overrides mapping, judged against the current region's targets and
     run from the current region's start year."""
-    return cache.outcome(overrides_key(values), state.targets_key(), state.start_time())
+    return cache.outcome(overrides_key(values), state.targets_key(), state.start_time(), state.data_key())
 
 
 def current_outcome() -> core.Outcome:
-    return cache.outcome(state.key(), state.targets_key(), state.start_time())
+    return cache.outcome(state.key(), state.targets_key(), state.start_time(), state.data_key())
 
 
 def reference_outcome() -> core.Outcome:

@@ -56,6 +56,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "start_baseline_label": {"zh": "全国基准情景（模型默认值）", "en": "National baseline (model defaults)"},
     "reference_caption": {"zh": "参照线：{name}", "en": "Reference line: {name}"},
+    "data_inputs_caption": {"zh": "区域数据输入（历史时间序列，末年后保持末值）：{items}",
+                            "en": "Regional data inputs (historical time series, held at the last value "
+                                  "after the last year): {items}"},
     "ref_is_start": {"zh": "本情景即本区域基准情景", "en": "this scenario is the region's baseline"},
     "reset": {"zh": "重置为起始情景", "en": "Reset to the starting scenario"},
     "reset_help": {

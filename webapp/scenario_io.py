@@ -28,6 +28,7 @@ from typing import Any, Mapping
 
 from models.model import ModelInputError
 from scenarios import loader
+from scenarios.data_block import data_block_mapping
 from scenarios.safe_yaml import InputError, UnsafeYamlError, YamlLimits, as_error, parse_yaml
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ class ScenarioDoc:
     targets: Mapping[str, Any] | None = None  # the scenario's targets selection (region, inline, ...)
     scenario: loader.Scenario | None = None  # the library object (a base for uploads)
     initial_time: float | None = None  # the year its runs start (None: the model's INITIAL TIME)
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The scenario's data inputs (time series), Vensim name -> ``DataSeries``."""
+        return self.scenario.data if self.scenario is not None else {}
 
     def title(self, lang: str) -> str:
         return str(self.name.get(lang) or self.name.get("en") or self.name.get("zh") or self.id)
@@ -194,6 +200,8 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
             data["targets"] = loader._thaw(own_base.targets)
         if own_base.initial_time is not None:
             data["time"] = {"initial_time": own_base.initial_time}
+        if own_base.data:
+            data["data"] = data_block_mapping(own_base.data)
     elif start != BASELINE_ID or BASELINE_ID in _scenario_ids():
         data["base"] = start
     data["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}

@@ -29,7 +29,7 @@ from typing import Mapping
 import streamlit as st
 
 from scenarios.safe_yaml import as_error
-from webapp import cache, links, regions
+from webapp import cache, core, links, regions
 from webapp.i18n import DEFAULT_LANG, LANGS, error_text, t
 from webapp.scenario_io import (
     BASELINE_ID,
@@ -140,6 +140,13 @@ def targets_key(sid: str | None = None) -> str:
     return json.dumps(_thaw(sel), sort_keys=True, ensure_ascii=False) if sel else ""
 
 
+def data_key(sid: str | None = None) -> str:
+    """Hashable form of the data inputs (time series) of a starting scenario ("" = none):
+    every run of the session is made with the current starting scenario's."""
+    doc = start_doc(sid or start_id())
+    return core.data_key(doc.data) if doc is not None else ""
+
+
 def start_time(sid: str | None = None) -> float | None:
     """The year the runs of a starting scenario start (its ``time.initial_time``; None:
     the model's INITIAL TIME). Every run of the session is made from the current one's."""
@@ -150,7 +157,7 @@ def start_time(sid: str | None = None) -> float | None:
 def region_size() -> regions.RegionSize:
     """Size of the current region (area and reference emissions) for relative levers."""
     ref = start_values(reference_id())
-    out = cache.outcome(overrides_key(ref), targets_key(), start_time())
+    out = cache.outcome(overrides_key(ref), targets_key(), start_time(), data_key())
     return regions.region_size(ref, out.results, cache.model())
 
 
@@ -258,6 +265,10 @@ def region_to_blob(doc: ScenarioDoc) -> str:
         data["targets"] = _thaw(doc.targets)
     if doc.initial_time is not None:
         data["time"] = {"initial_time": doc.initial_time}
+    if doc.data:
+        from scenarios.data_block import data_block_mapping
+
+        data["data"] = data_block_mapping(doc.data)
     return links.encode_blob(data)
 
 
@@ -273,7 +284,7 @@ def region_from_blob(blob: str) -> ScenarioDoc:
     sid = data["id"]
     if not sid.startswith("region_") or not loader.PLAIN_NAME.match(sid):
         raise ScenarioInputError("link: 'region' has an invalid id.")
-    mapping = {k: data[k] for k in ("name", "description", "overrides", "targets", "time") if k in data}
+    mapping = {k: data[k] for k in ("name", "description", "overrides", "targets", "time", "data") if k in data}
     try:
         sc = loader.scenario_from_mapping(mapping, source="link: region", key=sid, require_rationale=False)
     except (loader.ScenarioError, ModelInputError) as err:
@@ -335,7 +346,8 @@ def on_upload(uploader_key: str) -> None:
         base_vals = start_values(start)  # the base must be a known starting scenario
         merged = dict(doc.resolved or {})
         model.validate_overrides(merged, source=f.name)
-        if not regions.same_region(merged, base_vals, model) or doc.targets or doc.initial_time is not None:
+        if (not regions.same_region(merged, base_vals, model) or doc.targets or doc.initial_time is not None
+                or doc.data):
             # a region of its own (or with its own targets): a starting scenario of this session
             import dataclasses
             import re

@@ -9,7 +9,7 @@ import re
 
 import streamlit as st
 
-from webapp import cache, state, views
+from webapp import cache, core, state, views
 from webapp.i18n import LANG_LABELS, LANGS, t, unit_label
 from webapp.levers import GROUPS, specs_by_group
 
@@ -110,6 +110,11 @@ def start_selector(lang: str) -> None:
     desc = next((d.text(lang) for d in docs if d.id == SS.get("start")), "")
     if desc:
         st.sidebar.caption(plain(desc))
+    start = next((d for d in docs if d.id == SS.get("start")), None)
+    if start is not None and start.data:
+        items = "; ".join(f"{core.var_label(name, lang)} {entry.years[0]}–{entry.years[-1]} ({entry.source[lang]})"
+                          for name, entry in start.data.items())
+        st.sidebar.caption(plain(t("data_inputs_caption", lang, items=items)))
     ref = state.reference_id()
     ref_title = titles.get(ref, ref) if ref != SS.get("start") else t("ref_is_start", lang)
     st.sidebar.caption(t("reference_caption", lang, name=ref_title))

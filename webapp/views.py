@@ -101,7 +101,7 @@ def history(lang: str) -> None:
             fit = cache.history(overrides_key(state.start_values(ref)))
         else:
             fit = cache.region_history(overrides_key(state.start_values(ref)), *region_data,
-                                       initial_time=state.start_time(ref))
+                                       initial_time=state.start_time(ref), data_key=state.data_key(ref))
     except Exception as err:  # history file missing or malformed
         st.error(plain(t("history_error", lang, msg=str(err).splitlines()[0] if str(err) else type(err).__name__)))
         return

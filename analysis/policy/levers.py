@@ -190,7 +190,7 @@ def load_scenario(
         if str(source) in list_scenarios() or _is_scenario_file(source):
             # A scenario key or scenario file: the scenario loader merges its base chain.
             try:
-                return dict(load_scenario_file(source).overrides)
+                return dict(load_scenario_file(source).inputs)
             except ScenarioError as exc:
                 raise PolicyConfigError(str(exc)) from None
         try:

@@ -168,18 +168,21 @@ def default_parameters() -> list[str]:
     return [lv.name for lv in policy_levers()]
 
 
-def _scenario_overrides(scenario: Any) -> tuple[str | None, dict[str, float]]:
-    """(label, overrides) of a scenario key/path, a Scenario, a mapping or None (defaults)."""
+def _scenario_overrides(scenario: Any) -> tuple[str | None, dict[str, Any]]:
+    """(label, run inputs) of a scenario key/path, a Scenario, a mapping or None (defaults):
+    numbers, and the scenario's data inputs as ``pandas.Series``."""
+    from scenarios.data_block import run_value
+
     if scenario is None:
         return None, {}
     if isinstance(scenario, Mapping):
-        return "<overrides>", {str(k): float(v) for k, v in scenario.items()}
-    if hasattr(scenario, "overrides") and hasattr(scenario, "key"):
-        return str(scenario.key), {str(k): float(v) for k, v in scenario.overrides.items()}
+        return "<overrides>", {str(k): run_value(v) for k, v in scenario.items()}
+    if hasattr(scenario, "inputs") and hasattr(scenario, "key"):
+        return str(scenario.key), {str(k): run_value(v) for k, v in scenario.inputs.items()}
     from scenarios import load_scenario
 
     loaded = load_scenario(scenario)
-    return loaded.key, {str(k): float(v) for k, v in loaded.overrides.items()}
+    return loaded.key, {str(k): run_value(v) for k, v in loaded.inputs.items()}
 
 
 def model_problem(

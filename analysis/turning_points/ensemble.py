@@ -197,11 +197,11 @@ def run_ensemble(
     model = load_model()
     if isinstance(scenario, Mapping):
         label, overrides = "<overrides>", dict(scenario)
-    elif hasattr(scenario, "overrides"):
-        label, overrides = str(getattr(scenario, "key", scenario)), dict(scenario.overrides)
+    elif hasattr(scenario, "inputs"):
+        label, overrides = str(getattr(scenario, "key", scenario)), dict(scenario.inputs)
     else:
         sc = load_scenario(scenario)
-        label, overrides = sc.key, dict(sc.overrides)
+        label, overrides = sc.key, dict(sc.inputs)
     overrides = model.validate_overrides(overrides, source=f"scenario {label}")
     unc = ParameterUncertainty.from_fit_result(fit_result)
     unknown = [nm for nm in (*unc.names, *unc.fixed) if nm not in model.constants]

@@ -140,7 +140,7 @@ def compare_history(
         baseline = _baseline_of(cfg)
         mod_tab, mape = None, np.nan
         if baseline is not None:
-            overrides = load_scenario(baseline).overrides
+            overrides = load_scenario(baseline).inputs
             drivers = time_driven_variables()
             res = batch_model().run(dict(overrides), n_runs=1, outputs=[model_var, *drivers])
             times = np.asarray(res.times, dtype=float)

@@ -149,6 +149,11 @@ RULES: tuple[Rule, ...] = (
     Rule("non_fossil_share", MIX, "low_carbon_share_energy", U_FRACTION, PER_CENT, "% / 100",
          "Energy Institute Statistical Review 2025 via OWID energy data: non-fossil (nuclear + "
          "renewables) share of primary energy, substitution method"),
+    Rule("coal_gas_cost_ratio", "us_power_fuel_costs_eia.csv", "coal_gas_cost_ratio", U_FRACTION, ONE,
+         "none (ratio of $/MMBtu)",
+         "EIA Monthly Energy Review table 9.9: cost of coal / cost of natural gas delivered to "
+         "electric generating plants (data input of the model, not a fitted series)",
+         regions=("USA",)),
     # ---- FAOSTAT land use ----------------------------------------------------------
     Rule("cropland", FAO, "cropland_area", U_AREA, E_1, "1000 ha / 10",
          "FAOSTAT RL Cropland (arable land + permanent crops)"),

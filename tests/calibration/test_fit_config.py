@@ -101,6 +101,11 @@ def test_unknown_region_gets_the_default_block():
         "initial cropland share": {"bounds": [0.1, 0.5]},
         "initial forest share": {"bounds": [0.1, 0.5]}}}, "parameters", "add up to"),
     ({"acceptance": {"gdp": 0}}, "acceptance.gdp", "> 0"),
+    ({"data_inputs": {"coal to gas fuel cost ratio": "no_such_series"}},
+     "data_inputs.coal to gas fuel cost ratio", "unknown history variable"),
+    ({"data_inputs": {"migration coefficient": "gdp"}}, "data_inputs.migration coefficient",
+     "also fixed, estimated or set from data"),
+    ({"data_inputs": {"no such constant": "gdp"}}, "data_inputs.no such constant", "unknown model variable"),
 ])
 def test_errors_name_the_key(tmp_path, changes, key, text):
     msg = _err(tmp_path, **changes)
@@ -123,3 +128,55 @@ def test_fit_until_must_lie_in_the_window(tmp_path):
     p = write_config(tmp_path / "c.yaml", tiny_config())
     with pytest.raises(ConfigError, match="--fit-until"):
         load_config(p, fit_until=1985)
+
+
+RATIO = "coal to gas fuel cost ratio"
+
+
+def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
+    """USA's coal-to-gas fuel cost ratio comes from the EIA costs of the raw file (ratio
+    computed here from the two cost columns), every year 1990-2024, although the fit stops
+    in 2000: a data input is exogenous, not a fitted series."""
+    import csv
+
+    from calibration.observations import data_input_values, load_region_history
+
+    cfg = load_config(NATIONAL, region="USA", fit_until=2000)
+    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio"}
+    history = load_region_history(cfg)
+    assert int(history.fit["year"].max()) == 2000
+    series = data_input_values(cfg)[RATIO]
+    raw = NATIONAL.parent / "data" / "raw" / "us_power_fuel_costs_eia.csv"
+    costs: dict = {}
+    with open(raw, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            costs.setdefault(int(row["year"]), {})[row["variable"]] = float(row["value"])
+    years = sorted(costs)
+    assert years[0] == 1990 and years[-1] == 2024
+    assert list(series.index) == [float(y) for y in years]
+    expected = [costs[y]["coal_cost_power"] / costs[y]["gas_cost_power"] for y in years]
+    assert series.to_numpy() == pytest.approx(expected, abs=5e-5)  # 4 decimals in the file
+    values, source = cfg.data_series[RATIO]
+    assert "EIA" in source["en"] and "美国能源信息署" in source["zh"]
+
+
+def test_the_data_block_of_a_fitted_scenario_loads_as_a_scenario():
+    from calibration.baseline import data_block
+    from calibration.observations import load_region_history
+    from scenarios import scenario_from_mapping
+
+    cfg = load_config(NATIONAL, region="USA")
+    load_region_history(cfg)
+    block = data_block(cfg)
+    sc = scenario_from_mapping({"name": {"en": "x", "zh": "x"}, "description": {"en": "x", "zh": "x"},
+                                "overrides": {}, "data": block}, source="fitted.yaml")
+    assert sc.data[RATIO].years[0] == 1990 and sc.data[RATIO].years[-1] == 2024
+
+
+def test_a_region_without_the_data_series_gets_a_clear_error(tmp_path):
+    from calibration.observations import load_region_history
+
+    p = write_config(tmp_path / "c.yaml", tiny_config(data_inputs={RATIO: "coal_gas_cost_ratio"}))
+    cfg = load_config(p)
+    with pytest.raises(ConfigError, match="data_inputs.coal to gas fuel cost ratio: region CHN has no observation"):
+        load_region_history(cfg)
