@@ -109,8 +109,8 @@ def test_the_model_checks_a_series_like_a_number() -> None:
 def runs() -> dict[str, pd.DataFrame]:
     base = dict(load_scenario("baseline").overrides)
     series = pd.Series(VALUES, index=[float(y) for y in YEARS])
-    columns = ["relative coal to gas fuel cost", "long run coal share at current fuel costs",
-               "Coal Share of Fossil Energy", "gross emissions"]
+    columns = ["relative coal to gas fuel cost", "long run coal share at current fuel costs", "coal dispatch factor",
+               "Coal Share of Fossil Capacity", "Coal Share of Fossil Energy", "gross emissions"]
     inputs = {**base, RATIO: series, SENSITIVITY: 1.5}
     return {
         "batch": run_scenario(inputs, return_columns=columns),
@@ -127,21 +127,30 @@ def test_a_run_with_a_series_equals_pysd(runs) -> None:
         np.testing.assert_allclose(batch[column].to_numpy(), pysd[column].to_numpy(), rtol=1e-9, atol=1e-12)
 
 
-def test_the_input_is_interpolated_held_and_enters_the_logit_choice(runs) -> None:
+def test_the_input_is_interpolated_held_and_drives_coal_dispatch(runs) -> None:
     """By hand: the relative cost is the series (linear between its years, its last value
-    after them) over its first value; the long-run share is the logit shift of the model
-    file's equation with the baseline's long-run share."""
+    after them) over its first value; coal plants run (1 + h) / (1 + h r^s) times as much as
+    at the start (h the utilization headroom, s the sensitivity), which shifts the capacity
+    share to the energy share by the logit of the model file's equation."""
     batch = runs["batch"]
     years = batch.index.to_numpy(dtype=float)
     relative = np.interp(years, YEARS, VALUES) / VALUES[0]
     np.testing.assert_allclose(batch["relative coal to gas fuel cost"].to_numpy(), relative, rtol=1e-12)
     assert batch.loc[2050.0, "relative coal to gas fuel cost"] == pytest.approx(VALUES[-1] / VALUES[0], rel=1e-12)
+    h = load_model().constants["coal utilization headroom"].default
+    dispatch = (1 + h) / (1 + h * relative ** 1.5)
+    np.testing.assert_allclose(batch["coal dispatch factor"].to_numpy(), dispatch, rtol=1e-12)
+    capacity = batch["Coal Share of Fossil Capacity"].to_numpy()
+    np.testing.assert_allclose(batch["Coal Share of Fossil Energy"].to_numpy(),
+                               capacity * dispatch / (capacity * dispatch + 1 - capacity), rtol=1e-12)
     share = float(load_scenario("baseline").overrides.get(LONG_RUN, load_model().constants[LONG_RUN].default))
-    weight = share * relative ** -1.5
     np.testing.assert_allclose(batch["long run coal share at current fuel costs"].to_numpy(),
-                               weight / (weight + 1 - share), rtol=1e-12)
-    # cheaper coal relative to gas (2000-2008) raises the coal share against the baseline
-    assert batch.loc[2008.0, "Coal Share of Fossil Energy"] > runs["baseline"].loc[2008.0, "Coal Share of Fossil Energy"]
+                               share * dispatch / (share * dispatch + 1 - share), rtol=1e-12)
+    # cheaper coal relative to gas (2000-2008) makes coal plants run more than in the baseline,
+    # cheaper gas (2012 on) less
+    base = runs["baseline"]["Coal Share of Fossil Energy"]
+    assert batch.loc[2008.0, "Coal Share of Fossil Energy"] > base.loc[2008.0]
+    assert batch.loc[2020.0, "Coal Share of Fossil Energy"] < base.loc[2020.0]
 
 
 def test_only_the_change_since_the_start_matters(runs) -> None:
