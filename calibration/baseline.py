@@ -131,11 +131,12 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
 
 def data_block(cfg: CalibrationConfig) -> dict:
     """The scenario ``data`` block of the region's data inputs (scenarios/data_block.py)."""
-    return {
-        const: {"source": text,
-                "values": {int(y): float(v) for y, v in zip(values.index, values.to_numpy())}}
+    from scenarios.data_block import DataSeries, data_block_mapping
+
+    return data_block_mapping({
+        const: DataSeries(tuple(int(y) for y in values.index), tuple(float(v) for v in values.to_numpy()), text)
         for const, (values, text) in cfg.data_series.items()
-    }
+    })
 
 
 def validate_document(doc: Mapping, path: str | Path, model=None) -> None:

@@ -82,6 +82,13 @@ class Constant:
     def range_text(self) -> str:
         return f"[{self.minimum:g}, {self.maximum:g}] {self.units}"
 
+    def in_range(self, value: Any) -> Any:
+        """True where ``value`` (a number or an array) is finite and inside the range,
+        with a relative tolerance of 1e-9 for values written with rounding."""
+        tolerance = 1e-9 * max(1.0, abs(self.maximum or 0.0), abs(self.minimum or 0.0))
+        lo, hi = (self.minimum or 0.0) - tolerance, (self.maximum or 0.0) + tolerance
+        return np.isfinite(value) & (lo <= value) & (value <= hi)
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -271,8 +278,7 @@ class TerritorialModel:
                         f"{const.units}) and cannot be changed."
                     )
                 continue
-            tolerance = 1e-9 * max(1.0, abs(const.maximum), abs(const.minimum))
-            if not const.minimum - tolerance <= value <= const.maximum + tolerance:
+            if not const.in_range(value):
                 raise ModelInputError(
                     f"{source}: '{key}' = {value:g} is outside the allowed range "
                     f"{const.range_text()}."
@@ -294,8 +300,7 @@ class TerritorialModel:
         if len(numbers) == 0 or np.any(np.diff(years) <= 0) or not np.all(np.isfinite(years)):
             raise ModelInputError(f"{source}: '{key}': a time series needs at least one point and "
                                   "strictly increasing years.")
-        tolerance = 1e-9 * max(1.0, abs(const.maximum), abs(const.minimum))
-        bad = ~np.isfinite(numbers) | (numbers < const.minimum - tolerance) | (numbers > const.maximum + tolerance)
+        bad = ~const.in_range(numbers)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ModelInputError(f"{source}: '{key}' in {years[i]:g} = {numbers[i]:g} is outside the allowed "

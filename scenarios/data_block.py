@@ -128,8 +128,7 @@ def parse_data_block(
                 raise fail(f"{where}.values: year {year} is given twice")
             if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
                 raise fail(f"{where}.values[{year}]: must be a number in {const.range_text()}, got {number!r}")
-            tolerance = 1e-9 * max(1.0, abs(const.maximum), abs(const.minimum))
-            if not const.minimum - tolerance <= float(number) <= const.maximum + tolerance:
+            if not const.in_range(float(number)):
                 raise fail(f"{where}.values[{year}] = {float(number):g} is outside the allowed range "
                            f"{const.range_text()}")
             points[year] = float(number)

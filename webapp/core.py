@@ -51,10 +51,12 @@ def data_key(data: Mapping[str, Any]) -> str:
 
 def data_inputs(key: str) -> dict[str, pd.Series]:
     """The run inputs of a :func:`data_key`: Vensim name -> ``pandas.Series`` by year."""
+    from scenarios.data_block import DataSeries, as_series
+
     if not key:
         return {}
-    return {name: pd.Series(values, index=[float(y) for y in years], dtype=float)
-            for name, (years, values) in json.loads(key).items()}
+    return as_series({name: DataSeries(tuple(years), tuple(values), {})
+                      for name, (years, values) in json.loads(key).items()})
 
 
 def simulate(overrides: Mapping[str, float], initial_time: float | None = None, data: str = "") -> pd.DataFrame:
