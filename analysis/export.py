@@ -385,7 +385,9 @@ def assumptions_table(scenarios: Mapping[str, Scenario] | Sequence[Scenario]) ->
 
     Columns: scenario, variable (Vensim name), py_name, units, default, value, min, max,
     from_base (True if inherited from the base chain), rationale_en, rationale_zh.
-    A scenario without overrides gets one row saying it uses the model defaults.
+    A scenario without overrides gets one row saying it uses the model defaults. A data
+    input of the scenario's ``data`` block gets one row: value empty, its years and
+    source in the rationale (the series itself is in the scenario file).
     """
     items = scenarios.values() if isinstance(scenarios, Mapping) else scenarios
     constants = load_model().constants
@@ -411,6 +413,15 @@ def assumptions_table(scenarios: Mapping[str, Scenario] | Sequence[Scenario]) ->
                 "from_base": name not in sc.own_overrides,
                 "rationale_en": sc.rationale[name]["en"],
                 "rationale_zh": sc.rationale[name]["zh"],
+            })
+        for name, entry in sc.data.items():
+            c = constants[name]
+            span = f"{entry.years[0]}–{entry.years[-1]}, {len(entry.years)}"
+            rows.append({
+                "scenario": sc.key, "variable": name, "py_name": c.py_name, "units": c.units,
+                "default": c.default, "value": np.nan, "min": c.minimum, "max": c.maximum, "from_base": False,
+                "rationale_en": f"Data input: time series {span} points; source: {entry.source['en']}",
+                "rationale_zh": f"数据输入：时间序列 {span} 个点；来源：{entry.source['zh']}",
             })
     return pd.DataFrame(rows)
 

@@ -60,7 +60,8 @@ def _check_scenario(path: Path) -> str:
     from scenarios import load_scenario
 
     sc = load_scenario(path)
-    return f"scenario '{sc.key}': {len(sc.overrides)} override(s)" + (f", base {sc.base}" if sc.base else "")
+    data = f", {len(sc.data)} data input(s)" if sc.data else ""
+    return f"scenario '{sc.key}': {len(sc.overrides)} override(s){data}" + (f", base {sc.base}" if sc.base else "")
 
 
 def _check_history(path: Path) -> str:

@@ -170,3 +170,15 @@ def test_the_text_of_a_data_block_is_readable_yaml(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
     sc = load_scenario(tmp_path / "r.yaml")
     assert sc.data[RATIO].source["zh"] == "美国能源信息署（测试）" and sc.data[RATIO].years == (1990, 2000)
+
+
+def test_the_assumptions_table_and_the_validate_summary_name_the_data_input(tmp_path: Path) -> None:
+    from analysis.export import assumptions_table
+    from cli.validate import _check_scenario
+
+    sc = scenario_from_mapping(doc(ratio_block(), {SENSITIVITY: 1.5}), source="region.yaml", key="region")
+    table = assumptions_table([sc])
+    row = table[table["variable"] == RATIO].iloc[0]
+    assert np.isnan(row["value"]) and "1990–2020, 5 points" in row["rationale_en"]
+    assert "EIA MER table 9.9 (test)" in row["rationale_en"] and "数据输入" in row["rationale_zh"]
+    assert "1 data input(s)" in _check_scenario(write_scenario(sc, tmp_path / "region.yaml"))
