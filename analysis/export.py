@@ -421,7 +421,8 @@ def assumptions_table(scenarios: Mapping[str, Scenario] | Sequence[Scenario]) ->
                 "scenario": sc.key, "variable": name, "py_name": c.py_name, "units": c.units,
                 "default": c.default, "value": np.nan, "min": c.minimum, "max": c.maximum, "from_base": False,
                 "rationale_en": f"Data input: time series {span} points; source: {entry.source['en']}",
-                "rationale_zh": f"数据输入：时间序列 {span} 个点；来源：{entry.source['zh']}",
+                "rationale_zh": f"数据输入：时间序列 {entry.years[0]}–{entry.years[-1]}，{len(entry.years)} 个点；"
+                                f"来源：{entry.source['zh']}",
             })
     return pd.DataFrame(rows)
 
