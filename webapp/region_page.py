@@ -224,7 +224,7 @@ def fit_section(lang: str, hist: pd.DataFrame | None, survey: dict[str, float], 
 
 def run_fit(lang: str, code: str, area: float, hist: pd.DataFrame, survey: dict[str, float],
             targets: pd.DataFrame | None) -> None:
-    from scenarios import loader
+    from scenarios import loader, writer
     from webapp.scenario_io import doc_from_scenario
 
     name_zh = str(SS.get("rg_name_zh") or code).strip()
@@ -254,7 +254,7 @@ def run_fit(lang: str, code: str, area: float, hist: pd.DataFrame, survey: dict[
     bar.progress(1.0, text=t("region_fit_done", lang, s=f"{fit.seconds:.1f}"))
     doc = doc_from_scenario(sc)
     state.add_region(doc, (code, hist))
-    SS["rg_result"] = {"id": rid, "fit": fit, "yaml": loader.scenario_to_yaml(sc, flatten=True)}
+    SS["rg_result"] = {"id": rid, "fit": fit, "yaml": writer.scenario_to_yaml(sc, flatten=True)}
     state.set_scenario(rid, dict(doc.resolved or {}))
 
 

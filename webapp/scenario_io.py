@@ -27,7 +27,7 @@ from typing import Any, Mapping
 
 
 from models.model import ModelInputError
-from scenarios import loader
+from scenarios import loader, writer
 from scenarios.data_block import data_block_mapping
 from scenarios.safe_yaml import InputError, UnsafeYamlError, YamlLimits, as_error, parse_yaml
 
@@ -197,7 +197,7 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
     if own_base is not None:
         overrides = {**own_base.overrides, **overrides}
         if own_base.targets:
-            data["targets"] = loader._thaw(own_base.targets)
+            data["targets"] = writer.thaw(own_base.targets)
         if own_base.initial_time is not None:
             data["time"] = {"initial_time": own_base.initial_time}
         if own_base.data:
@@ -207,7 +207,7 @@ def scenario_yaml(name: Mapping[str, str], description: Mapping[str, str], start
     data["overrides"] = {k: _plain(v) for k, v in sorted(overrides.items())}
     sc = loader.scenario_from_mapping(data, source="app", key="app_scenario", require_rationale=False,
                                       extra_bases=start_scenario_objects())
-    return loader.scenario_to_yaml(sc, flatten=False)
+    return writer.scenario_to_yaml(sc, flatten=False)
 
 
 # --------------------------------------------------------------------- overrides

@@ -133,7 +133,7 @@ def targets_key(sid: str | None = None) -> str:
     """Hashable form of the targets selection of a starting scenario ("" = national)."""
     import json
 
-    from scenarios.loader import _thaw
+    from scenarios.writer import thaw as _thaw
 
     doc = start_doc(sid or start_id())
     sel = doc.targets if doc is not None else None
@@ -256,7 +256,7 @@ def region_history(sid: str):
 
 def region_to_blob(doc: ScenarioDoc) -> str:
     """A session region as a compact link blob (name, description, targets, overrides)."""
-    from scenarios.loader import _thaw
+    from scenarios.writer import thaw as _thaw
 
     model = cache.model()
     data = {"id": doc.id, "name": dict(doc.name), "description": dict(doc.description),

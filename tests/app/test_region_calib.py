@@ -77,7 +77,7 @@ def test_a_later_start_year_is_where_the_region_runs_start():
     """Start year 2002 (a year of the example data): the fitted scenario runs from 2002,
     its land stocks in 2002 are the survey's areas (by the stated rules), its anchored
     initial stocks lie in their anchor range around the 2002 observations."""
-    from scenarios import loader
+    from scenarios import loader, writer
     from webapp import core
 
     hist = rc.read_history(DATA.read_bytes(), "region_example.csv")
@@ -87,7 +87,7 @@ def test_a_later_start_year_is_where_the_region_runs_start():
                            history=hist, survey=survey)
     fit = rc.fit_region(setup)
     assert fit.document["time"] == {"initial_time": 2002}
-    sc = loader.scenario_from_mapping(loader.scenario_to_mapping(
+    sc = loader.scenario_from_mapping(writer.scenario_to_mapping(
         loader.scenario_from_mapping(dict(fit.document), source="fit", require_rationale=False)), source="yaml")
     assert sc.initial_time == 2002  # survives the YAML round trip
     res = core.simulate(sc.overrides, sc.initial_time)
