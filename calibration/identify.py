@@ -86,6 +86,17 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
     return out
 
 
+def at_bound_without_reason(result: FitResult, cfg: CalibrationConfig) -> list[dict]:
+    """Identified estimates that end at a bound of their prior range without a written
+    ``bound_reason`` (and not anchored): ``{name, estimate, bound: "lower"|"upper", range}``.
+
+    These are findings about the model or the range, listed in the validation report."""
+    return [{"name": d["name"], "estimate": float(d["estimate"]),
+             "bound": "lower" if d["estimate"] <= 0.5 * (d["lower"] + d["upper"]) else "upper",
+             "range": [float(d["lower"]), float(d["upper"])]}
+            for d in unidentified(result, cfg) if d["severity"] == 0.5]
+
+
 def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, float],
                 sources: dict[str, str] | None = None) -> CalibrationConfig:
     new = copy.copy(cfg)
@@ -208,7 +219,6 @@ def fit_identified(
         "eliminated": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                         for k, v in d.items()} for d in eliminated],
         "remaining_unidentified": [d["name"] for d in unidentified(result, current)],
-        "at_bound_without_reason": [d["name"] for d in unidentified(result, current)
-                                    if d["severity"] == 0.5],
+        "at_bound_without_reason": at_bound_without_reason(result, current),
     }
     return result, problem

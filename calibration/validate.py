@@ -61,6 +61,9 @@ class CaseResult:
     runtime_s: float
     objective: float
     scenario: dict | None = None  # the fitted constants as a scenario document (None in tests)
+    #: estimated constants that end at a bound of their prior range without a written
+    #: ``bound_reason`` (a finding about the model or the range), as "name = value (bound)"
+    at_bound: tuple[str, ...] = ()
 
     @property
     def scenario_file(self) -> str:
@@ -218,9 +221,17 @@ def run_case(
     obs = history.all
     obs = obs[(obs["variable"] == PEAK_SERIES) & obs["fit_mask"]].sort_values("year")
     observed, status = peak_year(obs["year"].to_numpy(), obs["value"].to_numpy())
+    ident = result.identification or {}
     return CaseResult(case, seed, stats.reset_index(drop=True), projected, observed, status,
-                      [d["name"] for d in (result.identification or {}).get("eliminated", [])],
-                      time.perf_counter() - t0, result.objective, scenario)
+                      [d["name"] for d in ident.get("eliminated", [])],
+                      time.perf_counter() - t0, result.objective, scenario,
+                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])))
+
+
+def at_bound_label(item: dict) -> str:
+    """``name = value (upper bound of [lo, hi])`` for an estimate at a bound of its range."""
+    lo, hi = item["range"]
+    return f"{item['name']} = {item['estimate']:.4g} ({item['bound']} bound of [{lo:.4g}, {hi:.4g}])"
 
 
 def results_frame(results: list[CaseResult]) -> pd.DataFrame:
@@ -249,6 +260,7 @@ def summary_frame(results: list[CaseResult]) -> pd.DataFrame:
             "observed_status": r.peak_status,
             "peak_tolerance": r.case.peak_tolerance,
             "pass": r.passed(), "fixed_unidentified": len(r.eliminated),
+            "at_bound": "; ".join(r.at_bound),
             "objective": r.objective, "runtime_s": r.runtime_s,
             "scenario": r.scenario_file if r.scenario is not None else "",
         })
@@ -281,6 +293,14 @@ def _f(v, digits: int = 2) -> str:
     return f"{v:.{digits}f}"
 
 
+def _at_bound_cell(value) -> str:
+    """The at-bound constants of one seed for the Markdown table ("none" or "unknown" for
+    reports written before the column existed)."""
+    if not isinstance(value, str):
+        return "not recorded"
+    return "none" if not value else "<br>".join(f"`{v}`" for v in value.split("; "))
+
+
 def markdown(results: list[CaseResult], command: str) -> str:
     """The validation report (Markdown)."""
     return markdown_frames(summary_frame(results), results_frame(results), [command])
@@ -311,8 +331,11 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
           "beside this report: `tcsd run FILE` runs its projection; `tcsd calibrate report --config "
           "CONFIG --region REGION --fit-until YEAR --scenario FILE` plots it against the whole history "
           "(fit and out-of-sample years).", "",
-          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | constants fixed as unidentified | in-sample objective | fitted scenario | runtime s |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "At a bound: estimated constants that end at a bound of their prior range without a "
+          "written reason in the configuration (`bound_reason`): a finding about the model or the "
+          "range, not a result.", "",
+          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | constants fixed as unidentified | at a bound, no written reason | in-sample objective | fitted scenario | runtime s |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, s in summary.iterrows():
         obs = _f(s["observed_peak"]) if s["observed_status"] == "peak" else s["observed_status"]
         objective = s.get("objective", float("nan"))
@@ -323,6 +346,7 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
                  f"{_f(s['co2_limit'], 0)} | {_f(s['projected_peak'])} | {obs} | "
                  f"{'±' + str(s['peak_tolerance']) if s['peak_tolerance'] is not None else '—'} | "
                  f"{'pass' if s['pass'] else '**FAIL**'} | {s['fixed_unidentified']} | "
+                 f"{_at_bound_cell(s.get('at_bound'))} | "
                  f"{objective} | {scenario} | {_f(s['runtime_s'], 0)} |")
     L += ["", "## Every series out of sample", "",
           "| region | fit to | seed | series | years | n | MAPE % | RMSPE % | Theil U | U^M | U^S | U^C |",
@@ -348,6 +372,9 @@ def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     missing = {"region", "fit_until", "seed", "co2_mape", "pass"} - set(summary.columns)
     if missing:
         raise ValueError(f"{files['validation_summary.csv']}: missing columns {sorted(missing)}")
+    # reports written before the column existed: None ("not recorded"); empty: none at a bound
+    summary["at_bound"] = (summary["at_bound"].fillna("") if "at_bound" in summary
+                           else pd.Series([None] * len(summary), dtype=object))
     for col in ("projected_peak", "observed_peak", "peak_tolerance"):  # integers or None
         summary[col] = pd.Series([None if pd.isna(v) else int(v) for v in summary[col]], dtype=object)
     line = next((ln for ln in files["validation.md"].read_text(encoding="utf-8").splitlines()

@@ -317,6 +317,8 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
                  f"{s['projected_peak'] if s['projected_peak'] is not None else 'none'} vs observed "
                  f"{s['observed_peak'] if s['observed_status'] == 'peak' else s['observed_status']}"
                  f" -> {'pass' if s['pass'] else 'FAIL'}")
+        if isinstance(s.get("at_bound"), str) and s["at_bound"]:
+            ctx.echo(f"    at a bound without a written reason: {s['at_bound']}")
     for _, s in spread_frame(summary).iterrows():
         ctx.echo(f"  {s['region']}: CO2 MAPE {s['co2_mape_min']:.2f}-{s['co2_mape_max']:.2f} % over "
                  f"{s['seeds']} seeds; peak {s['peak_min']:.0f}-{s['peak_max']:.0f}")

@@ -38,8 +38,8 @@ def test_merged_report_has_every_seed_and_the_spread(folders, tmp_path, capsys):
     assert "Merged from 3 runs" in text and "--seed 2`" in text
     # spread by hand: CO2 6, 13, 9 -> 6.00 / 9.00 / 13.00; peaks 2004, 2008 -> median 2006
     assert "| USA | 2000 | 3 | 6.00 / 9.00 / 13.00 | 2004 / 2006 / 2008 | 1 | **no** |" in text
-    assert "| USA | 2000 | 1 | 6.00 | 12 | 2008 | 2007 | ±5 | pass | 2 | 0.1 | — | 100 |" in text
-    assert "| USA | 2000 | 2 | 13.00 | 12 | — | 2007 | ±5 | **FAIL** | 2 | 0.1 | — | 100 |" in text
+    assert "| USA | 2000 | 1 | 6.00 | 12 | 2008 | 2007 | ±5 | pass | 2 | none | 0.1 | — | 100 |" in text
+    assert "| USA | 2000 | 2 | 13.00 | 12 | — | 2007 | ±5 | **FAIL** | 2 | none | 0.1 | — | 100 |" in text
     assert "seed 3: CO2 MAPE 9.00 % (limit 12 %), peak projected 2004 vs observed 2007 -> pass" in out
     detail = pd.read_csv(tmp_path / "merged" / "validation.csv")
     assert sorted(detail["seed"]) == [1, 2, 3]
@@ -98,3 +98,44 @@ def test_a_fitted_scenario_out_of_range_is_refused_and_nothing_is_written(tmp_pa
     with pytest.raises(ConfigError, match="fertility income elasticity"):
         write([result], tmp_path / "out", "tcsd calibrate validate")
     assert not (tmp_path / "out").exists()
+
+
+def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, capsys):
+    """An estimate at a bound without a written reason is named in the seed's row, with its
+    value and range; a report written before the column existed says so instead of 'none'."""
+    from types import SimpleNamespace
+
+    from calibration.identify import at_bound_without_reason
+    from calibration.validate import at_bound_label
+
+    names = ["attainable share of frontier productivity", "long run birth rate",
+             "initial GDP", "convergence speed"]
+    fit = SimpleNamespace(
+        names=names, estimates=[1.2, 0.003, 8000.0, 0.03], lower=[0.4, 0.003, 7000.0, 0.005],
+        upper=[1.2, 0.012, 9000.0, 0.08], se=[0.01, 0.0001, 10.0, 0.005], integer=[False] * 4,
+        flags=[{"flags": ["at_upper_bound"]}, {"flags": ["at_lower_bound"]},
+               {"flags": ["at_lower_bound"]}, {"flags": []}])
+    params = [SimpleNamespace(name=names[0], bound_reason=None, anchor=None),
+              SimpleNamespace(name=names[1], bound_reason="written reason", anchor=None),
+              SimpleNamespace(name=names[2], bound_reason=None, anchor={"series": "gdp"}),
+              SimpleNamespace(name=names[3], bound_reason=None, anchor=None)]
+    found = at_bound_without_reason(fit, SimpleNamespace(parameters=params))  # type: ignore[arg-type]
+    assert found == [{"name": names[0], "estimate": 1.2, "bound": "upper", "range": [0.4, 1.2]}]
+    label = at_bound_label(found[0])
+    assert label == "attainable share of frontier productivity = 1.2 (upper bound of [0.4, 1.2])"
+
+    flagged = dataclasses.replace(_result(1, 6.0, 2006), at_bound=(label,))
+    write([flagged], tmp_path / "a", "tcsd calibrate validate --seed 1")
+    text = (tmp_path / "a" / "validation.md").read_text(encoding="utf-8")
+    assert f"| pass | 2 | `{label}` | 0.1 |" in text
+    old = tmp_path / "old"
+    write([_result(2, 7.0, 2006)], old, "tcsd calibrate validate --seed 2")
+    summary = pd.read_csv(old / "validation_summary.csv").drop(columns=["at_bound"])
+    summary.to_csv(old / "validation_summary.csv", index=False)
+    code = cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
+                     "--merge", str(tmp_path / "a"), str(old), "--out", str(tmp_path / "m")])
+    assert code == 0
+    assert f"at a bound without a written reason: {label}" in capsys.readouterr()[0]
+    text = (tmp_path / "m" / "validation.md").read_text(encoding="utf-8")
+    assert f"| pass | 2 | `{label}` | 0.1 |" in text
+    assert "| pass | 2 | not recorded | 0.1 |" in text
