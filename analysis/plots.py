@@ -321,12 +321,14 @@ def plot_emissions(
             colour = _CURVE_COLOUR[curve]
             ax.axvline(p.year, color=colour, linestyle="--", linewidth=0.8, alpha=0.7)
             ax.plot([p.year], [y], marker="o", color=colour, markersize=7, zorder=5)
+            # near an edge of the window the label ends at its line instead of crossing the axes
+            where = (p.year - t[0]) / (t[-1] - t[0]) if t[-1] > t[0] else 0.5
             ax.annotate(
                 f"{short}\n{_fy(p.year)}",
                 xy=(p.year, y),
                 xytext=(p.year, 0.97 - 0.11 * (n_marked % 4)),
                 textcoords=ax.get_xaxis_transform(),
-                ha="center",
+                ha="right" if where > 0.9 else "left" if where < 0.1 else "center",
                 va="top",
                 fontsize=8,
                 color=colour,
@@ -352,7 +354,8 @@ def plot_emissions(
         )
     ax.set_ylabel(LABELS["unit_mt"][lang])
     ax.set_title(title or label("title_emissions", lang))
-    ax.legend(loc="upper right", fontsize=9)
+    # beside the axes: inside, it would cover the labels of late turning points
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax.grid(alpha=0.3)
     return fig
 

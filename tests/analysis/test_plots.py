@@ -61,6 +61,29 @@ def test_turning_points_marked_or_listed(runs) -> None:
     assert "Not identified" in s  # e.g. neutrality not reached by 2100 in the baseline
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_legend_leaves_every_turning_point_label_readable(runs, lang) -> None:
+    """TP5 of the baseline falls on 2100, at the right edge under the top of the axes:
+    no label of a turning point may sit under the legend, and the saved figure holds the
+    whole legend."""
+    from matplotlib.text import Annotation
+
+    for r in runs.values():
+        fig = plots.plot_emissions(r.results, r.turning_points, lang=lang)
+        fig.canvas.draw()
+        legend = fig.axes[0].get_legend().get_window_extent()
+        labels = [a for a in fig.findobj(Annotation) if a.get_bbox_patch() is not None]
+        assert labels, "no turning point is marked"
+        axes = fig.axes[0].get_window_extent()
+        for a in labels:
+            box = a.get_bbox_patch().get_window_extent()
+            assert not box.overlaps(legend), a.get_text()
+            assert axes.x0 - 1 <= box.x0 and box.x1 <= axes.x1 + 1, a.get_text()  # inside the axes
+        tight = fig.get_tightbbox(fig.canvas.get_renderer())
+        box = legend.transformed(fig.dpi_scale_trans.inverted())
+        assert tight.x0 <= box.x0 and box.x1 <= tight.x1 + 1e-6
+
+
 @pytest.mark.skipif(plots.find_cjk_font() is None, reason="no CJK font installed (fonts-noto-cjk)")
 def test_chinese_figures_with_a_cjk_font(runs) -> None:
     with warnings.catch_warnings():
