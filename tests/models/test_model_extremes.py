@@ -174,3 +174,49 @@ def test_constants_listing_has_units_ranges_and_comments() -> None:
     assert (adjustable["min"] <= adjustable["default"]).all()
     assert (adjustable["default"] <= adjustable["max"]).all()
     assert (frame["sector"].str.len() > 0).all()
+
+
+def _frontier_start(share: float) -> tuple[dict[str, float], object]:
+    """Overrides that start the region's productivity exactly at the frontier's level
+    (initial GDP solved from the model's own initial population, working-age and
+    urbanization effects), and the run."""
+    cols = ["Productivity", "Frontier Productivity", "total population", "demographic effect",
+            "urbanization productivity effect", "GDP per capita unit"]
+    first = run_scenario({}, return_columns=cols).iloc[0]
+    gdp0 = (first["Frontier Productivity"] * first["total population"] * first["demographic effect"]
+            * first["urbanization productivity effect"] / first["GDP per capita unit"])
+    overrides = {"initial GDP": float(gdp0), "attainable share of frontier productivity": share}
+    return overrides, run_scenario(overrides, return_columns=cols[:2])
+
+
+def test_the_frontier_economy_grows_at_the_frontier_rate() -> None:
+    """Conditional convergence at the frontier itself: a region that starts at the frontier
+    level and converges to 1 x the frontier has no gap to close, so its productivity
+    grows at the frontier rate and stays equal to the frontier's at every step."""
+    _, out = _frontier_start(1.0)
+    ratio = out["Productivity"] / out["Frontier Productivity"]
+    np.testing.assert_allclose(ratio, 1.0, rtol=1e-9)
+
+
+def test_a_region_above_the_frontier_level_closes_the_log_gap_at_the_convergence_speed() -> None:
+    """Attainable share 1.2 from the frontier level: the log gap ln(1.2 F / P) shrinks
+    as exp(-convergence speed x t) (solution of d ln(P/F)/dt = lambda ln(s F / P)),
+    so such a region outgrows the frontier for decades; this is what a fitted share at
+    the top of its range carries into a projection."""
+    _, out = _frontier_start(1.2)
+    lam = MODEL.constants["convergence speed"].default
+    g = MODEL.constants["frontier productivity growth rate"].default
+    dt, save = MODEL.time_settings["TIME STEP"], MODEL.time_settings["SAVEPER"]
+    per_save = int(round(save / dt))
+    gap = np.log(1.2 * out["Frontier Productivity"] / out["Productivity"])
+    t = out.index.to_numpy() - out.index[0]
+    # the Euler scheme by hand: P += dt P (g + lam ln(1.2 F / P)), F += dt F g
+    p, f, expected = out["Productivity"].iloc[0], out["Frontier Productivity"].iloc[0], []
+    for n in range(int(round(t[-1] / dt)) + 1):
+        if n % per_save == 0:
+            expected.append(np.log(1.2 * f / p))
+        p, f = p + dt * p * (g + lam * np.log(1.2 * f / p)), f + dt * f * g
+    np.testing.assert_allclose(gap, expected, rtol=1e-9)
+    # and the continuous solution, to the accuracy of Euler steps of a quarter year
+    np.testing.assert_allclose(gap, np.log(1.2) * np.exp(-lam * t), rtol=1e-2)
+    assert (np.diff(out["Productivity"] / out["Frontier Productivity"]) > 0).all()
