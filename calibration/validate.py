@@ -64,6 +64,9 @@ class CaseResult:
     #: estimated constants that end at a bound of their prior range without a written
     #: ``bound_reason`` (a finding about the model or the range), as "name = value (bound)"
     at_bound: tuple[str, ...] = ()
+    #: log errors x 100 of CO2 and its Kaya factors out of sample
+    #: (:func:`calibration.error_decomposition.kaya_errors`); empty without the series
+    kaya: dict = field(default_factory=dict)
 
     @property
     def scenario_file(self) -> str:
@@ -195,6 +198,7 @@ def run_case(
     import time
 
     from calibration.baseline import rounded_overrides
+    from calibration.error_decomposition import kaya_errors
     from calibration.evaluate import model_times, simulate_many
     from calibration.identify import fit_identified
     from calibration.observations import data_input_values, load_region_history
@@ -225,7 +229,8 @@ def run_case(
     return CaseResult(case, seed, stats.reset_index(drop=True), projected, observed, status,
                       [d["name"] for d in ident.get("eliminated", [])],
                       time.perf_counter() - t0, result.objective, scenario,
-                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])))
+                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])),
+                      kaya=kaya_errors(assessment.model, history.holdout))
 
 
 def at_bound_label(item: dict) -> str:
@@ -261,6 +266,7 @@ def summary_frame(results: list[CaseResult]) -> pd.DataFrame:
             "peak_tolerance": r.case.peak_tolerance,
             "pass": r.passed(), "fixed_unidentified": len(r.eliminated),
             "at_bound": "; ".join(r.at_bound),
+            **{f"kaya_{k}": v for k, v in r.kaya.items()},
             "objective": r.objective, "runtime_s": r.runtime_s,
             "scenario": r.scenario_file if r.scenario is not None else "",
         })
@@ -299,6 +305,30 @@ def _at_bound_cell(value) -> str:
     if not isinstance(value, str):
         return "not recorded"
     return "none" if not value else "<br>".join(f"`{v}`" for v in value.split("; "))
+
+
+def _kaya_section(summary: pd.DataFrame) -> list[str]:
+    """Markdown rows of the Kaya decomposition of each seed's CO2 error (none when no seed
+    has it, e.g. a report written before it existed)."""
+    from calibration.error_decomposition import FACTORS
+
+    if "kaya_co2" not in summary or summary["kaya_co2"].isna().all():
+        return []
+    head = " | ".join(f"+ {label}" if i else f"= {label}" for i, label in enumerate(FACTORS.values()))
+    L = ["", "## Where the CO2 error comes from (Kaya decomposition)", "",
+         "ln(CO2 model / CO2 observed) is the sum of the log errors of GDP, energy per GDP, the "
+         "fossil share of energy (1 - non-fossil share) and CO2 per unit of fossil energy (coal "
+         "against oil and gas; cement process CO2 is carried here too). Log points x 100 (about % "
+         "for small errors), mean over the out-of-sample years with all four series observed, and "
+         "in the last such year in brackets.", "",
+         f"| region | fit to | seed | years | CO2 | {head} |",
+         "|---|---|---|---|---|" + "---|" * len(FACTORS)]
+    for _, s in summary.iterrows():
+        if pd.isna(s.get("kaya_co2")):
+            continue
+        cells = [f"{s[f'kaya_{k}']:+.1f} ({s[f'kaya_{k}_last']:+.1f})" for k in ("co2", *FACTORS)]
+        L.append(f"| {s['region']} | {s['fit_until']} | {s['seed']} | {s['kaya_years']} | " + " | ".join(cells) + " |")
+    return L
 
 
 def markdown(results: list[CaseResult], command: str) -> str:
@@ -348,6 +378,7 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
                  f"{'pass' if s['pass'] else '**FAIL**'} | {s['fixed_unidentified']} | "
                  f"{_at_bound_cell(s.get('at_bound'))} | "
                  f"{objective} | {scenario} | {_f(s['runtime_s'], 0)} |")
+    L += _kaya_section(summary)
     L += ["", "## Every series out of sample", "",
           "| region | fit to | seed | series | years | n | MAPE % | RMSPE % | Theil U | U^M | U^S | U^C |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -309,6 +309,8 @@ def _merge(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _echo_validation(ctx: Context, summary, report_path) -> int:
+    import pandas as pd
+
     from calibration.validate import spread_frame
 
     for _, s in summary.iterrows():
@@ -317,6 +319,11 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
                  f"{s['projected_peak'] if s['projected_peak'] is not None else 'none'} vs observed "
                  f"{s['observed_peak'] if s['observed_status'] == 'peak' else s['observed_status']}"
                  f" -> {'pass' if s['pass'] else 'FAIL'}")
+        if pd.notna(s.get("kaya_co2", float("nan"))):
+            ctx.echo(f"    CO2 error {s['kaya_co2']:+.1f} = GDP {s['kaya_gdp']:+.1f} + energy per GDP "
+                     f"{s['kaya_energy_intensity']:+.1f} + fossil share {s['kaya_fossil_share']:+.1f} + CO2 per "
+                     f"fossil energy {s['kaya_co2_per_fossil_energy']:+.1f} (log points x 100, mean "
+                     f"{s['kaya_years']})")
         if isinstance(s.get("at_bound"), str) and s["at_bound"]:
             ctx.echo(f"    at a bound without a written reason: {s['at_bound']}")
     for _, s in spread_frame(summary).iterrows():

@@ -79,7 +79,7 @@ def test_legend_leaves_every_turning_point_label_readable(runs, lang) -> None:
             box = a.get_bbox_patch().get_window_extent()
             assert not box.overlaps(legend), a.get_text()
             assert axes.x0 - 1 <= box.x0 and box.x1 <= axes.x1 + 1, a.get_text()  # inside the axes
-        tight = fig.get_tightbbox(fig.canvas.get_renderer())
+        tight = fig.get_tightbbox()
         box = legend.transformed(fig.dpi_scale_trans.inverted())
         assert tight.x0 <= box.x0 and box.x1 <= tight.x1 + 1e-6
 

@@ -139,3 +139,57 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
     text = (tmp_path / "m" / "validation.md").read_text(encoding="utf-8")
     assert f"| pass | 2 | `{label}` | 0.1 |" in text
     assert "| pass | 2 | not recorded | 0.1 |" in text
+
+
+def _kaya_inputs(model_nf: float = 0.1):
+    """History and model series with known factor errors: GDP x 1.1, energy per GDP x 1.05,
+    fossil share 0.9 / 0.8, CO2 per fossil energy x 1.02 (2001-2003)."""
+    years = [2001, 2002, 2003]
+    obs = {"gdp": 100.0, "primary_energy": 200.0, "non_fossil_share": 0.2, "co2_fossil_industry": 50.0}
+    observed = pd.DataFrame([{"variable": k, "year": y, "value": v * (1 + 0.01 * (y - 2001))}
+                             for y in years for k, v in obs.items() if k != "non_fossil_share"]
+                            + [{"variable": "non_fossil_share", "year": y, "value": 0.2} for y in years])
+    o = observed.pivot_table(index="year", columns="variable", values="value")
+    gdp = o["gdp"] * 1.1
+    energy = gdp * (o["primary_energy"] / o["gdp"]) * 1.05
+    co2_per_fossil = o["co2_fossil_industry"] / (o["primary_energy"] * 0.8) * 1.02
+    model = {"gdp": gdp, "primary_energy": energy,
+             "non_fossil_share": pd.Series(model_nf, index=o.index),
+             "co2_fossil_industry": energy * (1 - model_nf) * co2_per_fossil}
+    return model, observed
+
+
+def test_kaya_decomposition_of_the_co2_error_by_hand():
+    import math
+
+    from calibration.error_decomposition import kaya_errors
+
+    model, observed = _kaya_inputs()
+    k = kaya_errors(model, observed)
+    expected = {"gdp": 100 * math.log(1.1), "energy_intensity": 100 * math.log(1.05),
+                "fossil_share": 100 * math.log(0.9 / 0.8), "co2_per_fossil_energy": 100 * math.log(1.02)}
+    for name, value in expected.items():
+        assert k[name] == pytest.approx(value, rel=1e-12) and k[f"{name}_last"] == pytest.approx(value, rel=1e-12)
+    assert k["co2"] == pytest.approx(sum(expected.values()), rel=1e-12)
+    assert (k["years"], k["n"], k["last_year"]) == ("2001-2003", 3, 2003)
+    # a year without one of the four series is left out; a missing series gives nothing
+    assert kaya_errors(model, observed[~((observed["year"] == 2003) & (observed["variable"] == "gdp"))])["n"] == 2
+    assert kaya_errors({n: v for n, v in model.items() if n != "primary_energy"}, observed) == {}
+
+
+def test_kaya_section_in_the_report_and_absent_for_old_reports(tmp_path, capsys):
+    from calibration.error_decomposition import kaya_errors
+
+    model, observed = _kaya_inputs()
+    result = dataclasses.replace(_result(1, 6.0, 2006), kaya=kaya_errors(model, observed))
+    write([result], tmp_path / "a", "tcsd calibrate validate --seed 1")
+    text = (tmp_path / "a" / "validation.md").read_text(encoding="utf-8")
+    assert "## Where the CO2 error comes from (Kaya decomposition)" in text
+    assert "| USA | 2000 | 1 | 2001-2003 | +28.2 (+28.2) | +9.5 (+9.5) | +4.9 (+4.9) | +11.8 (+11.8) | +2.0 (+2.0) |" in text
+    code = cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
+                     "--merge", str(tmp_path / "a"), "--out", str(tmp_path / "m")])
+    assert code == 0
+    assert ("CO2 error +28.2 = GDP +9.5 + energy per GDP +4.9 + fossil share +11.8 + CO2 per fossil "
+            "energy +2.0") in capsys.readouterr()[0]
+    write([_result(2, 6.0, 2006)], tmp_path / "old", "tcsd calibrate validate --seed 2")
+    assert "Kaya" not in (tmp_path / "old" / "validation.md").read_text(encoding="utf-8")

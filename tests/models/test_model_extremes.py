@@ -6,6 +6,7 @@ Expectations come from the structure described in DOMAIN.md, not from earlier ou
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from models.model import ModelInputError, load_model, run_scenario
@@ -176,7 +177,7 @@ def test_constants_listing_has_units_ranges_and_comments() -> None:
     assert (frame["sector"].str.len() > 0).all()
 
 
-def _frontier_start(share: float) -> tuple[dict[str, float], object]:
+def _frontier_start(share: float) -> tuple[dict[str, float], pd.DataFrame]:
     """Overrides that start the region's productivity exactly at the frontier's level
     (initial GDP solved from the model's own initial population, working-age and
     urbanization effects), and the run."""
