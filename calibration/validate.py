@@ -67,6 +67,9 @@ class CaseResult:
     #: log errors x 100 of CO2 and its Kaya factors out of sample
     #: (:func:`calibration.error_decomposition.kaya_errors`); empty without the series
     kaya: dict = field(default_factory=dict)
+    #: in-sample acceptance (the configuration's ``acceptance`` limits, MAPE over the whole
+    #: fitting window): ``({series, mape, limit, pass}, ...)``; empty when not assessed
+    in_sample: tuple[dict, ...] = ()
 
     @property
     def scenario_file(self) -> str:
@@ -89,7 +92,13 @@ class CaseResult:
         if self.case.peak_tolerance is not None:
             err = self.peak_error
             ok = ok and err is not None and abs(err) <= self.case.peak_tolerance
-        return ok
+        return ok and all(a["pass"] for a in self.in_sample)
+
+    @property
+    def in_sample_failures(self) -> str:
+        """"series MAPE % > limit %" of every in-sample acceptance limit missed ("" if none)."""
+        return "; ".join(f"{a['series']} {a['mape']:.2f} % > {a['limit']:g} %"
+                         for a in self.in_sample if not a["pass"])
 
 
 def peak_year(years: Sequence[int], values: Sequence[float]) -> tuple[int | None, str]:
@@ -230,7 +239,21 @@ def run_case(
                       [d["name"] for d in ident.get("eliminated", [])],
                       time.perf_counter() - t0, result.objective, scenario,
                       at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])),
-                      kaya=kaya_errors(assessment.model, history.holdout))
+                      kaya=kaya_errors(assessment.model, history.holdout),
+                      in_sample=in_sample_acceptance(assessment.stats, cfg.acceptance))
+
+
+def in_sample_acceptance(stats: pd.DataFrame, limits: dict[str, float]) -> tuple[dict, ...]:
+    """The acceptance limits (series -> max MAPE %) checked on the whole fitting window
+    (``stats`` of :func:`calibration.report.assess`, window ``fit``); a series without
+    data in the window fails (its MAPE is NaN)."""
+    fit = stats[stats["window"] == "fit"].set_index("series")
+    out = []
+    for name, limit in limits.items():
+        mape = float(fit.loc[name, "mape"]) if name in fit.index else float("nan")
+        out.append({"series": name, "mape": mape, "limit": float(limit),
+                    "pass": bool(np.isfinite(mape) and mape <= limit)})
+    return tuple(out)
 
 
 def at_bound_label(item: dict) -> str:
@@ -266,6 +289,7 @@ def summary_frame(results: list[CaseResult]) -> pd.DataFrame:
             "peak_tolerance": r.case.peak_tolerance,
             "pass": r.passed(), "fixed_unidentified": len(r.eliminated),
             "at_bound": "; ".join(r.at_bound),
+            "in_sample": ("not assessed" if not r.in_sample else r.in_sample_failures or "pass"),
             **{f"kaya_{k}": v for k, v in r.kaya.items()},
             "objective": r.objective, "runtime_s": r.runtime_s,
             "scenario": r.scenario_file if r.scenario is not None else "",
@@ -364,8 +388,10 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
           "At a bound: estimated constants that end at a bound of their prior range without a "
           "written reason in the configuration (`bound_reason`): a finding about the model or the "
           "range, not a result.", "",
-          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | constants fixed as unidentified | at a bound, no written reason | in-sample objective | fitted scenario | runtime s |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "In-sample acceptance: the acceptance limits of the configuration (MAPE %) over the "
+          "whole fitting window; a seed passes only if it meets them too.", "",
+          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | in-sample acceptance | constants fixed as unidentified | at a bound, no written reason | in-sample objective | fitted scenario | runtime s |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, s in summary.iterrows():
         obs = _f(s["observed_peak"]) if s["observed_status"] == "peak" else s["observed_status"]
         objective = s.get("objective", float("nan"))
@@ -375,7 +401,9 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
         L.append(f"| {s['region']} | {s['fit_until']} | {s['seed']} | {_f(s['co2_mape'])} | "
                  f"{_f(s['co2_limit'], 0)} | {_f(s['projected_peak'])} | {obs} | "
                  f"{'±' + str(s['peak_tolerance']) if s['peak_tolerance'] is not None else '—'} | "
-                 f"{'pass' if s['pass'] else '**FAIL**'} | {s['fixed_unidentified']} | "
+                 f"{'pass' if s['pass'] else '**FAIL**'} | "
+                 f"{s['in_sample'] if isinstance(s.get('in_sample'), str) else 'not recorded'} | "
+                 f"{s['fixed_unidentified']} | "
                  f"{_at_bound_cell(s.get('at_bound'))} | "
                  f"{objective} | {scenario} | {_f(s['runtime_s'], 0)} |")
     L += _kaya_section(summary)
@@ -406,6 +434,8 @@ def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     # reports written before the column existed: None ("not recorded"); empty: none at a bound
     summary["at_bound"] = (summary["at_bound"].fillna("") if "at_bound" in summary
                            else pd.Series([None] * len(summary), dtype=object))
+    if "in_sample" not in summary:
+        summary["in_sample"] = pd.Series([None] * len(summary), dtype=object)
     for col in ("projected_peak", "observed_peak", "peak_tolerance"):  # integers or None
         summary[col] = pd.Series([None if pd.isna(v) else int(v) for v in summary[col]], dtype=object)
     line = next((ln for ln in files["validation.md"].read_text(encoding="utf-8").splitlines()

@@ -324,6 +324,8 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
                      f"{s['kaya_energy_intensity']:+.1f} + fossil share {s['kaya_fossil_share']:+.1f} + CO2 per "
                      f"fossil energy {s['kaya_co2_per_fossil_energy']:+.1f} (log points x 100, mean "
                      f"{s['kaya_years']})")
+        if isinstance(s.get("in_sample"), str) and s["in_sample"] not in ("pass", "not assessed"):
+            ctx.echo(f"    in-sample acceptance missed: {s['in_sample']}")
         if isinstance(s.get("at_bound"), str) and s["at_bound"]:
             ctx.echo(f"    at a bound without a written reason: {s['at_bound']}")
     for _, s in spread_frame(summary).iterrows():

@@ -38,8 +38,8 @@ def test_merged_report_has_every_seed_and_the_spread(folders, tmp_path, capsys):
     assert "Merged from 3 runs" in text and "--seed 2`" in text
     # spread by hand: CO2 6, 13, 9 -> 6.00 / 9.00 / 13.00; peaks 2004, 2008 -> median 2006
     assert "| USA | 2000 | 3 | 6.00 / 9.00 / 13.00 | 2004 / 2006 / 2008 | 1 | **no** |" in text
-    assert "| USA | 2000 | 1 | 6.00 | 12 | 2008 | 2007 | ±5 | pass | 2 | none | 0.1 | — | 100 |" in text
-    assert "| USA | 2000 | 2 | 13.00 | 12 | — | 2007 | ±5 | **FAIL** | 2 | none | 0.1 | — | 100 |" in text
+    assert "| USA | 2000 | 1 | 6.00 | 12 | 2008 | 2007 | ±5 | pass | not assessed | 2 | none | 0.1 | — | 100 |" in text
+    assert "| USA | 2000 | 2 | 13.00 | 12 | — | 2007 | ±5 | **FAIL** | not assessed | 2 | none | 0.1 | — | 100 |" in text
     assert "seed 3: CO2 MAPE 9.00 % (limit 12 %), peak projected 2004 vs observed 2007 -> pass" in out
     detail = pd.read_csv(tmp_path / "merged" / "validation.csv")
     assert sorted(detail["seed"]) == [1, 2, 3]
@@ -127,7 +127,7 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
     flagged = dataclasses.replace(_result(1, 6.0, 2006), at_bound=(label,))
     write([flagged], tmp_path / "a", "tcsd calibrate validate --seed 1")
     text = (tmp_path / "a" / "validation.md").read_text(encoding="utf-8")
-    assert f"| pass | 2 | `{label}` | 0.1 |" in text
+    assert f"| pass | not assessed | 2 | `{label}` | 0.1 |" in text
     old = tmp_path / "old"
     write([_result(2, 7.0, 2006)], old, "tcsd calibrate validate --seed 2")
     summary = pd.read_csv(old / "validation_summary.csv").drop(columns=["at_bound"])
@@ -137,8 +137,8 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
     assert code == 0
     assert f"at a bound without a written reason: {label}" in capsys.readouterr()[0]
     text = (tmp_path / "m" / "validation.md").read_text(encoding="utf-8")
-    assert f"| pass | 2 | `{label}` | 0.1 |" in text
-    assert "| pass | 2 | not recorded | 0.1 |" in text
+    assert f"| pass | not assessed | 2 | `{label}` | 0.1 |" in text
+    assert "| pass | not assessed | 2 | not recorded | 0.1 |" in text
 
 
 def _kaya_inputs(model_nf: float = 0.1):
@@ -193,3 +193,22 @@ def test_kaya_section_in_the_report_and_absent_for_old_reports(tmp_path, capsys)
             "energy +2.0") in capsys.readouterr()[0]
     write([_result(2, 6.0, 2006)], tmp_path / "old", "tcsd calibrate validate --seed 2")
     assert "Kaya" not in (tmp_path / "old" / "validation.md").read_text(encoding="utf-8")
+
+
+def test_in_sample_acceptance_is_part_of_the_pass():
+    """A seed that projects well but misses an in-sample limit (MAPE over the fitting
+    window) fails, and the report names the series; a series without data fails too."""
+    from calibration.validate import in_sample_acceptance
+
+    stats = pd.DataFrame([
+        {"series": "gdp", "window": "fit", "mape": 6.5},
+        {"series": "gdp", "window": "out_of_sample", "mape": 1.0},
+        {"series": "total_population", "window": "fit", "mape": 0.4},
+    ])
+    checks = in_sample_acceptance(stats, {"gdp": 5, "total_population": 2, "forest_area": 5})
+    assert [c["pass"] for c in checks] == [False, True, False]
+    result = dataclasses.replace(_result(1, 6.0, 2006), in_sample=checks)
+    assert not result.passed()
+    assert result.in_sample_failures == "gdp 6.50 % > 5 %; forest_area nan % > 5 %"
+    ok = dataclasses.replace(_result(1, 6.0, 2006), in_sample=checks[1:2])
+    assert ok.passed() and ok.in_sample_failures == ""
