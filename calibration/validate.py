@@ -25,12 +25,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from calibration.config import CalibrationConfig, ConfigError, load_config, read_yaml
+
+if TYPE_CHECKING:
+    from calibration.observations import RegionHistory
+    from calibration.report import Assessment
 
 PEAK_VARIABLE = "fossil and industry CO2 emissions"
 PEAK_SERIES = "co2_fossil_industry"
@@ -207,11 +211,8 @@ def run_case(
     import time
 
     from calibration.baseline import rounded_overrides
-    from calibration.error_decomposition import kaya_errors
-    from calibration.evaluate import model_times, simulate_many
     from calibration.identify import fit_identified
-    from calibration.observations import data_input_values, load_region_history
-    from calibration.report import assess
+    from calibration.observations import load_region_history
 
     t0 = time.perf_counter()
     cfg: CalibrationConfig = load_config(config_path, region=case.region, data=case.data,
@@ -223,8 +224,27 @@ def run_case(
     history = load_region_history(cfg)
     result, _ = fit_identified(cfg, history, log=log)
     overrides = rounded_overrides(result)
-    assessment = assess(cfg, overrides, history, fitted_end=result.window[1])
+    scored, assessment = score(cfg, history, overrides, fitted_end=result.window[1])
     scenario = fitted_scenario(cfg, result, overrides, assessment.summary(), case, seed)
+    ident = result.identification or {}
+    return CaseResult(case, seed, eliminated=[d["name"] for d in ident.get("eliminated", [])],
+                      runtime_s=time.perf_counter() - t0, objective=result.objective, scenario=scenario,
+                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])),
+                      **scored)
+
+
+def score(cfg: CalibrationConfig, history: RegionHistory, overrides: dict, *,
+          fitted_end: int | None = None) -> tuple[dict, Assessment]:
+    """Score fitted constants against the history they were not fitted to.
+
+    Returns (the scoring fields of :class:`CaseResult`: out-of-sample ``stats``, projected
+    and observed peak, ``peak_status``, ``kaya``, ``in_sample``; the assessment)."""
+    from calibration.error_decomposition import kaya_errors
+    from calibration.evaluate import model_times, simulate_many
+    from calibration.observations import data_input_values
+    from calibration.report import assess
+
+    assessment = assess(cfg, overrides, history, fitted_end=fitted_end)
     stats = assessment.stats[assessment.stats["window"] == "out_of_sample"].copy()
     names = list(overrides)
     X = np.array([[float(overrides[n]) for n in names]])
@@ -234,13 +254,51 @@ def run_case(
     obs = history.all
     obs = obs[(obs["variable"] == PEAK_SERIES) & obs["fit_mask"]].sort_values("year")
     observed, status = peak_year(obs["year"].to_numpy(), obs["value"].to_numpy())
-    ident = result.identification or {}
-    return CaseResult(case, seed, stats.reset_index(drop=True), projected, observed, status,
-                      [d["name"] for d in ident.get("eliminated", [])],
-                      time.perf_counter() - t0, result.objective, scenario,
-                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])),
-                      kaya=kaya_errors(assessment.model, history.holdout),
-                      in_sample=in_sample_acceptance(assessment.stats, cfg.acceptance))
+    return ({"stats": stats.reset_index(drop=True), "projected_peak": projected,
+             "observed_peak": observed, "peak_status": status,
+             "kaya": kaya_errors(assessment.model, history.holdout),
+             "in_sample": in_sample_acceptance(assessment.stats, cfg.acceptance)}, assessment)
+
+
+def rescore(folder: str | Path, out_dir: str | Path, config_path: str | Path,
+            *, data: str | None = None) -> Path:
+    """Score the fitted scenarios of a validation folder again, with the current model and
+    scoring, without fitting: a new report in ``out_dir`` (the seeds' fitted constants,
+    objective, runtime and identification results are kept from the folder).
+
+    Raises ValueError naming the folder and file when a fitted scenario is missing."""
+    from calibration.baseline import read_scenario_overrides
+    from calibration.observations import load_region_history
+
+    folder = Path(folder)
+    summary, _, command = read_run(folder)
+    results, copies = [], {}
+    for _, row in summary.iterrows():
+        name = row.get("scenario")
+        path = folder / str(name) if isinstance(name, str) and name else None
+        if path is None or not path.is_file():
+            raise ValueError(f"{folder}: no fitted scenario for {row['region']} fitted to {row['fit_until']} "
+                             f"with seed {row['seed']} ({name or 'not recorded'}); only folders written "
+                             "with the fitted scenarios can be rescored")
+        case = Case(row["region"], int(row["fit_until"]),
+                    {PEAK_SERIES: float(row["co2_limit"])} if pd.notna(row.get("co2_limit")) else {},
+                    None if row.get("peak_tolerance") is None else int(row["peak_tolerance"]), data)
+        cfg = load_config(config_path, region=case.region, data=data, fit_until=case.fit_until)
+        scored, _ = score(cfg, load_region_history(cfg), read_scenario_overrides(path))
+        at_bound = row.get("at_bound")
+        results.append(CaseResult(
+            case, int(row["seed"]),
+            # only the number of the constants fixed as unidentified is in the summary
+            eliminated=[""] * int(row.get("fixed_unidentified", 0)),
+            runtime_s=float(row.get("runtime_s", float("nan"))),
+            objective=float(row.get("objective", float("nan"))),
+            scenario=read_yaml(path),
+            at_bound=tuple(at_bound.split("; ")) if isinstance(at_bound, str) and at_bound else (),
+            **scored))
+        copies[path.name] = path
+    return _write_frames(summary_frame(results), results_frame(results), out_dir,
+                         [f"{command}` (rescored without fitting: `tcsd calibrate validate --rescore {folder.name}"],
+                         copies=copies)
 
 
 def in_sample_acceptance(stats: pd.DataFrame, limits: dict[str, float]) -> tuple[dict, ...]:
@@ -492,5 +550,5 @@ def _write_frames(summary: pd.DataFrame, detail: pd.DataFrame, out_dir: str | Pa
     return out_dir / "validation.md"
 
 
-__all__ = ["Case", "CaseResult", "fitted_scenario", "markdown", "parse_case", "peak_year", "results_frame",
-           "run_case", "scenario_file_name", "spread_frame", "standard_cases", "summary_frame", "write"]
+__all__ = ["Case", "CaseResult", "fitted_scenario", "markdown", "parse_case", "peak_year", "rescore",
+           "results_frame", "run_case", "score", "scenario_file_name", "spread_frame", "standard_cases", "summary_frame", "write"]

@@ -91,9 +91,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     v.add_argument("--maxiter", type=integer(0, 100_000), default=None, help="DE generations")
     v.add_argument("--out", type=Path, default=None,
                    help="report folder (default: calibration/reports/validation beside the config)")
-    v.add_argument("--merge", type=Path, nargs="+", default=None, metavar="FOLDER",
-                   help="merge validation folders (e.g. one seed each, run side by side) into one "
-                        "report in --out; fits nothing")
+    redo = v.add_mutually_exclusive_group()
+    redo.add_argument("--merge", type=Path, nargs="+", default=None, metavar="FOLDER",
+                      help="merge validation folders (e.g. one seed each, run side by side) into one "
+                           "report in --out; fits nothing")
+    redo.add_argument("--rescore", type=Path, default=None, metavar="FOLDER",
+                      help="score the fitted scenarios of a validation folder again with the current "
+                           "model and scoring, into --out; fits nothing")
     v.set_defaults(handler=validate)
 
 
@@ -256,7 +260,7 @@ def validate(args: argparse.Namespace, ctx: Context) -> int:
     from calibration.config import ConfigError
     from calibration.validate import parse_case, run_case, standard_cases, summary_frame, write
 
-    if args.merge:
+    if args.merge or args.rescore:
         return _merge(args, ctx)
     cases, seeds = standard_cases(args.config)
     if args.case:
@@ -292,16 +296,27 @@ def validate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _merge(args: argparse.Namespace, ctx: Context) -> int:
-    """``validate --merge``: one report of several validation folders; exit as ``validate``."""
+    """``validate --merge`` (one report of several validation folders) or ``--rescore`` (a
+    folder's fitted scenarios scored again); exit as ``validate``."""
     from calibration.config import ConfigError
-    from calibration.validate import merge, read_run
+    from calibration.validate import merge, read_run, rescore
 
-    if args.case or args.seed or args.seeds is not None or args.data is not None:
-        raise ConfigError("--merge: give only the folders and --out (the cases were fitted already)")
+    option = "--merge" if args.merge else "--rescore"
+    if args.case or args.seed or args.seeds is not None or args.maxiter is not None or (
+            args.merge and args.data is not None):
+        raise ConfigError(f"{option}: give only the folder(s), --out{'' if args.merge else ' and --data'} "
+                          "(the cases were fitted already)")
+    if args.data is not None and not args.data.is_file():
+        raise ConfigError(f"--data: file not found: {args.data}")
     out_dir = args.out or default_output(Path(args.config).parent / "reports" / "validation")
     try:
         with StagedOutputs() as stage:
-            report_path = stage.final_path(merge(args.merge, stage.folder(out_dir)))
+            if args.merge:
+                written = merge(args.merge, stage.folder(out_dir))
+            else:
+                written = rescore(args.rescore, stage.folder(out_dir), args.config,
+                                  data=None if args.data is None else str(args.data))
+            report_path = stage.final_path(written)
     except ValueError as err:
         raise ConfigError(str(err)) from None
     summary, _, _ = read_run(Path(report_path).parent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -212,3 +213,49 @@ def test_in_sample_acceptance_is_part_of_the_pass():
     assert result.in_sample_failures == "gdp 6.50 % > 5 %; forest_area nan % > 5 %"
     ok = dataclasses.replace(_result(1, 6.0, 2006), in_sample=checks[1:2])
     assert ok.passed() and ok.in_sample_failures == ""
+
+
+def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, capsys):
+    """A folder's fitted scenario is run again and scored: the CO2 MAPE equals the one
+    computed here from a plain model run at mid-year against the history file; the
+    identification results of the folder are kept; a folder without its fitted
+    scenarios is refused with the file named."""
+    import numpy as np
+
+    from calibration.baseline import read_scenario_overrides
+    from calibration.config import read_yaml
+    from models.model import run_scenario
+
+    fitted = Path("calibration/reports/validation/fitted_GBR_2000_seed7.yaml")
+    case = Case("GBR", 2000, {"co2_fossil_industry": 12.0})
+    stats = pd.DataFrame([{"series": "co2_fossil_industry", "first": 2001, "last": 2023, "n": 23,
+                           "mape": 99.0, "rmspe": 99.0, "theil_u": 0.5, "um": 0.5, "us": 0.3, "uc": 0.2}])
+    old = CaseResult(case, 7, stats, projected_peak=None, observed_peak=None, peak_status="peak",
+                     eliminated=["a", "b", "c"], runtime_s=1338.0, objective=0.05,
+                     scenario=read_yaml(fitted), at_bound=("x = 1 (upper bound of [0, 1])",))
+    write([old], tmp_path / "fit", "tcsd calibrate validate --case GBR:2000 --seed 7")
+    code = cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
+                     "--rescore", str(tmp_path / "fit"), "--out", str(tmp_path / "new")])
+    out, _ = capsys.readouterr()
+    summary = pd.read_csv(tmp_path / "new" / "validation_summary.csv")
+    row = summary.iloc[0]
+
+    co2 = run_scenario(read_scenario_overrides(fitted), return_columns=["fossil and industry CO2 emissions"])
+    co2 = co2["fossil and industry CO2 emissions"]
+    hist = pd.read_csv("calibration/data/history_GBR.csv")
+    hist = hist[(hist["variable"] == "co2_fossil_industry") & (hist["year"] > 2000)].set_index("year")["value"]
+    mid = np.array([(co2.loc[float(y)] + co2.loc[float(y + 1)]) / 2 for y in hist.index])
+    assert row["co2_mape"] == pytest.approx(100 * np.mean(np.abs(mid - hist.to_numpy()) / hist.to_numpy()), rel=1e-9)
+    assert code == (0 if row["co2_mape"] <= 12 and row["in_sample"] == "pass" else 1)
+    assert (row["fixed_unidentified"], row["objective"], row["runtime_s"]) == (3, 0.05, 1338.0)
+    assert row["at_bound"] == "x = 1 (upper bound of [0, 1])" and "kaya_co2" in summary
+    assert (tmp_path / "new" / "fitted_GBR_2000_seed7.yaml").read_bytes() == fitted.read_bytes()
+    text = (tmp_path / "new" / "validation.md").read_text(encoding="utf-8")
+    assert "rescored without fitting" in text and "CO2 error" in out
+
+    (tmp_path / "fit" / "fitted_GBR_2000_seed7.yaml").unlink()
+    code = cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
+                     "--rescore", str(tmp_path / "fit"), "--out", str(tmp_path / "again")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "no fitted scenario for GBR fitted to 2000 with seed 7" in err
+    assert "Traceback" not in err and not (tmp_path / "again").exists()
