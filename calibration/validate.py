@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -271,7 +272,7 @@ def rescore(folder: str | Path, out_dir: str | Path, config_path: str | Path,
     from calibration.observations import load_region_history
 
     folder = Path(folder)
-    summary, _, command = read_run(folder)
+    summary, _, commands = read_run(folder)
     results, copies = [], {}
     for _, row in summary.iterrows():
         name = row.get("scenario")
@@ -296,9 +297,8 @@ def rescore(folder: str | Path, out_dir: str | Path, config_path: str | Path,
             at_bound=tuple(at_bound.split("; ")) if isinstance(at_bound, str) and at_bound else (),
             **scored))
         copies[path.name] = path
-    return _write_frames(summary_frame(results), results_frame(results), out_dir,
-                         [f"{command}` (rescored without fitting: `tcsd calibrate validate --rescore {folder.name}"],
-                         copies=copies)
+    return _write_frames(summary_frame(results), results_frame(results), out_dir, commands, copies=copies,
+                         rescored=f"tcsd calibrate validate --rescore {folder.name}")
 
 
 def in_sample_acceptance(stats: pd.DataFrame, limits: dict[str, float]) -> tuple[dict, ...]:
@@ -418,12 +418,19 @@ def markdown(results: list[CaseResult], command: str) -> str:
     return markdown_frames(summary_frame(results), results_frame(results), [command])
 
 
-def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Sequence[str]) -> str:
-    """The validation report (Markdown) of a summary and a detail frame (one run or merged runs)."""
+def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Sequence[str],
+                    rescored: str | None = None) -> str:
+    """The validation report (Markdown) of a summary and a detail frame (one run, merged
+    runs, or fits scored again with the ``rescored`` command)."""
     spread = spread_frame(summary)
-    head = (f"Command: `{commands[0]}`" if len(commands) == 1 else
-            f"Merged from {len(commands)} runs (`tcsd calibrate validate --merge`): "
-            + "; ".join(f"`{c}`" for c in commands))
+    quoted = "; ".join(f"`{c}`" for c in commands) or "not recorded"
+    if rescored is not None:
+        head = (f"Rescored without fitting (`{rescored}`) with the model and scoring of this "
+                f"version; the constants come from the fits of: {quoted}")
+    elif len(commands) == 1:
+        head = f"Command: `{commands[0]}`"
+    else:
+        head = f"Merged from {len(commands)} runs (`tcsd calibrate validate --merge`): {quoted}"
     L = ["# Out-of-sample validation (外推检验)", "",
          head, "",
          "Each case is fitted only to data up to its cut-off year (identifiable calibration, "
@@ -475,8 +482,8 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
     return "\n".join(L) + "\n"
 
 
-def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(summary, detail, command) of a validation folder written by :func:`write`.
+def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(summary, detail, fitting commands) of a validation folder written by :func:`write`.
 
     Raises ValueError naming the folder and file when one is missing or malformed."""
     folder = Path(folder)
@@ -496,10 +503,20 @@ def read_run(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         summary["in_sample"] = pd.Series([None] * len(summary), dtype=object)
     for col in ("projected_peak", "observed_peak", "peak_tolerance"):  # integers or None
         summary[col] = pd.Series([None if pd.isna(v) else int(v) for v in summary[col]], dtype=object)
-    line = next((ln for ln in files["validation.md"].read_text(encoding="utf-8").splitlines()
-                 if ln.startswith("Command: `")), None)
-    command = line[len("Command: `"):].rstrip("`") if line else str(folder)
-    return summary, detail, command
+    return summary, detail, report_commands(files["validation.md"].read_text(encoding="utf-8"))
+
+
+def report_commands(text: str) -> list[str]:
+    """The fitting commands named in the head of a validation report: one (``Command:``),
+    or those of a merged or rescored report (the ``--merge`` / ``--rescore`` command itself
+    is left out); empty if the report names none."""
+    for line in text.splitlines():
+        quoted = re.findall(r"`([^`]*)`", line)
+        if line.startswith("Command: `"):
+            return quoted[:1]
+        if line.startswith(("Merged from", "Rescored without fitting")):
+            return quoted[1:]
+    return []
 
 
 def merge(folders: Sequence[str | Path], out_dir: str | Path) -> Path:
@@ -515,7 +532,7 @@ def merge(folders: Sequence[str | Path], out_dir: str | Path) -> Path:
         raise ValueError(f"--merge: {d['region']} fitted to {d['fit_until']} with seed {d['seed']} "
                          "is in more than one folder")
     scenarios = {p.name: p for f in folders for p in sorted(Path(f).glob("fitted_*.yaml"))}
-    return _write_frames(summary, detail, out_dir, [r[2] for r in runs], copies=scenarios)
+    return _write_frames(summary, detail, out_dir, [c for r in runs for c in r[2]], copies=scenarios)
 
 
 def write(results: list[CaseResult], out_dir: str | Path, command: str) -> Path:
@@ -526,7 +543,7 @@ def write(results: list[CaseResult], out_dir: str | Path, command: str) -> Path:
 
 def _write_frames(summary: pd.DataFrame, detail: pd.DataFrame, out_dir: str | Path,
                   commands: Sequence[str], *, scenarios: dict[str, dict] | None = None,
-                  copies: dict[str, Path] | None = None) -> Path:
+                  copies: dict[str, Path] | None = None, rescored: str | None = None) -> Path:
     """Write the report, its tables and the fitted scenarios (``scenarios``: file name ->
     document; ``copies``: file name -> an existing scenario file) atomically."""
     from calibration.baseline import write_scenario
@@ -539,7 +556,8 @@ def _write_frames(summary: pd.DataFrame, detail: pd.DataFrame, out_dir: str | Pa
             write_scenario(doc, tmp / name, header=VALIDATION_HEADER)
         for name, src in (copies or {}).items():
             shutil.copyfile(src, tmp / name)
-        (tmp / "validation.md").write_text(markdown_frames(summary, detail, commands), encoding="utf-8")
+        (tmp / "validation.md").write_text(markdown_frames(summary, detail, commands, rescored),
+                                           encoding="utf-8")
         summary.to_csv(tmp / "validation_summary.csv", index=False)
         detail.to_csv(tmp / "validation.csv", index=False)
         out_dir.mkdir(exist_ok=True)

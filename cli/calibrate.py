@@ -344,8 +344,12 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
         if isinstance(s.get("at_bound"), str) and s["at_bound"]:
             ctx.echo(f"    at a bound without a written reason: {s['at_bound']}")
     for _, s in spread_frame(summary).iterrows():
+        peaks = (f"peak {s['peak_min']:.0f}-{s['peak_max']:.0f}" if pd.notna(s["peak_min"])
+                 else "no peak by 2100")
+        if pd.notna(s["peak_min"]) and s["peak_not_reached"]:
+            peaks += f", none in {s['peak_not_reached']}"
         ctx.echo(f"  {s['region']}: CO2 MAPE {s['co2_mape_min']:.2f}-{s['co2_mape_max']:.2f} % over "
-                 f"{s['seeds']} seeds; peak {s['peak_min']:.0f}-{s['peak_max']:.0f}")
+                 f"{s['seeds']} seed(s); {peaks}")
     ctx.echo(f"report: {report_path}")
     ctx.summary.update(command="calibrate validate", report=str(report_path),
                        cases=summary.to_dict(orient="records"), passed=bool(summary["pass"].all()))

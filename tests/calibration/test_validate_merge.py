@@ -42,6 +42,7 @@ def test_merged_report_has_every_seed_and_the_spread(folders, tmp_path, capsys):
     assert "| USA | 2000 | 1 | 6.00 | 12 | 2008 | 2007 | ±5 | pass | not assessed | 2 | none | 0.1 | — | 100 |" in text
     assert "| USA | 2000 | 2 | 13.00 | 12 | — | 2007 | ±5 | **FAIL** | not assessed | 2 | none | 0.1 | — | 100 |" in text
     assert "seed 3: CO2 MAPE 9.00 % (limit 12 %), peak projected 2004 vs observed 2007 -> pass" in out
+    assert "USA: CO2 MAPE 6.00-13.00 % over 3 seed(s); peak 2004-2008, none in 1" in out
     detail = pd.read_csv(tmp_path / "merged" / "validation.csv")
     assert sorted(detail["seed"]) == [1, 2, 3]
 
@@ -251,7 +252,11 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     assert row["at_bound"] == "x = 1 (upper bound of [0, 1])" and "kaya_co2" in summary
     assert (tmp_path / "new" / "fitted_GBR_2000_seed7.yaml").read_bytes() == fitted.read_bytes()
     text = (tmp_path / "new" / "validation.md").read_text(encoding="utf-8")
-    assert "rescored without fitting" in text and "CO2 error" in out
+    assert text.splitlines()[2] == (
+        "Rescored without fitting (`tcsd calibrate validate --rescore fit`) with the model and scoring "
+        "of this version; the constants come from the fits of: "
+        "`tcsd calibrate validate --case GBR:2000 --seed 7`")
+    assert "CO2 error" in out
 
     (tmp_path / "fit" / "fitted_GBR_2000_seed7.yaml").unlink()
     code = cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
@@ -259,3 +264,14 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     _, err = capsys.readouterr()
     assert code == 2 and "no fitted scenario for GBR fitted to 2000 with seed 7" in err
     assert "Traceback" not in err and not (tmp_path / "again").exists()
+
+
+def test_the_fitting_commands_survive_merge_and_rescore(folders, tmp_path):
+    from calibration.validate import merge, report_commands
+
+    merged = merge(folders, tmp_path / "m").read_text(encoding="utf-8")
+    expected = [f"tcsd calibrate validate --case USA:2000 --seed {s}" for s in (1, 2, 3)]
+    assert report_commands(merged) == expected
+    again = merge([tmp_path / "m"], tmp_path / "m2").read_text(encoding="utf-8")
+    assert report_commands(again) == expected
+    assert report_commands("# title\n\nno command\n") == []
