@@ -250,6 +250,14 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     assert code == (0 if row["co2_mape"] <= 12 and row["in_sample"] == "pass" else 1)
     assert (row["fixed_unidentified"], row["objective"], row["runtime_s"]) == (3, 0.05, 1338.0)
     assert row["at_bound"] == "x = 1 (upper bound of [0, 1])" and "kaya_co2" in summary
+    # an older report without the column: rescored, it still says it did not record it
+    old_summary = pd.read_csv(tmp_path / "fit" / "validation_summary.csv").drop(columns=["at_bound"])
+    old_summary.to_csv(tmp_path / "fit" / "validation_summary.csv", index=False)
+    assert cli.main(["calibrate", "validate", "--config", "calibration/national.yaml",
+                     "--rescore", str(tmp_path / "fit"), "--out", str(tmp_path / "older")]) in (0, 1)
+    assert pd.read_csv(tmp_path / "older" / "validation_summary.csv")["at_bound"].iloc[0] == "not recorded"
+    assert "| not recorded |" in (tmp_path / "older" / "validation.md").read_text(encoding="utf-8")
+    capsys.readouterr()
     assert (tmp_path / "new" / "fitted_GBR_2000_seed7.yaml").read_bytes() == fitted.read_bytes()
     text = (tmp_path / "new" / "validation.md").read_text(encoding="utf-8")
     assert text.splitlines()[2] == (
