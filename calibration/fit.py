@@ -52,13 +52,15 @@ from scipy.optimize import differential_evolution, least_squares
 from calibration.config import CalibrationConfig, ConfigError, ParameterSpec
 from calibration.evaluate import model_times, simulate_many
 from calibration.observations import (
+    EARLIEST_ANCHOR_FACTORS,
     FitSeries,
     RegionHistory,
+    anchor_value,
     build_targets,
     data_input_values,
     load_region_history,
     model_at_years,
-    observation_at,
+    observed_years,
 )
 
 #: objective value given to runs that produce NaN or inf
@@ -150,27 +152,24 @@ def resolve_bounds(
             a, b = max(a, p.bounds[0]), min(b, p.bounds[1])
         if p.anchor is not None:
             an = p.anchor
-            v = observation_at(fit_df, an.series, t0)
-            what = f"{an.series}({t0})"
-            if v is not None and an.per_series is not None:
-                d = observation_at(fit_df, an.per_series, t0)
-                v = None if d in (None, 0.0) else v / d
-                what += f" / {an.per_series}({t0})"
-            elif v is not None and an.per_constant is not None:
-                d = fixed.get(an.per_constant, model.constants[an.per_constant].default)
-                v = v / d if d else None
-                what += f" / {an.per_constant} ({d:g})"
-            if v is None:
-                if p.bounds is None:
+            v, what = anchor_value(fit_df, an, t0, fixed, model)
+            factor = an.factor
+            if v is None and p.bounds is not None:
+                notes[p.name] = f"anchor {what} not available; configured bounds used"
+            elif v is None:
+                # a region whose data start later: bounds around its earliest observation
+                later = next((y for y in observed_years(fit_df, an.series) if y > t0), None)
+                v, what_later = (None, "") if later is None else anchor_value(fit_df, an, later, fixed, model)
+                if v is None:
                     raise ConfigError(
                         f"{cfg.path}: {p.key}.anchor: no independent observation of "
-                        f"{what} for region {cfg.region}; give explicit 'bounds' for this "
-                        "parameter (in a regions block) or add the observation to the data")
-                notes[p.name] = f"anchor {what} not available; configured bounds used"
-            else:
-                a2, b2 = an.factor[0] * v, an.factor[1] * v
-                notes[p.name] = (f"bounds = [{an.factor[0]:g}, {an.factor[1]:g}] x {what} "
-                                 f"= {v:.6g}")
+                        f"{what} (nor of {an.series} in a later year) for region {cfg.region}; give "
+                        "explicit 'bounds' for this parameter (in a regions block) or add the "
+                        "observation to the data")
+                what, factor = f"{what_later} (no observation at {t0})", EARLIEST_ANCHOR_FACTORS
+            if v is not None:
+                a2, b2 = factor[0] * v, factor[1] * v
+                notes[p.name] = f"bounds = [{factor[0]:g}, {factor[1]:g}] x {what} = {v:.6g}"
                 a, b = max(a, a2), min(b, b2)
                 guess = v
         if p.integer:

@@ -15,7 +15,7 @@ fitting window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -181,6 +181,34 @@ def _nearest_observation(df: pd.DataFrame, series: str, year: int) -> tuple[floa
     if dist[i] > 5:
         return None, year
     return float(d.loc[i, "value"]), int(d.loc[i, "year"])
+
+
+#: Bounds of an anchored initial value, as factors of the region's earliest observation,
+#: when the region has no observation at the start of the runs (its data start later;
+#: the value at the start is then only known to be of that order).
+EARLIEST_ANCHOR_FACTORS = (0.3, 1.2)
+
+
+def observed_years(df: pd.DataFrame, series: str) -> list[int]:
+    """Years with an independent observation of ``series``, ascending."""
+    return sorted(int(y) for y in df.loc[(df["variable"] == series) & df["fit_mask"], "year"].unique())
+
+
+def anchor_value(df: pd.DataFrame, anchor, year: int, fixed: Mapping[str, float], model) -> tuple[float | None, str]:
+    """The observation an anchor scales, in ``year`` (its series, divided by its
+    ``per_series`` of the same year or by its ``per_constant``), and a description of it;
+    None when not observed."""
+    v = observation_at(df, anchor.series, year)
+    what = f"{anchor.series}({year})"
+    if v is not None and anchor.per_series is not None:
+        d = observation_at(df, anchor.per_series, year)
+        v = None if d in (None, 0.0) else v / d
+        what += f" / {anchor.per_series}({year})"
+    elif v is not None and anchor.per_constant is not None:
+        d = fixed.get(anchor.per_constant, model.constants[anchor.per_constant].default)
+        v = v / d if d else None
+        what += f" / {anchor.per_constant} ({d:g})"
+    return v, what
 
 
 def observation_at(df: pd.DataFrame, series: str, year: int) -> float | None:

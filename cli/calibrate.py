@@ -330,7 +330,8 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
 
     for _, s in summary.iterrows():
         ctx.echo(f"  {s['region']} to {s['fit_until']} seed {s['seed']}: CO2 MAPE {s['co2_mape']:.2f} % "
-                 f"(limit {s['co2_limit']:g} %), peak projected "
+                 f"({'limit ' + format(s['co2_limit'], 'g') + ' %' if pd.notna(s['co2_limit']) else 'no limit'}), "
+                 "peak projected "
                  f"{s['projected_peak'] if s['projected_peak'] is not None else 'none'} vs observed "
                  f"{s['observed_peak'] if s['observed_status'] == 'peak' else s['observed_status']}"
                  f" -> {'pass' if s['pass'] else 'FAIL'}")

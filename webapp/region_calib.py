@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
+from calibration.observations import EARLIEST_ANCHOR_FACTORS
 from webapp.scenario_io import REPO_ROOT
 
 NATIONAL_CONFIG = REPO_ROOT / "calibration" / "national.yaml"
@@ -45,7 +46,7 @@ QUICK = {"popsize": 5, "maxiter": 60, "polish": True, "polish_max_nfev": 30}
 START_YEARS = (1990, 2020)
 #: Widened anchor factors when the region has no observation at the model's start:
 #: the initial stock lies between these multiples of its earliest observation.
-EARLIEST_FACTORS = (0.3, 1.2)
+EARLIEST_FACTORS = EARLIEST_ANCHOR_FACTORS  # one rule with the command-line calibration
 
 #: Land-survey (三调) classes: key, Chinese and English name.
 SURVEY_CLASSES: tuple[tuple[str, str, str], ...] = (
@@ -249,19 +250,17 @@ def _share_has_data(p, have: set[str]) -> bool:
 
 
 def _earliest_bounds(p, hist: pd.DataFrame, fixed, model) -> tuple[float, float]:
-    """Bounds of an anchored parameter from the earliest observation (no value at the start)."""
-    an = p.anchor
-    rows = hist[(hist["variable"] == an.series) & hist["fit_mask"]].sort_values("year")
-    v = float(rows["value"].iloc[0])
-    year = int(rows["year"].iloc[0])
-    if an.per_series is not None:
-        d = hist[(hist["variable"] == an.per_series) & (hist["year"] == year)]["value"]
-        v = v / float(d.iloc[0]) if len(d) and float(d.iloc[0]) else v
-    elif an.per_constant is not None:
-        fv = fixed.get(an.per_constant)
-        dv = fv.value if fv is not None else model.constants[an.per_constant].default
-        v = v / dv if dv else v
+    """Bounds of an anchored parameter from the earliest observation (no value at the start):
+    :data:`EARLIEST_FACTORS` x that observation, inside the model's range (the whole range
+    when the observation cannot be scaled)."""
+    from calibration.observations import anchor_value
+
+    rows = hist[(hist["variable"] == p.anchor.series) & hist["fit_mask"]]
+    year = int(rows["year"].min())
+    v, _ = anchor_value(hist, p.anchor, year, {k: f.value for k, f in fixed.items()}, model)
     c = model.constants[p.name]
+    if v is None:
+        return (c.minimum, c.maximum)
     lo = max(c.minimum, EARLIEST_FACTORS[0] * v)
     hi = min(c.maximum, EARLIEST_FACTORS[1] * v)
     if not lo < hi:

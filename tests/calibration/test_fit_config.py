@@ -180,3 +180,36 @@ def test_a_region_without_the_data_series_gets_a_clear_error(tmp_path):
     cfg = load_config(p)
     with pytest.raises(ConfigError, match="data_inputs.coal to gas fuel cost ratio: region CHN has no observation"):
         load_region_history(cfg)
+
+
+def test_a_region_whose_data_start_later_is_anchored_on_its_earliest_observation(tmp_path):
+    """Without an observation at the start of the runs (1990), an anchored initial value
+    gets bounds of 0.3-1.2 x the region's earliest observation (a note says so); the
+    other anchors keep their factors. Without any observation the error names the key."""
+    import pandas as pd
+
+    from calibration.fit import build_problem
+    from calibration.observations import EARLIEST_ANCHOR_FACTORS, load_region_history
+
+    hist = pd.read_csv(NATIONAL.parent / "data" / "history_GBR.csv")
+    hist["region"] = "XYZ"
+    late = hist[~((hist["variable"] == "urban_population") & (hist["year"] < 1995))]
+    path = tmp_path / "history_XYZ.csv"
+    late.to_csv(path, index=False)
+    cfg = load_config(NATIONAL, region="XYZ", data=path)
+    problem = build_problem(cfg, load_region_history(cfg))
+    i = problem.names.index("initial urban population")
+    urban_1995 = float(hist[(hist["variable"] == "urban_population") & (hist["year"] == 1995)]["value"].iloc[0])
+    assert (problem.lower[i], problem.upper[i]) == pytest.approx(
+        (EARLIEST_ANCHOR_FACTORS[0] * urban_1995, EARLIEST_ANCHOR_FACTORS[1] * urban_1995))
+    assert "urban_population(1995) (no observation at 1990)" in problem.bound_notes["initial urban population"]
+    j = problem.names.index("initial rural population")  # still observed in 1990: factors 0.9-1.1
+    rural_1990 = float(hist[(hist["variable"] == "rural_population") & (hist["year"] == 1990)]["value"].iloc[0])
+    assert (problem.lower[j], problem.upper[j]) == pytest.approx((0.9 * rural_1990, 1.1 * rural_1990))
+
+    none = hist[hist["variable"] != "urban_population"]
+    none.to_csv(path, index=False)
+    cfg = load_config(NATIONAL, region="XYZ", data=path)
+    with pytest.raises(ConfigError, match=r"initial urban population.anchor: no independent observation of "
+                                          r"urban_population\(1990\) \(nor of urban_population in a later year\)"):
+        build_problem(cfg, load_region_history(cfg))
