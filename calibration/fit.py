@@ -143,6 +143,7 @@ def resolve_bounds(
     t0 = cfg.start_time(model)
     lo, hi, start = [], [], []
     notes: dict[str, str] = {}
+    unobserved: set[str] = set()  # anchored, but the region has no observation of the series
     fixed = cfg.fixed_values()
     for p in cfg.parameters:
         const = model.constants[p.name]
@@ -161,12 +162,12 @@ def resolve_bounds(
                 later = next((y for y in observed_years(fit_df, an.series) if y > t0), None)
                 v, what_later = (None, "") if later is None else anchor_value(fit_df, an, later, fixed, model)
                 if v is None:
-                    raise ConfigError(
-                        f"{cfg.path}: {p.key}.anchor: no independent observation of "
-                        f"{what} (nor of {an.series} in a later year) for region {cfg.region}; give "
-                        "explicit 'bounds' for this parameter (in a regions block) or add the "
-                        "observation to the data")
-                what, factor = f"{what_later} (no observation at {t0})", EARLIEST_ANCHOR_FACTORS
+                    # the series is not in the region's data: the other series identify it
+                    unobserved.add(p.name)
+                    notes[p.name] = (f"anchor {what}: no observation in the region's data; estimated "
+                                     f"within the model range {const.range_text()}")
+                else:
+                    what, factor = f"{what_later} (no observation at {t0})", EARLIEST_ANCHOR_FACTORS
             if v is not None:
                 a2, b2 = factor[0] * v, factor[1] * v
                 notes[p.name] = f"bounds = [{factor[0]:g}, {factor[1]:g}] x {what} = {v:.6g}"
@@ -194,12 +195,12 @@ def resolve_bounds(
         else:
             total += fixed.get(share, model.constants[share].default)
     if total > 1 + 1e-12:
-        # Shares bounded only by configured bounds (not anchored on the region's data)
-        # give way: their upper bounds shrink together so that any point inside the
+        # Shares bounded only by configured bounds or by the model range (not anchored on
+        # the region's data) give way: their upper bounds shrink together so that any point inside the
         # bounds is a valid land partition (said in the bound notes).
         names = [p.name for p in cfg.parameters]
         free = [names.index(n) for n in LAND_SHARES
-                if n in names and cfg.parameters[names.index(n)].anchor is None]
+                if n in names and (cfg.parameters[names.index(n)].anchor is None or n in unobserved)]
         excess = total - (1 - 1e-6)
         room = sum(hi_a[j] - lo_a[j] for j in free)
         if free and room > excess:

@@ -306,12 +306,14 @@ def rescore(folder: str | Path, out_dir: str | Path, config_path: str | Path,
 
 def in_sample_acceptance(stats: pd.DataFrame, limits: dict[str, float]) -> tuple[dict, ...]:
     """The acceptance limits (series -> max MAPE %) checked on the whole fitting window
-    (``stats`` of :func:`calibration.report.assess`, window ``fit``); a series without
-    data in the window fails (its MAPE is NaN)."""
+    (``stats`` of :func:`calibration.report.assess`, window ``fit``). A series the region
+    has no data of in the window is not checked; one whose MAPE is not finite fails."""
     fit = stats[stats["window"] == "fit"].set_index("series")
     out = []
     for name, limit in limits.items():
-        mape = float(fit.loc[name, "mape"]) if name in fit.index else float("nan")
+        if name not in fit.index:
+            continue
+        mape = float(fit.loc[name, "mape"])
         out.append({"series": name, "mape": mape, "limit": float(limit),
                     "pass": bool(np.isfinite(mape) and mape <= limit)})
     return tuple(out)

@@ -185,11 +185,12 @@ def test_a_region_without_the_data_series_gets_a_clear_error(tmp_path):
 def test_a_region_whose_data_start_later_is_anchored_on_its_earliest_observation(tmp_path):
     """Without an observation at the start of the runs (1990), an anchored initial value
     gets bounds of 0.3-1.2 x the region's earliest observation (a note says so); the
-    other anchors keep their factors. Without any observation the error names the key."""
+    other anchors keep their factors."""
     import pandas as pd
 
     from calibration.fit import build_problem
     from calibration.observations import EARLIEST_ANCHOR_FACTORS, load_region_history
+    from models.model import load_model
 
     hist = pd.read_csv(NATIONAL.parent / "data" / "history_GBR.csv")
     hist["region"] = "XYZ"
@@ -207,9 +208,41 @@ def test_a_region_whose_data_start_later_is_anchored_on_its_earliest_observation
     rural_1990 = float(hist[(hist["variable"] == "rural_population") & (hist["year"] == 1990)]["value"].iloc[0])
     assert (problem.lower[j], problem.upper[j]) == pytest.approx((0.9 * rural_1990, 1.1 * rural_1990))
 
-    none = hist[hist["variable"] != "urban_population"]
-    none.to_csv(path, index=False)
+    # no observation at all: estimated within the model's range (urbanization rate and
+    # population identify it), said in the note
+    hist[hist["variable"] != "urban_population"].to_csv(path, index=False)
     cfg = load_config(NATIONAL, region="XYZ", data=path)
-    with pytest.raises(ConfigError, match=r"initial urban population.anchor: no independent observation of "
-                                          r"urban_population\(1990\) \(nor of urban_population in a later year\)"):
-        build_problem(cfg, load_region_history(cfg))
+    problem = build_problem(cfg, load_region_history(cfg))
+    const = load_model().constants["initial urban population"]
+    i = problem.names.index("initial urban population")
+    assert (problem.lower[i], problem.upper[i]) == (const.minimum, const.maximum)
+    assert "no observation in the region's data" in problem.bound_notes["initial urban population"]
+
+
+def test_a_land_share_without_data_gives_way_to_the_observed_ones(tmp_path):
+    """No forest data: the forest share is estimated within the model range, and its upper
+    bound shrinks so that the initial land shares can never add up to more than 1."""
+    import pandas as pd
+
+    from calibration.config import LAND_SHARES
+    from calibration.fit import build_problem
+    from calibration.observations import load_region_history
+
+    hist = pd.read_csv(NATIONAL.parent / "data" / "history_USA.csv")
+    hist["region"] = "XYZ"
+    path = tmp_path / "history_XYZ.csv"
+    hist[~hist["variable"].isin(["forest_area", "forest_area_fra2020"])].to_csv(path, index=False)
+    cfg = load_config(NATIONAL, region="XYZ", data=path)
+    problem = build_problem(cfg, load_region_history(cfg))
+    i = problem.names.index("initial forest share")
+    note = problem.bound_notes["initial forest share"]
+    assert "no observation in the region's data" in note and "upper bound lowered" in note
+    uppers = sum(problem.upper[problem.names.index(n)] if n in problem.names else problem.fixed.get(
+        n, load_model_default(n)) for n in LAND_SHARES)
+    assert uppers <= 1 + 1e-9 and problem.upper[i] > problem.lower[i]
+
+
+def load_model_default(name: str) -> float:
+    from models.model import load_model
+
+    return load_model().constants[name].default

@@ -199,19 +199,22 @@ def test_kaya_section_in_the_report_and_absent_for_old_reports(tmp_path, capsys)
 
 def test_in_sample_acceptance_is_part_of_the_pass():
     """A seed that projects well but misses an in-sample limit (MAPE over the fitting
-    window) fails, and the report names the series; a series without data fails too."""
+    window) fails, and the report names the series; a series without data in the window
+    (a region without forest data) is not checked, one with an undefined MAPE fails."""
     from calibration.validate import in_sample_acceptance
 
     stats = pd.DataFrame([
         {"series": "gdp", "window": "fit", "mape": 6.5},
         {"series": "gdp", "window": "out_of_sample", "mape": 1.0},
         {"series": "total_population", "window": "fit", "mape": 0.4},
+        {"series": "cropland", "window": "fit", "mape": float("nan")},
     ])
-    checks = in_sample_acceptance(stats, {"gdp": 5, "total_population": 2, "forest_area": 5})
-    assert [c["pass"] for c in checks] == [False, True, False]
+    checks = in_sample_acceptance(stats, {"gdp": 5, "total_population": 2, "forest_area": 5, "cropland": 5})
+    assert [(c["series"], c["pass"]) for c in checks] == [("gdp", False), ("total_population", True),
+                                                          ("cropland", False)]
     result = dataclasses.replace(_result(1, 6.0, 2006), in_sample=checks)
     assert not result.passed()
-    assert result.in_sample_failures == "gdp 6.50 % > 5 %; forest_area nan % > 5 %"
+    assert result.in_sample_failures == "gdp 6.50 % > 5 %; cropland nan % > 5 %"
     ok = dataclasses.replace(_result(1, 6.0, 2006), in_sample=checks[1:2])
     assert ok.passed() and ok.in_sample_failures == ""
 
