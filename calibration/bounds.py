@@ -43,8 +43,11 @@ def resolve_bounds(
                 notes[p.name] = f"anchor {what} not available; configured bounds used"
             elif v is None:
                 # a region whose data start later: bounds around its earliest observation
-                later = next((y for y in observed_years(fit_df, an.series) if y > t0), None)
-                v, what_later = (None, "") if later is None else anchor_value(fit_df, an, later, fixed, model)
+                what_later = ""
+                for later in (y for y in observed_years(fit_df, an.series) if y > t0):
+                    v, what_later = anchor_value(fit_df, an, later, fixed, model)
+                    if v is not None:
+                        break
                 if v is None:
                     # the series is not in the region's data: the other series identify it
                     unobserved.add(p.name)
@@ -80,8 +83,8 @@ def resolve_bounds(
             total += fixed.get(share, model.constants[share].default)
     if total > 1 + 1e-12:
         # Shares bounded only by configured bounds or by the model range (not anchored on
-        # the region's data) give way: their upper bounds shrink together so that any point inside the
-        # bounds is a valid land partition (said in the bound notes).
+        # the region's data) give way: their upper bounds shrink together so that any point
+        # inside the bounds is a valid land partition (said in the bound notes).
         names = [p.name for p in cfg.parameters]
         free = [names.index(n) for n in LAND_SHARES
                 if n in names and (cfg.parameters[names.index(n)].anchor is None or n in unobserved)]
