@@ -387,8 +387,8 @@ def _f(v, digits: int = 2) -> str:
 
 
 def _at_bound_cell(value) -> str:
-    """The at-bound constants of one seed for the Markdown table ("none" or "unknown" for
-    reports written before the column existed)."""
+    """The at-bound constants of one seed for the Markdown table ("none", or
+    :data:`NOT_RECORDED` for reports written before the column existed)."""
     if not isinstance(value, str) or value == NOT_RECORDED:
         return NOT_RECORDED
     return "none" if not value else "<br>".join(f"`{v}`" for v in value.split("; "))

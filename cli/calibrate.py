@@ -326,7 +326,7 @@ def _merge(args: argparse.Namespace, ctx: Context) -> int:
 def _echo_validation(ctx: Context, summary, report_path) -> int:
     import pandas as pd
 
-    from calibration.validate import spread_frame
+    from calibration.validate import NOT_RECORDED, spread_frame
 
     for _, s in summary.iterrows():
         ctx.echo(f"  {s['region']} to {s['fit_until']} seed {s['seed']}: CO2 MAPE {s['co2_mape']:.2f} % "
@@ -342,7 +342,7 @@ def _echo_validation(ctx: Context, summary, report_path) -> int:
                      f"{s['kaya_years']})")
         if isinstance(s.get("in_sample"), str) and s["in_sample"] not in ("pass", "not assessed"):
             ctx.echo(f"    in-sample acceptance missed: {s['in_sample']}")
-        if isinstance(s.get("at_bound"), str) and s["at_bound"] not in ("", "not recorded"):
+        if isinstance(s.get("at_bound"), str) and s["at_bound"] not in ("", NOT_RECORDED):
             ctx.echo(f"    at a bound without a written reason: {s['at_bound']}")
     for _, s in spread_frame(summary).iterrows():
         peaks = (f"peak {s['peak_min']:.0f}-{s['peak_max']:.0f}" if pd.notna(s["peak_min"])
