@@ -7,6 +7,9 @@ Keys (all paths are relative to the configuration file):
 ``data``         list of history files in the user data format of
                  :mod:`calibration.history`; each item is a path or
                  ``{file: PATH, min_points: N}`` (``min_points`` as in ``load_history``).
+                 ``{region}`` in a path is replaced by the region being fitted, so that
+                 the ``default`` block can name ``data/history_{region}.csv`` for any
+                 region without a block of its own.
 ``window``       ``{start: YEAR, end: YEAR | latest}``: years whose observations are
                  fitted (default 1990 - latest observation).
 ``evaluation_start``  statistics are also reported from this year to the end of the
@@ -464,9 +467,10 @@ def load_config(
                     raise ctx.fail(f"{ikey}.file", "missing or not a path")
                 min_points = _integer(ctx, f"{ikey}.min_points",
                                       item.get("min_points", DEFAULT_MIN_POINTS), minimum=1)
-            fpath = (base_dir / file)
+            fpath = base_dir / file.replace("{region}", target_region)
             if not fpath.is_file():
-                raise ctx.fail(ikey, f"history file not found: {fpath}")
+                hint = " (or give the region's history file with --data FILE)" if "{region}" in file else ""
+                raise ctx.fail(ikey, f"history file not found: {fpath}{hint}")
             data_files.append(DataFile(fpath, min_points))
 
     # ---- window

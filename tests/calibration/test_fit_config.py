@@ -69,6 +69,32 @@ def test_unknown_region_gets_the_default_block():
     assert cfg.fixed["cropland balance rule enforcement"].value == 0
 
 
+
+def test_region_without_a_block_reads_its_own_history_file(tmp_path):
+    """The default block names data/history_{region}.csv: a new region's file placed
+    beside the configuration is found without --data; a missing one is named."""
+    import shutil
+
+    (tmp_path / "data").mkdir()
+    config = tmp_path / "national.yaml"
+    shutil.copy(NATIONAL, config)
+    for f in NATIONAL.parent.glob("data/history_CHN*.csv"):
+        shutil.copy(f, tmp_path / "data" / f.name)
+    gbr = (NATIONAL.parent / "data" / "history_GBR.csv").read_text().splitlines()
+    deu = [gbr[0]] + [("DEU," + line[4:]) if line.startswith("GBR,") else line for line in gbr[1:]]
+    (tmp_path / "data" / "history_DEU.csv").write_text("\n".join(deu) + "\n")
+
+    cfg = load_config(config, region="DEU")
+    assert [d.path for d in cfg.data] == [tmp_path / "data" / "history_DEU.csv"]
+    assert cfg.fixed["cropland balance rule enforcement"].value == 0  # the default block
+    assert load_config(config).data[0].path.name == "history_CHN.csv"  # home region unchanged
+
+    with pytest.raises(ConfigError) as exc:
+        load_config(config, region="FRA")
+    msg = str(exc.value)
+    assert "regions.default.data[0]" in msg and "history_FRA.csv" in msg and "--data" in msg
+
+
 @pytest.mark.parametrize("changes, key, text", [
     ({"colour": 1}, "colour", "unknown key"),
     ({"region": ""}, "region", "region code"),
