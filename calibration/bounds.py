@@ -82,27 +82,41 @@ def resolve_bounds(
         else:
             total += fixed.get(share, model.constants[share].default)
     if total > 1 + 1e-12:
-        # Shares bounded only by configured bounds or by the model range (not anchored on
-        # the region's data) give way: their upper bounds shrink together so that any point
-        # inside the bounds is a valid land partition (said in the bound notes).
+        # The upper bounds give way so that any point inside the bounds is a valid land
+        # partition (said in the bound notes): first the shares bounded only by configured
+        # bounds or by the model range (not anchored on the region's data), then, if they
+        # cannot go low enough, the anchored ones; each group shrinks in proportion to the
+        # widths of its bounds.
         names = [p.name for p in cfg.parameters]
-        free = [names.index(n) for n in LAND_SHARES
-                if n in names and (cfg.parameters[names.index(n)].anchor is None or n in unobserved)]
+        shares = [names.index(n) for n in LAND_SHARES if n in names]
+        free = [j for j in shares if cfg.parameters[j].anchor is None or names[j] in unobserved]
+        anchored = [j for j in shares if j not in free]
         excess = total - (1 - 1e-6)
-        room = sum(hi_a[j] - lo_a[j] for j in free)
-        if free and room > excess:
-            for j in free:
-                cut = excess * (hi_a[j] - lo_a[j]) / room
+        keep = 0.01  # every share keeps this fraction of the width of its bounds
+        room = (1 - keep) * sum(hi_a[j] - lo_a[j] for j in shares)
+        if room <= excess:
+            uppers = ", ".join(f"{n} <= {hi_a[names.index(n)]:.4g}" if n in names
+                               else f"{n} = {fixed.get(n, model.constants[n].default):.4g}"
+                               for n in LAND_SHARES)
+            raise ConfigError(
+                f"{cfg.path}: parameters: for region {cfg.region} the lower bounds of the initial "
+                f"land shares leave no room for a partition of the land ({uppers}; upper bounds "
+                f"add up to {total:.4f}); lower the share bounds or anchors")
+        for group in (free, anchored):
+            width = sum(hi_a[j] - lo_a[j] for j in group)
+            if excess <= 0 or width <= 0:
+                continue
+            take = min(excess, (1 - keep) * width)
+            for j in group:
+                cut = take * (hi_a[j] - lo_a[j]) / width
+                if cut <= 0:
+                    continue
                 hi_a[j] -= cut
                 notes[names[j]] = (notes.get(names[j], "") + "; " if names[j] in notes else "") + (
                     f"upper bound lowered by {cut:.4g} so that the initial land shares of "
                     f"{cfg.region} add up to at most 1")
                 start[j] = min(start[j], hi_a[j])
-        else:
-            raise ConfigError(
-                f"{cfg.path}: parameters: for region {cfg.region} the upper bounds of the initial "
-                f"land shares add up to {total:.4f} > 1 (after anchoring on the data); narrow the "
-                "share bounds or anchors")
+            excess -= take
     return cfg.parameters, lo_a, hi_a, np.array(start, float), notes
 
 

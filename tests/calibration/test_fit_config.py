@@ -268,6 +268,65 @@ def test_a_land_share_without_data_gives_way_to_the_observed_ones(tmp_path):
     assert uppers <= 1 + 1e-9 and problem.upper[i] > problem.lower[i]
 
 
+
+def test_a_densely_forested_region_keeps_a_valid_land_partition(tmp_path):
+    """Forest on 68 % and cropland on 13 % of the land, little grassland (as in Japan):
+    the anchored shares keep their bounds, the shares without an anchor give way down to
+    near their lower bounds, and the upper bounds add up to at most 1."""
+    import pandas as pd
+
+    from calibration.config import LAND_SHARES
+    from calibration.fit import build_problem
+    from calibration.observations import load_region_history
+
+    hist = pd.read_csv(NATIONAL.parent / "data" / "history_GBR.csv")
+    hist["region"] = "XYZ"
+    land = hist[hist["variable"] == "land_area"].set_index("year")["value"]
+    for variable, share in (("forest_area", 0.68), ("forest_area_fra2020", 0.68), ("cropland", 0.13),
+                            ("grassland_fao", 0.015)):
+        rows = hist["variable"] == variable
+        hist.loc[rows, "value"] = hist.loc[rows, "year"].map(land).fillna(land.iloc[0]) * share
+    path = tmp_path / "history_XYZ.csv"
+    hist.to_csv(path, index=False)
+    cfg = load_config(NATIONAL, region="XYZ", data=path)
+    problem = build_problem(cfg, load_region_history(cfg))
+
+    def bounds(name):
+        i = problem.names.index(name)
+        return problem.lower[i], problem.upper[i]
+
+    assert bounds("initial forest share") == pytest.approx((0.9 * 0.68, 1.1 * 0.68))
+    assert bounds("initial cropland share") == pytest.approx((0.9 * 0.13, 1.1 * 0.13))
+    lo, hi = bounds("initial grassland share")
+    assert lo < hi < 0.3 and "upper bound lowered" in problem.bound_notes["initial grassland share"]
+    uppers = sum(bounds(n)[1] if n in problem.names else problem.fixed.get(n, load_model_default(n))
+                 for n in LAND_SHARES)
+    assert uppers <= 1 + 1e-9
+
+
+def test_land_shares_whose_lower_bounds_fill_the_land_get_a_clear_error(tmp_path):
+    """Cropland and forest observed on 60 % of the land each: no partition exists; the
+    error names the region and every share's bound."""
+    import pandas as pd
+
+    from calibration.fit import build_problem
+    from calibration.observations import load_region_history
+
+    hist = pd.read_csv(NATIONAL.parent / "data" / "history_GBR.csv")
+    hist["region"] = "XYZ"
+    land = hist[hist["variable"] == "land_area"].set_index("year")["value"]
+    for variable in ("forest_area", "forest_area_fra2020", "cropland"):
+        rows = hist["variable"] == variable
+        hist.loc[rows, "value"] = hist.loc[rows, "year"].map(land).fillna(land.iloc[0]) * 0.6
+    path = tmp_path / "history_XYZ.csv"
+    hist.to_csv(path, index=False)
+    cfg = load_config(NATIONAL, region="XYZ", data=path)
+    with pytest.raises(ConfigError) as exc:
+        build_problem(cfg, load_region_history(cfg))
+    msg = str(exc.value)
+    assert "region XYZ" in msg and "initial forest share <=" in msg and "no room" in msg
+
+
 def load_model_default(name: str) -> float:
     from models.model import load_model
 
