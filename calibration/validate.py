@@ -10,7 +10,8 @@ the data: the table reports each seed and the spread.
 For each case and seed: the out-of-sample statistics of every fitted series (MAPE, RMSPE,
 Theil U and its bias / variance / covariance shares), the projected peak year of fossil
 and industry CO2 (year of the maximum, never exceeded afterwards) against the observed
-one, and pass/fail against the case's limits.
+one over the same span (from the model's start: a peak before it, e.g. the United
+Kingdom's of 1971, cannot be compared), and pass/fail against the case's limits.
 
 The standard set is the ``validation`` block of ``calibration/national.yaml``; any other
 region can be validated with ``--case REGION:YEAR`` and ``--data``.
@@ -254,8 +255,9 @@ def score(cfg: CalibrationConfig, history: RegionHistory, overrides: dict, *,
     times = model_times()
     co2 = simulate_many(X, names, [PEAK_VARIABLE], fixed=data_input_values(cfg))[PEAK_VARIABLE][0]
     projected, _ = peak_year(times.astype(int), co2)
-    obs = history.all
-    obs = obs[(obs["variable"] == PEAK_SERIES) & obs["fit_mask"]].sort_values("year")
+    obs = history.all  # from the model's start, as the projection
+    obs = obs[(obs["variable"] == PEAK_SERIES) & obs["fit_mask"] & (obs["year"] >= int(times[0]))]
+    obs = obs.sort_values("year")
     observed, status = peak_year(obs["year"].to_numpy(), obs["value"].to_numpy())
     return ({"stats": stats.reset_index(drop=True), "projected_peak": projected,
              "observed_peak": observed, "peak_status": status,
@@ -440,7 +442,8 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
          head, "",
          "Each case is fitted only to data up to its cut-off year (identifiable calibration, "
          "`calibration/identify.py`) and scored on the later data it has not seen. Peak = year "
-         "of the maximum of fossil and industry CO2, never exceeded afterwards.", "",
+         "of the maximum of fossil and industry CO2, never exceeded afterwards, in the model "
+         "and in the history from the model's start year (an earlier peak cannot be compared).", "",
          "## Spread over optimizer seeds", "",
          "| region | fit to | seeds | CO2 MAPE min / median / max % | projected peak min / median / max | no peak by 2100 | all pass |",
          "|---|---|---|---|---|---|---|"]

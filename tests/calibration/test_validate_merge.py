@@ -252,6 +252,12 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     assert row["co2_mape"] == pytest.approx(100 * np.mean(np.abs(mid - hist.to_numpy()) / hist.to_numpy()), rel=1e-9)
     assert code == (0 if row["co2_mape"] <= 12 and row["in_sample"] == "pass" else 1)
     assert (row["fixed_unidentified"], row["objective"], row["runtime_s"]) == (3, 0.05, 1338.0)
+    # the observed peak over the model's span (from 1990), not the United Kingdom's 1971
+    since = pd.read_csv("calibration/data/history_GBR.csv")
+    since = since[(since["variable"] == "co2_fossil_industry") & (since["year"] >= 1990)]
+    since = since.set_index("year")["value"]
+    peak = int(since.idxmax())  # the maximum, never exceeded afterwards
+    assert since.index.min() < peak < since.index.max() and row["observed_peak"] == peak
     assert row["at_bound"] == "x = 1 (upper bound of [0, 1])" and "kaya_co2" in summary
     # an older report without the column: rescored, it still says it did not record it
     old_summary = pd.read_csv(tmp_path / "fit" / "validation_summary.csv").drop(columns=["at_bound"])
