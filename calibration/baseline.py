@@ -29,6 +29,7 @@ from typing import Mapping
 import yaml
 
 from calibration.config import CalibrationConfig, ConfigError
+from calibration.identify import source_zh
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,7 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
     """The scenario mapping (see module docstring)."""
     n_series = len(result.series)
     report = _rel(report_path) if report_path else "the fit report"
+    report_zh = _rel(report_path) if report_path else "拟合报告"
     a, b = result.window
     rationale: dict[str, dict[str, str]] = {}
     for k, fv in cfg.fixed.items():
@@ -83,8 +85,8 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
         rationale[d["name"]] = {
             "en": (f"Not identified by the calibration to the history of {cfg.region} ({d['reason']}); fixed to "
                    f"its literature value {d['value']:g} ({src}); see {report}."),
-            "zh": (f"校准中{cfg.region}历史数据无法识别（{d['reason']}），固定为文献值{d['value']:g}"
-                   f"（{src}）；见{report}。"),
+            "zh": (f"校准中{cfg.region}历史数据无法识别（{d.get('reason_zh', d['reason'])}），固定为文献值"
+                   f"{d['value']:g}（{source_zh(src)}）；见{report_zh}。"),
         }
     for i, n in enumerate(result.names):
         x, se = overrides[n], result.se[i]
@@ -94,7 +96,7 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
         en = (f"Estimated by calibration to {n_series} history series of {cfg.region}, {a}-{b} "
               f"(series, fit and warnings: {report}): {x:g}, standard error {se_txt}; "
               f"bounds [{lo:g}, {hi:g}]; model default {result.defaults[i]:g}.")
-        zh = (f"依据{cfg.region} {a}-{b}年{n_series}条历史序列校准估计（序列、拟合优度与警告见{report}）："
+        zh = (f"依据{cfg.region} {a}-{b}年{n_series}条历史序列校准估计（序列、拟合优度与警告见{report_zh}）："
               f"{x:g}，标准误 {se_txt}；估计范围 [{lo:g}, {hi:g}]；模型默认值 {result.defaults[i]:g}。")
         if flags:
             en += " Flags: " + ", ".join(flags) + "."

@@ -46,11 +46,19 @@ ANCHOR_BOUND_REASON = (
     "of the first years against that of the later ones")
 
 
+def source_zh(source: str) -> str:
+    """Chinese text of the source of a literature value (the configured source texts are
+    bibliographic references and stay as written)."""
+    out = source.replace("model default", "模型默认值").replace(", moved into the region's bounds ",
+                                                             "，移入该地区估计区间 ")
+    return out.replace("the region's data: ", "该地区数据：")
+
+
 def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = True
                  ) -> list[dict]:
     """Estimated constants that the data do not identify, worst first.
 
-    Each item: ``{name, estimate, se, width, severity, reason}``; severity is SE / width
+    Each item: ``{name, estimate, se, width, severity, reason, reason_zh}``; severity is SE / width
     (infinite for no effect or an undefined SE). With ``bounds``, constants at a bound
     without a ``bound_reason`` are included too, with severity 0.5.
     """
@@ -68,20 +76,23 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
                 "lower": result.lower[i], "upper": result.upper[i]}
         if "no_effect" in flags:
             out.append({**item, "severity": math.inf,
-                        "reason": "no effect on any fitted series"})
+                        "reason": "no effect on any fitted series", "reason_zh": "对所有拟合序列均无影响"})
         elif not (se is not None and np.isfinite(se)):
             out.append({**item, "severity": math.inf,
-                        "reason": "standard error undefined (singular Jacobian)"})
+                        "reason": "standard error undefined (singular Jacobian)",
+                        "reason_zh": "标准误无定义（雅可比矩阵奇异）"})
         elif se > width:
+            rng = f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"
             out.append({**item, "severity": se / width,
-                        "reason": f"standard error {se:.3g} wider than the prior range "
-                                  f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"})
+                        "reason": f"standard error {se:.3g} wider than the prior range {rng}",
+                        "reason_zh": f"标准误 {se:.3g} 大于先验区间 {rng} 的宽度"})
         elif (bounds and ("at_lower_bound" in flags or "at_upper_bound" in flags)
               and not reasons.get(name) and name not in anchored):
             side = "lower" if "at_lower_bound" in flags else "upper"
             out.append({**item, "severity": 0.5,
                         "reason": f"estimate at the {side} bound of the prior range, no written "
-                                  "reason"})
+                                  "reason",
+                        "reason_zh": f"估计值位于先验区间{'下' if side == 'lower' else '上'}界，且无书面理由"})
     out.sort(key=lambda d: -d["severity"])
     return out
 
@@ -109,7 +120,7 @@ def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, f
             value,
             f"Not identified by the calibration to the history ({d['reason']}); fixed to the literature value "
             f"({src}).",
-            f"校准中历史数据无法识别（{d['reason']}），固定为文献值（{src}）。")
+            f"校准中历史数据无法识别（{d.get('reason_zh', d['reason'])}），固定为文献值（{source_zh(src)}）。")
     new.parameters = [p for p in cfg.parameters if p.name not in names]
     return new
 
@@ -159,6 +170,15 @@ def fit_identified(
             # an anchored constant's reference value is the region's own observation
             defaults[p.name] = float(problem.x0[problem.names.index(p.name)])
             sources[p.name] = f"the region's data: {problem.bound_notes.get(p.name, 'anchor')}"
+    for i, name in enumerate(problem.names):
+        # a value fixed for this region stays inside the bounds its data allow (a default
+        # describing China, e.g. a land share, may not fit another region's land)
+        lo, hi = float(problem.lower[i]), float(problem.upper[i])
+        if name in defaults and not lo <= defaults[name] <= hi:
+            clipped = min(max(defaults[name], lo), hi)
+            sources[name] = (f"{sources.get(name, 'model default')} {defaults[name]:g}, "
+                             f"moved into the region's bounds [{lo:.4g}, {hi:.4g}]")
+            defaults[name] = clipped
     eliminated: list[dict] = []
     local = dataclasses.replace(cfg.optimizer, maxiter=0)
     rounds = 0

@@ -177,3 +177,28 @@ def test_start_at_a_bound_is_accepted_by_differential_evolution() -> None:
     assert np.all(inside >= lower) and np.all(inside <= upper)
     np.testing.assert_allclose(inside, at_bound, rtol=1e-10, atol=1e-10)
     assert run(inside).x.shape == (2,)
+
+
+def test_a_constant_fixed_as_unidentified_stays_inside_its_bounds(tmp_path):
+    """A constant without effect on the fitted series is fixed to its literature value;
+    when that value (the model default, 0.2, describing China) lies outside the bounds
+    configured for the region ([0, 0.1]), it is moved to the nearest bound and the
+    rationale says so, in English and in Chinese."""
+    from calibration.baseline import baseline_document
+    from calibration.identify import fit_identified
+    from models.model import load_model
+
+    name = "initial suitable other land share"
+    assert load_model().constants[name].default == 0.2
+    params = {"migration coefficient": {"bounds": [0.02, 0.12]}, name: {"bounds": [0.0, 0.1]}}
+    cfg = load_config(write_config(tmp_path / "c.yaml", tiny_config(parameters=params,
+                                                                     optimizer={"seed": 7, "popsize": 4, "maxiter": 2,
+                                                                                "polish_max_nfev": 10})))
+    result, _ = fit_identified(cfg)
+    fixed = {d["name"]: d for d in result.identification["eliminated"]}
+    assert fixed[name]["value"] == 0.1 and "no effect" in fixed[name]["reason"]
+    assert "moved into the region's bounds [0, 0.1]" in fixed[name]["source"]
+    doc = baseline_document(cfg, result, {n: float(x) for n, x in zip(result.names, result.estimates)}, {}, None)
+    zh = doc["rationale"][name]["zh"]
+    assert "对所有拟合序列均无影响" in zh and "移入该地区估计区间" in zh and "拟合报告" in zh
+    assert not any(word in zh for word in ("no effect", "model default", "moved", "the fit report"))
