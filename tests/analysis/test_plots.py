@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -82,6 +83,31 @@ def test_legend_leaves_every_turning_point_label_readable(runs, lang) -> None:
         tight = fig.get_tightbbox()
         box = legend.transformed(fig.dpi_scale_trans.inverted())
         assert tight.x0 <= box.x0 and box.x1 <= tight.x1 + 1e-6
+
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_turning_point_labels_cover_no_curve(runs, lang) -> None:
+    """The labels stand in a band above the curves: no label box covers a point of E, S
+    or N or a turning-point marker (the baseline's emission peak reaches the top of the
+    data, where its label used to sit on the marker)."""
+    from matplotlib.text import Annotation
+
+    for r in runs.values():
+        fig = plots.plot_emissions(r.results, r.turning_points, lang=lang)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        labels = [a for a in fig.findobj(Annotation) if a.get_bbox_patch() is not None]
+        assert labels
+        curves = [line for line in ax.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) > 2]
+        markers = [line for line in ax.get_lines() if line.get_marker() == "o"]
+        assert len(curves) == 3 and markers
+        points = np.vstack([ax.transData.transform(line.get_xydata()) for line in curves + markers])
+        for a in labels:
+            box = a.get_bbox_patch().get_window_extent()
+            inside = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                      & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+            assert not inside.any(), a.get_text()
 
 
 @pytest.mark.skipif(plots.find_cjk_font() is None, reason="no CJK font installed (fonts-noto-cjk)")
