@@ -68,6 +68,13 @@ def rounded_overrides(result) -> dict[str, float]:
     return out
 
 
+#: Chinese names of the identification flags of an estimate (calibration.fit).
+FLAGS_ZH: Mapping[str, str] = {
+    "at_lower_bound": "位于区间下界", "at_upper_bound": "位于区间上界",
+    "no_effect": "对拟合序列无影响", "poorly_identified": "识别不足", "integer": "整数参数",
+}
+
+
 def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, float],
                       summary: Mapping[str, dict], report_path: str | Path | None) -> dict:
     """The scenario mapping (see module docstring)."""
@@ -100,7 +107,7 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
               f"{x:g}，标准误 {se_txt}；估计范围 [{lo:g}, {hi:g}]；模型默认值 {result.defaults[i]:g}。")
         if flags:
             en += " Flags: " + ", ".join(flags) + "."
-            zh += "标记：" + "、".join(flags) + "。"
+            zh += "标记：" + "、".join(FLAGS_ZH.get(f, f) for f in flags) + "。"
         rationale[n] = {"en": en, "zh": zh}
     date = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     start = {"time": {"initial_time": int(cfg.initial_time)}} if cfg.initial_time is not None else {}

@@ -202,3 +202,18 @@ def test_a_constant_fixed_as_unidentified_stays_inside_its_bounds(tmp_path):
     zh = doc["rationale"][name]["zh"]
     assert "对所有拟合序列均无影响" in zh and "移入该地区估计区间" in zh and "拟合报告" in zh
     assert not any(word in zh for word in ("no effect", "model default", "moved", "the fit report"))
+
+
+def test_every_identification_flag_has_a_chinese_name():
+    """The zh rationale of an estimate names its flags in Chinese: every flag the fit can
+    set (read from its source) has a name in FLAGS_ZH."""
+    import inspect
+    import re
+
+    import calibration.fit as fit_module
+    from calibration.baseline import FLAGS_ZH
+
+    codes = set(re.findall(r'\.append\("(\w+)"\)', inspect.getsource(fit_module)))
+    assert {"at_lower_bound", "at_upper_bound", "poorly_identified", "no_effect"} <= codes
+    assert codes <= set(FLAGS_ZH)
+    assert all(not re.search(r"[A-Za-z]", name) for name in FLAGS_ZH.values())
