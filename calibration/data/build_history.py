@@ -112,6 +112,7 @@ AFF = "china_afforestation.csv"
 BLD = "cement_buildings.csv"
 VITAL = "china_vital_rates.csv"
 AGE = "china_age_structure.csv"
+AGE_OTHER = "age_structure_usa_gbr.csv"
 PER_MILLE = Decimal("0.001")  # per mille -> per person and year
 PER_CENT = Decimal("0.01")  # per cent -> fraction
 CENSUS_YEARS = frozenset({1990, 2000, 2010, 2020})
@@ -294,6 +295,14 @@ RULES: tuple[Rule, ...] = (
              f"NBS year-end share of the population aged {lab} (age-structure table 人口年龄结构和抚养比"
              + ("; 2021-2023: NBS annual releases)" if raw == "65_over" else ")"), regions=CHN,
              year_tags={y: ("rounded",) for y in (2001, 2002, 2003, 2021, 2022, 2023)})
+        for out, raw, lab in AGE_GROUPS
+    ),
+    # ---- age structure of the United States (sparse points; the raw file's United
+    # Kingdom rows are taken when the United Kingdom is calibrated with them) ---------
+    *(
+        Rule(out, AGE_OTHER, f"share_{raw}", U_FRACTION, PER_CENT, "% / 100",
+             f"share of the population aged {lab} (source and date in the raw note)",
+             regions=("USA",))
         for out, raw, lab in AGE_GROUPS
     ),
     *(
