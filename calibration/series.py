@@ -242,6 +242,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "Institute Statistical Review 2025 via OWID energy data",
        "非化石能源占一次能源消费比重（替代法，能源研究所《世界能源统计年鉴2025》，经OWID）",
        primary=True, max_value=1.0),
+    _s("net_migration_rate", "net international migration rate", UNIT_RATE,
+       "Net international migration of the calendar year / mid-year population; UN World "
+       "Population Prospects 2024 (a data input of the model, given in the region's data block)",
+       "国际净迁移率（当年国际净迁移人数/年中人口；联合国《世界人口展望2024》；模型数据输入）",
+       fitted=False, min_value=None),
     _s("coal_gas_cost_ratio", "coal to gas fuel cost ratio", UNIT_FRACTION,
        "Cost of coal / cost of natural gas delivered to electric generating plants ($/MMBtu); EIA "
        "Monthly Energy Review table 9.9 (a data input of the model, given in the region's data block)",

@@ -150,6 +150,11 @@ RULES: tuple[Rule, ...] = (
     Rule("non_fossil_share", MIX, "low_carbon_share_energy", U_FRACTION, PER_CENT, "% / 100",
          "Energy Institute Statistical Review 2025 via OWID energy data: non-fossil (nuclear + "
          "renewables) share of primary energy, substitution method"),
+    Rule("net_migration_rate", "net_migration_wpp2024.csv", "net_migration_rate", U_RATE, PER_MILLE,
+         "per mille / 1000",
+         "UN WPP 2024 net international migration of the calendar year / mid-year population "
+         "(data input of the model, not a fitted series; GBR rows wait for its calibration with them)",
+         regions=("USA",)),
     Rule("coal_gas_cost_ratio", "us_power_fuel_costs_eia.csv", "coal_gas_cost_ratio", U_FRACTION, ONE,
          "none (ratio of $/MMBtu)",
          "EIA Monthly Energy Review table 9.9: cost of coal / cost of natural gas delivered to "

@@ -157,6 +157,7 @@ def test_fit_until_must_lie_in_the_window(tmp_path):
 
 
 RATIO = "coal to gas fuel cost ratio"
+MIGRATION = "net international migration rate"
 
 
 def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
@@ -168,7 +169,7 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     from calibration.observations import data_input_values, load_region_history
 
     cfg = load_config(NATIONAL, region="USA", fit_until=2000)
-    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio"}
+    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio", MIGRATION: "net_migration_rate"}
     history = load_region_history(cfg)
     assert int(history.fit["year"].max()) == 2000
     series = data_input_values(cfg)[RATIO]
@@ -184,6 +185,38 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     assert series.to_numpy() == pytest.approx(expected, abs=5e-5)  # 4 decimals in the file
     values, source = cfg.data_series[RATIO]
     assert "EIA" in source["en"] and "美国能源信息署" in source["zh"]
+
+
+def test_the_usa_net_migration_is_a_data_input_from_the_un_counts():
+    """USA's net international migration per resident, 1990-2023, is the UN WPP 2024 count
+    of net migrants divided by the mid-year population, both read here from the raw files
+    (not from the derived column), and runs through the whole series after a 2000 cut-off."""
+    import csv
+
+    from calibration.observations import data_input_values, load_region_history
+
+    raw = NATIONAL.parent / "data" / "raw"
+    migrants: dict[int, float] = {}
+    with open(raw / "net_migration_wpp2024.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["region"] == "USA" and row["variable"] == "net_migration":
+                migrants[int(row["year"])] = float(row["value"])
+    population: dict[int, float] = {}
+    with open(raw / "owid_co2_energy_gdp_pop.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["region"] == "USA" and row["variable"] == "population":
+                population[int(row["year"])] = float(row["value"])
+    cfg = load_config(NATIONAL, region="USA", fit_until=2000)
+    load_region_history(cfg)
+    series = data_input_values(cfg)[MIGRATION]
+    years = sorted(migrants)
+    assert years == list(range(1990, 2024))
+    assert list(series.index) == [float(y) for y in years]
+    expected = [migrants[y] / population[y] for y in years]
+    assert series.to_numpy() == pytest.approx(expected, abs=5e-7)  # 0.001 per mille in the file
+    assert series[1990.0] == pytest.approx(1084720 / 253373337, abs=5e-7)
+    _, source = cfg.data_series[MIGRATION]
+    assert "World Population Prospects" in source["en"] and "世界人口展望" in source["zh"]
 
 
 def test_the_data_block_of_a_fitted_scenario_loads_as_a_scenario():

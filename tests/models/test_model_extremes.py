@@ -33,6 +33,41 @@ def test_migration_raises_urbanization_towards_saturation() -> None:
     assert rate.iloc[-1] > rate.iloc[0] + 30
 
 
+def test_net_international_migration_adds_people_of_working_age() -> None:
+    """A constant net immigration of 5 per mille a year (the USA's order, UN WPP 2024):
+    over the first year the population grows by about 0.005 x P more than without it, all
+    of them of working age, and no child or elderly person is added directly. By 2050 the
+    working-age share is higher than in the closed population."""
+    dt = MODEL.time_settings["TIME STEP"]
+    closed = MODEL.run({}, saveper=dt)
+    open_ = MODEL.run({"net international migration rate": 0.005}, saveper=dt)
+    p0 = closed["total population"].iloc[0]
+    first = closed.index[0]
+    one_year = first + 1
+    extra = open_["total population"][one_year] - closed["total population"][one_year]
+    # Euler steps compound the 0.5 %: between 0.005 P and 0.005 P x (1.005 + births)
+    assert 0.005 * p0 <= extra <= 0.005 * p0 * 1.03
+    extra_working = (open_["Working Age Population"][one_year]
+                     - closed["Working Age Population"][one_year])
+    extra_elderly = open_["Elderly Population"][one_year] - closed["Elderly Population"][one_year]
+    # The only extra children in the first year are born to the migrants (births ~ 2 %/yr).
+    extra_children = open_["Children"][one_year] - closed["Children"][one_year]
+    assert extra_working == pytest.approx(extra - extra_children - extra_elderly, rel=1e-9)
+    assert 0 <= extra_children <= 0.005 * p0 * 0.03
+    assert abs(extra_elderly) <= 0.005 * p0 * 0.01
+    assert open_["working age share"][2050.0] > closed["working age share"][2050.0]
+    # net emigration takes people of every age in proportion: the age shares stay put
+    leaving = MODEL.run({"net international migration rate": -0.005}, saveper=dt)
+    for share in ("children share", "working age share", "elderly share"):
+        assert abs(leaving[share][one_year] - closed[share][one_year]) < 2e-5, share
+    assert (closed["total population"][one_year] - leaving["total population"][one_year]
+            == pytest.approx(0.005 * p0, rel=0.03))
+    # migrants settle in town and country like the residents (in the urban share)
+    np.testing.assert_allclose(
+        open_["urban net international migration"],
+        0.005 * open_["total population"] * open_["urbanization fraction"], rtol=1e-12)
+
+
 ADOPTION = MODEL.constants["policy adoption time"].default
 
 

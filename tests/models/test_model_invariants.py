@@ -93,16 +93,18 @@ def test_invariants_hold_for_random_constants(overrides: dict[str, float]) -> No
     area = out[list(LAND_STOCKS)].sum(axis=1)
     np.testing.assert_allclose(area, total_area, rtol=1e-9)
 
-    # Urban + rural = total, and migration moves people without creating them.
+    # Urban + rural = total, and rural-to-urban migration moves people without creating
+    # them: the population changes by births - deaths + net international migration.
     np.testing.assert_allclose(
         out["Urban Population"] + out["Rural Population"], out["total population"], rtol=1e-12
     )
-    natural_change = (
+    change = (
         out["urban births"] + out["rural births"] - out["urban deaths"] - out["rural deaths"]
+        + out["urban net international migration"] + out["rural net international migration"]
     )
-    _assert_stepwise_balance(out["total population"], natural_change, "population balance")
-
-    # The age chain holds the same people: children + working age + elderly = total.
+    _assert_stepwise_balance(out["total population"], change, "population balance")
+    # The age chain holds the same people: children + working age + elderly = total
+    # (so the working ages receive exactly the net international migrants).
     np.testing.assert_allclose(out[AGE_STOCKS].sum(axis=1), out["total population"], rtol=1e-9)
 
     # Land carbon balance: d(total land carbon)/dt = S / (44/12), with S the NET sink,
