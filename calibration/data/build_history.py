@@ -292,6 +292,9 @@ RULES: tuple[Rule, ...] = (
          "(year = last year of inventory period)", regions=CHN, sparse=True),
     Rule("crude_birth_rate", VITAL, "crude_birth_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "NBS crude birth rate", regions=CHN, tags=("rounded",)),
+    Rule("crude_birth_rate", "usa_vital_rates.csv", "crude_birth_rate", U_RATE, PER_MILLE,
+         "per mille / 1000", "US crude birth rate (Census Bureau Statistical Abstract, NCHS births)",
+         regions=("USA",), tags=("rounded",)),
     Rule("crude_death_rate", VITAL, "crude_death_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "NBS crude death rate", regions=CHN, tags=("rounded",)),
     # ---- China age structure: NBS year-end table and population censuses ------------

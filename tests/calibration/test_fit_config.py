@@ -367,9 +367,10 @@ def load_model_default(name: str) -> float:
 
 
 def test_the_usa_age_structure_is_anchored_on_its_own_data():
-    """The United States' initial shares aged 65+ and 0-14 are bounded by 0.9-1.1 x its
-    1990 observations (census 12.6 %, OECD 21.6 %, read here from the history file), not
-    by China's age structure, and its 65+ and working-age shares are fitted at mid-year."""
+    """The United States' initial shares aged 65+ and 0-14 and its initial birth rate are
+    bounded by 0.9-1.1 x its 1990 observations (census 12.6 %, OECD 21.6 %, NCHS 16.7 per
+    mille, read here from the history file), not by China's age structure, and its 65+ and
+    working-age shares are fitted at mid-year."""
     import pandas as pd
 
     from calibration.fit import build_problem
@@ -379,10 +380,12 @@ def test_the_usa_age_structure_is_anchored_on_its_own_data():
     cfg = load_config(NATIONAL, region="USA", fit_until=2000)
     problem = build_problem(cfg, load_region_history(cfg))
     for name, series in (("initial share aged 65 and over", "elderly_share"),
-                         ("initial share aged 0 to 14", "children_share")):
+                         ("initial share aged 0 to 14", "children_share"),
+                         ("initial birth rate", "crude_birth_rate")):
         v = float(hist[(hist["variable"] == series) & (hist["year"] == 1990)]["value"].iloc[0])
         i = problem.names.index(name)
         assert (problem.lower[i], problem.upper[i]) == pytest.approx((0.9 * v, 1.1 * v))
-    assert v == pytest.approx(0.216)
+    # NCHS: 16.7 births per 1000 people in 1990
+    assert v == pytest.approx(0.0167)
     timing = {t.name: t.timing for t in cfg.series}
     assert timing["elderly_share"] == "mid" and timing["working_age_share"] == "mid"
