@@ -193,8 +193,9 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("rural_population_census", _RUR, UNIT_PERSON,
        "Rural population at the 7th census (2020-11-01)", "七普乡村人口（2020年11月1日）"),
     _s("crude_birth_rate", "crude birth rate", UNIT_RATE,
-       "Crude birth rate (births per person and year), NBS (1990, 2000, 2003, 2020-2023)",
-       "人口出生率（国家统计局）", primary=True),
+       "Crude birth rate (births per person and year); CHN: NBS (1990, 2000, 2003, 2020-2023); "
+       "USA: Census Bureau Statistical Abstract, NCHS (1990, 1995, 2000, 2001)",
+       "人口出生率（中国：国家统计局；美国：美国人口普查局统计摘要，国家卫生统计中心）", primary=True),
     _s("crude_death_rate", "crude death rate", UNIT_RATE,
        "Crude death rate (deaths per person and year), NBS (1990, 2000, 2003, 2020-2023)",
        "人口死亡率（国家统计局）", primary=True),
