@@ -17,7 +17,9 @@ The diagram has one view per sector (Vensim group), named after the group:
   appears as a grey shadow variable ``<name>`` where it is used.
 
 Layout: the stock-and-flow chains of a view on top (chains left to right along their
-pipes, inflows from clouds above a stock, outflows below), the other variables below
+pipes, inflows from clouds above a stock, outflows below; a chain wider than the view, such
+as the age cohorts, wraps into rows, every other row right to left, so that the pipe from
+one row to the next is vertical), the other variables below
 in columns by their depth in the view's dependency graph (inputs left, outputs right;
 constants and shadows just left of their first use), ordered within a column by the
 mean position of their neighbours. The format is Vensim's "V300" sketch text as Vensim
@@ -146,6 +148,8 @@ def _stock_block(view: _View, st: ModelStructure, pipes: list[tuple[int, Pipe]],
 
     # lay each component out in local coordinates, then pack components into bands
     boxes = []
+    wrap_below: set[str] = set()  # stocks whose outflow pipe runs down to the next row of a wrapped chain
+    wrap_above: set[str] = set()  # stocks that pipe enters from above
     for comp in comps.values():
         layer = {s: 0 for s in comp}
         for _ in range(len(comp)):  # longest path (the chains are acyclic; bounded otherwise)
@@ -156,13 +160,27 @@ def _stock_block(view: _View, st: ModelStructure, pipes: list[tuple[int, Pipe]],
         cols: dict[int, list[str]] = {}
         for s in comp:
             cols.setdefault(layer[s], []).append(s)
+        layers = sorted(cols)
+        widths = [max(width(s) for s in cols[lay]) for lay in layers]
         x, local = 0.0, {}
-        for lay in sorted(cols):
-            w = max(width(s) for s in cols[lay])
-            for r, s in enumerate(cols[lay]):
-                local[s] = (x + w / 2, r)
-            x += w
-        rows = max(len(c) for c in cols.values())
+        if sum(widths) > _MAX_WIDTH - _MARGIN and all(len(cols[lay]) == 1 for lay in layers):
+            # a long chain (the age cohorts) wraps into rows of equal columns, every other
+            # row right to left, so that the pipe from one row to the next is vertical
+            w = max(widths)
+            per_row = max(1, int((_MAX_WIDTH - _MARGIN) // w))
+            for j, lay in enumerate(layers):
+                r, c = divmod(j, per_row)
+                local[cols[lay][0]] = ((c if r % 2 == 0 else per_row - 1 - c) * w + w / 2, r)
+                if c == 0 and r > 0:
+                    wrap_below.add(cols[layers[j - 1]][0])
+                    wrap_above.add(cols[lay][0])
+            x, rows = per_row * w, math.ceil(len(layers) / per_row)
+        else:
+            for lay, w in zip(layers, widths):
+                for r, s in enumerate(cols[lay]):
+                    local[s] = (x + w / 2, r)
+                x += w
+            rows = max(len(c) for c in cols.values())
         boxes.append((comp, local, x, rows))
     band_h = 2 * _CLOUD_DIST + 2 * _STOCK_H + 40
     x0, y0, band_rows = _MARGIN, top, 0
@@ -192,6 +210,8 @@ def _stock_block(view: _View, st: ModelStructure, pipes: list[tuple[int, Pipe]],
             group = above[stock.name] if dst is not None else below[stock.name]
             k = group.index(i)
             vx = stock.x + (k - (len(group) - 1) / 2) * _PIPE_GAP
+            if len(group) % 2 and stock.name in (wrap_above if dst is not None else wrap_below):
+                vx += _PIPE_GAP / 2  # keep the centre free for the pipe between rows
             sign = -1 if dst is not None else 1
             vy = stock.y + sign * _CLOUD_DIST / 2
             cloud = _Obj("cloud", "", vx, stock.y + sign * _CLOUD_DIST)

@@ -205,3 +205,37 @@ def test_view_data_is_json_ready() -> None:
     data = json.loads(json.dumps(views_as_dicts()))
     assert {"name", "nodes", "pipes", "arrows"} <= set(data[0])
     assert {"id", "kind", "name", "x", "y", "w", "h"} <= set(data[1]["nodes"][0])
+
+
+def test_a_long_chain_wraps_into_rows_joined_by_vertical_pipes(views) -> None:
+    """The 40 stocks of the age chain (three stages of each five-year group to 64, and the
+    elderly) do not run 15,000 px to
+    the right: they wrap into rows of the view's width, every other row right to left, so the
+    pipe from the end of one row to the start of the next is vertical, and no inflow or
+    outflow pipe of those two stocks sits on that vertical line between them."""
+    from models.sketch import _MAX_WIDTH
+
+    view = next(v for v in views if v.name == "Population and migration")
+    node = {n.id: n for n in view.nodes}
+    chain = [n for n in view.nodes if n.kind == "stock" and n.name.startswith(("Population Aged", "Elderly"))]
+    assert len(chain) == 40
+    assert max(n.x for n in chain) <= _MAX_WIDTH
+    rows = sorted({round(n.y) for n in chain})
+    assert len(rows) >= 5
+    ends: dict[int, list] = {}  # valve id -> the nodes its pipe segments end at
+    for seg in view.pipes:
+        ends.setdefault(seg.valve, []).append(node[seg.end])
+    between_rows = 0
+    for valve_id, nodes in ends.items():
+        stocks = [e for e in nodes if e.kind == "stock"]
+        if len(stocks) == 2 and abs(stocks[0].y - stocks[1].y) > 1:
+            between_rows += 1
+            valve = node[valve_id]
+            assert abs(stocks[0].x - stocks[1].x) < 1 and abs(valve.x - stocks[0].x) < 1
+            for other, other_nodes in ends.items():  # the cloud pipes of the two stocks
+                if other != valve_id and any(e in stocks for e in other_nodes) \
+                        and any(e.kind == "cloud" for e in other_nodes):
+                    low, high = sorted(e.y for e in stocks)
+                    if low < node[other].y < high:  # a pipe on the vertical line's side
+                        assert abs(node[other].x - valve.x) > 10, (stocks, node[other])
+    assert between_rows == len(rows) - 1
