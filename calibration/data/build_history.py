@@ -153,8 +153,8 @@ RULES: tuple[Rule, ...] = (
     Rule("net_migration_rate", "net_migration_wpp2024.csv", "net_migration_rate", U_RATE, PER_MILLE,
          "per mille / 1000",
          "UN WPP 2024 net international migration of the calendar year / mid-year population "
-         "(data input of the model, not a fitted series; GBR rows wait for its calibration with them)",
-         regions=("USA",)),
+         "(data input of the model, not a fitted series)",
+         regions=("USA", "GBR")),
     Rule("coal_gas_cost_ratio", "us_power_fuel_costs_eia.csv", "coal_gas_cost_ratio", U_FRACTION, ONE,
          "none (ratio of $/MMBtu)",
          "EIA Monthly Energy Review table 9.9: cost of coal / cost of natural gas delivered to "
@@ -295,6 +295,9 @@ RULES: tuple[Rule, ...] = (
     Rule("crude_birth_rate", "usa_vital_rates.csv", "crude_birth_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "US crude birth rate (Census Bureau Statistical Abstract, NCHS births)",
          regions=("USA",), tags=("rounded",)),
+    Rule("crude_birth_rate", "gbr_vital_rates.csv", "crude_birth_rate", U_RATE, PER_MILLE,
+         "per mille / 1000", "UK crude birth rate (Human Fertility Database; ONS births / UN WPP "
+         "population; source and derivation in the raw note)", regions=("GBR",)),
     Rule("crude_death_rate", VITAL, "crude_death_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "NBS crude death rate", regions=CHN, tags=("rounded",)),
     # ---- China age structure: NBS year-end table and population censuses ------------
@@ -305,12 +308,11 @@ RULES: tuple[Rule, ...] = (
              year_tags={y: ("rounded",) for y in (2001, 2002, 2003, 2021, 2022, 2023)})
         for out, raw, lab in AGE_GROUPS
     ),
-    # ---- age structure of the United States (sparse points; the raw file's United
-    # Kingdom rows are taken when the United Kingdom is calibrated with them) ---------
+    # ---- age structure of the United States and the United Kingdom (sparse points) ----
     *(
         Rule(out, AGE_OTHER, f"share_{raw}", U_FRACTION, PER_CENT, "% / 100",
              f"share of the population aged {lab} (source and date in the raw note)",
-             regions=("USA",))
+             regions=("USA", "GBR"))
         for out, raw, lab in AGE_GROUPS
     ),
     *(

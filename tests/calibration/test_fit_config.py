@@ -187,10 +187,14 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     assert "EIA" in source["en"] and "美国能源信息署" in source["zh"]
 
 
-def test_the_usa_net_migration_is_a_data_input_from_the_un_counts():
-    """USA's net international migration per resident, 1990-2023, is the UN WPP 2024 count
-    of net migrants divided by the mid-year population, both read here from the raw files
-    (not from the derived column), and runs through the whole series after a 2000 cut-off."""
+@pytest.mark.parametrize("region, first_rate", [("USA", 1084720 / 253373337),
+                                                 ("GBR", 57132 / 57367820)])
+def test_net_migration_is_a_data_input_from_the_un_counts(region, first_rate):
+    """The net international migration per resident of the United States and the United
+    Kingdom, 1990-2023, is the UN WPP 2024 count of net migrants divided by the mid-year
+    population, both read here from the raw files (not from the derived column), and runs
+    through the whole series after a 2000 cut-off. The 1990 rates are the counts of the
+    UN file by hand: 1,084,720 / 253,373,337 and 57,132 / 57,367,820."""
     import csv
 
     from calibration.observations import data_input_values, load_region_history
@@ -199,14 +203,14 @@ def test_the_usa_net_migration_is_a_data_input_from_the_un_counts():
     migrants: dict[int, float] = {}
     with open(raw / "net_migration_wpp2024.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            if row["region"] == "USA" and row["variable"] == "net_migration":
+            if row["region"] == region and row["variable"] == "net_migration":
                 migrants[int(row["year"])] = float(row["value"])
     population: dict[int, float] = {}
     with open(raw / "owid_co2_energy_gdp_pop.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            if row["region"] == "USA" and row["variable"] == "population":
+            if row["region"] == region and row["variable"] == "population":
                 population[int(row["year"])] = float(row["value"])
-    cfg = load_config(NATIONAL, region="USA", fit_until=2000)
+    cfg = load_config(NATIONAL, region=region, fit_until=2000)
     load_region_history(cfg)
     series = data_input_values(cfg)[MIGRATION]
     years = sorted(migrants)
@@ -214,7 +218,7 @@ def test_the_usa_net_migration_is_a_data_input_from_the_un_counts():
     assert list(series.index) == [float(y) for y in years]
     expected = [migrants[y] / population[y] for y in years]
     assert series.to_numpy() == pytest.approx(expected, abs=5e-7)  # 0.001 per mille in the file
-    assert series[1990.0] == pytest.approx(1084720 / 253373337, abs=5e-7)
+    assert series[1990.0] == pytest.approx(first_rate, abs=5e-7)
     _, source = cfg.data_series[MIGRATION]
     assert "World Population Prospects" in source["en"] and "世界人口展望" in source["zh"]
 
@@ -366,18 +370,20 @@ def load_model_default(name: str) -> float:
     return load_model().constants[name].default
 
 
-def test_the_usa_age_structure_is_anchored_on_its_own_data():
-    """The United States' initial shares aged 65+ and 0-14 and its initial birth rate are
-    bounded by 0.9-1.1 x its 1990 observations (census 12.6 %, OECD 21.6 %, NCHS 16.7 per
-    mille, read here from the history file), not by China's age structure, and its 65+ and
-    working-age shares are fitted at mid-year."""
+@pytest.mark.parametrize("region, birth_rate_1990", [("USA", 0.0167), ("GBR", 0.01395)])
+def test_the_age_structure_is_anchored_on_the_regions_own_data(region, birth_rate_1990):
+    """The initial shares aged 65+ and 0-14 and the initial birth rate of the United States
+    and the United Kingdom are bounded by 0.9-1.1 x their 1990 observations (read here from
+    the history file), not by China's age structure, and their 65+ and working-age shares are
+    fitted at mid-year. The 1990 birth rates are the published ones: NCHS 16.7 per mille,
+    Human Fertility Database 13.95 per mille."""
     import pandas as pd
 
     from calibration.fit import build_problem
     from calibration.observations import load_region_history
 
-    hist = pd.read_csv(NATIONAL.parent / "data" / "history_USA.csv")
-    cfg = load_config(NATIONAL, region="USA", fit_until=2000)
+    hist = pd.read_csv(NATIONAL.parent / "data" / f"history_{region}.csv")
+    cfg = load_config(NATIONAL, region=region, fit_until=2000)
     problem = build_problem(cfg, load_region_history(cfg))
     for name, series in (("initial share aged 65 and over", "elderly_share"),
                          ("initial share aged 0 to 14", "children_share"),
@@ -385,7 +391,6 @@ def test_the_usa_age_structure_is_anchored_on_its_own_data():
         v = float(hist[(hist["variable"] == series) & (hist["year"] == 1990)]["value"].iloc[0])
         i = problem.names.index(name)
         assert (problem.lower[i], problem.upper[i]) == pytest.approx((0.9 * v, 1.1 * v))
-    # NCHS: 16.7 births per 1000 people in 1990
-    assert v == pytest.approx(0.0167)
+    assert v == pytest.approx(birth_rate_1990)
     timing = {t.name: t.timing for t in cfg.series}
     assert timing["elderly_share"] == "mid" and timing["working_age_share"] == "mid"

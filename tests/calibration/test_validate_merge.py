@@ -226,9 +226,9 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     scenarios is refused with the file named."""
     import numpy as np
 
-    from calibration.baseline import read_scenario_overrides
     from calibration.config import read_yaml
     from models.model import run_scenario
+    from scenarios import load_scenario
 
     fitted = Path("calibration/reports/validation/fitted_GBR_2000_seed7.yaml")
     case = Case("GBR", 2000, {"co2_fossil_industry": 12.0})
@@ -244,7 +244,8 @@ def test_rescore_scores_the_fitted_constants_again_without_fitting(tmp_path, cap
     summary = pd.read_csv(tmp_path / "new" / "validation_summary.csv")
     row = summary.iloc[0]
 
-    co2 = run_scenario(read_scenario_overrides(fitted), return_columns=["fossil and industry CO2 emissions"])
+    # the fitted constants and the region's data inputs (net international migration) of the file
+    co2 = run_scenario(load_scenario(fitted).inputs, return_columns=["fossil and industry CO2 emissions"])
     co2 = co2["fossil and industry CO2 emissions"]
     hist = pd.read_csv("calibration/data/history_GBR.csv")
     hist = hist[(hist["variable"] == "co2_fossil_industry") & (hist["year"] > 2000)].set_index("year")["value"]
