@@ -128,12 +128,13 @@ def _text_lines(node: Node, label: str) -> list[str]:
 
 
 def view_svg(view: View, label: Callable[[str], str], tooltip: Callable[[Node], str] | None = None,
-             uid: str = "v") -> str:
+             uid: str = "v", title: str | None = None) -> str:
     """SVG text of ``view`` (viewBox in Vensim pixels; the caller sets the display size).
 
     ``label(name)`` gives the display name of a variable; ``tooltip(node)`` the hover
     text of a stock, flow, variable or shadow; ``uid`` makes the ids of the arrowhead
-    markers unique on a page."""
+    markers unique on a page; ``title`` is the accessible name of the drawing (default:
+    ``label`` of the view's name)."""
     index = {n.id: n for n in view.nodes}
     texts: dict[int, list[str]] = {}
     boxes: dict[int, _Box] = {}
@@ -162,7 +163,7 @@ def view_svg(view: View, label: Callable[[str], str], tooltip: Callable[[Node], 
     width, height = x1 - x0, y1 - y0
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height:.0f}" '
-        f'data-width="{width:.0f}" data-height="{height:.0f}" role="img" aria-label="{_esc(label(view.name))}" '
+        f'data-width="{width:.0f}" data-height="{height:.0f}" role="img" aria-label="{_esc(title or label(view.name))}" '
         f'font-family="{_FONT}" font-size="{FONT_PX:g}">',
         "<defs>"
         f'<marker id="{uid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '

@@ -62,7 +62,8 @@ def _tooltip(lang: str):
 def _svg(view_name: str, lang: str) -> str:
     view = next(v for v in _views() if v.name == view_name)
     uid = f"mv{zlib.crc32(f'{view_name}|{lang}'.encode()):08x}"
-    return view_svg(view, lambda name: model_name(name, lang), _tooltip(lang), uid=uid)
+    return view_svg(view, lambda name: model_name(name, lang), _tooltip(lang), uid=uid,
+                    title=sector_label(view_name, lang))
 
 
 def _html(svg: str, fit: bool) -> str:

@@ -80,3 +80,17 @@ def test_every_variable_and_sector_of_the_model_has_a_chinese_name() -> None:
     # a pattern fills in the numbers of a generated name
     assert model_name_zh("Population Aged 5 to 9 Stage 2") == "5–9岁人口（第2阶段）"
     assert model_name_zh("Population Aged 5 to 9") == "5–9岁人口"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_drawing_is_named_after_its_sector_in_the_ui_language(views, lang) -> None:
+    """The accessible name of each drawn view is the sector's name of the select box
+    (Chinese: 人口与迁移, not a word-by-word mix such as 'Population与迁移')."""
+    from webapp.i18n import sector_label
+    from webapp.model_diagram import _svg
+
+    for view in views:
+        root = ET.fromstring(_svg(view.name, lang))
+        assert root.get("aria-label") == sector_label(view.name, lang), view.name
+        if lang == "zh":
+            assert not re.search(r"[A-Za-z]{3,}", root.get("aria-label").replace("CO2", "").replace("CCS", "")), view.name
