@@ -29,7 +29,7 @@ def constants_in_range(draw: st.DrawFn) -> dict[str, float]:
     """Every adjustable constant drawn uniformly inside its declared range.
 
     Initial land shares that would exceed the region's area are scaled down together
-    (which keeps each inside its range, whose lower bound is 0).
+    towards their lower bounds (which keeps each inside its range).
     """
     values: dict[str, float] = {}
     for const in MODEL.constants.values():
@@ -38,10 +38,13 @@ def constants_in_range(draw: st.DrawFn) -> dict[str, float]:
         values[const.name] = draw(
             st.floats(const.minimum, const.maximum, allow_nan=False, allow_infinity=False)
         )
+    floor = {n: MODEL.constants[n].minimum or 0.0 for n in INITIAL_LAND_SHARES}
     total = sum(values[n] for n in INITIAL_LAND_SHARES)
     if total > 0.999:
+        above = sum(values[n] - floor[n] for n in INITIAL_LAND_SHARES)
+        scale = (0.999 - sum(floor.values())) / above
         for n in INITIAL_LAND_SHARES:
-            values[n] *= 0.999 / total
+            values[n] = floor[n] + (values[n] - floor[n]) * scale
     forest = sum(values[n] for n in INITIAL_FOREST_FRACTIONS)
     if forest > 0.999:
         for n in INITIAL_FOREST_FRACTIONS:
