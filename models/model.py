@@ -112,14 +112,14 @@ def _cache_dir() -> Path:
 
 def translated_model_path(mdl_path: Path | str = MODEL_PATH) -> Path:
     """Translate the Vensim file with PySD (once per content hash) and return the .py path."""
-    import pysd
-
     mdl_path = Path(mdl_path)
     text = mdl_path.read_bytes()
     digest = hashlib.sha256(text).hexdigest()[:16]
     target_dir = _cache_dir() / f"{mdl_path.stem}-{digest}"
     py_path = target_dir / f"{mdl_path.stem}.py"
     if not py_path.exists():
+        import pysd
+
         target_dir.mkdir(parents=True, exist_ok=True)
         tmp_dir = Path(tempfile.mkdtemp(dir=target_dir))
         shutil.copyfile(mdl_path, tmp_dir / mdl_path.name)
@@ -153,28 +153,91 @@ def sectors_of(mdl_path: Path | str = MODEL_PATH) -> dict[str, str]:
     return mapping
 
 
-class TerritorialModel:
-    """Reference runner of the Vensim model, with documentation and validation."""
+#: Version of the metadata cache written beside a translated model (bump when its content changes).
+_METADATA_FORMAT = 1
 
-    def __init__(self, mdl_path: Path | str = MODEL_PATH) -> None:
-        import pysd
 
-        self.mdl_path = Path(mdl_path)
-        self.py_path = translated_model_path(self.mdl_path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            probe = pysd.load(str(self.py_path))
-        doc = probe.doc
-        sectors = sectors_of(self.mdl_path)
-        self.time_settings = {
+def model_metadata(py_path: Path) -> dict[str, Any]:
+    """What the documentation and validation need from PySD's load of a translated model:
+    its time settings, the rows of ``model.doc`` and the default of every constant.
+
+    Loading the PySD model takes most of a second; its result depends only on the
+    translated file (named by the model's content hash) and the PySD version, so it is
+    kept as JSON beside that file and read from there afterwards.
+    """
+    import json
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        version = package_version("pysd")
+    except PackageNotFoundError:
+        version = ""
+    meta_path = py_path.with_suffix(".meta.json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") == _METADATA_FORMAT and meta.get("pysd") == version:
+            return meta
+    except (OSError, ValueError):
+        pass
+    import pysd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = pysd.load(str(py_path))
+    doc = []
+    defaults: dict[str, float] = {}
+    for row in probe.doc.itertuples(index=False):
+        values = [_json_value(v) for v in row]
+        doc.append(values)
+        if row[5] == "Constant" and row[0] not in CONTROL_NAMES:
+            defaults[row[1]] = float(getattr(probe.components, row[1])())
+    meta = {
+        "format": _METADATA_FORMAT,
+        "pysd": version,
+        "time_settings": {
             "INITIAL TIME": float(probe.components.initial_time()),
             "FINAL TIME": float(probe.components.final_time()),
             "TIME STEP": float(probe.components.time_step()),
             "SAVEPER": float(probe.components.saveper()),
-        }
+        },
+        "doc": doc,
+        "defaults": defaults,
+    }
+    tmp = meta_path.with_name(f"{meta_path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp, meta_path)  # atomic: concurrent processes never read half a file
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only cache: keep working without it
+    return meta
+
+
+def _json_value(value: Any) -> Any:
+    """A cell of PySD's doc table as JSON: tuples as lists, NumPy scalars as Python ones,
+    missing values (NaN, None) as None."""
+    if isinstance(value, (tuple, list)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+class TerritorialModel:
+    """Reference runner of the Vensim model, with documentation and validation."""
+
+    def __init__(self, mdl_path: Path | str = MODEL_PATH) -> None:
+        self.mdl_path = Path(mdl_path)
+        self.py_path = translated_model_path(self.mdl_path)
+        meta = model_metadata(self.py_path)
+        sectors = sectors_of(self.mdl_path)
+        self.time_settings = dict(meta["time_settings"])
+        defaults = meta["defaults"]
         self.variables: dict[str, Variable] = {}
         self.constants: dict[str, Constant] = {}
-        for row in doc.itertuples(index=False):
+        for row in meta["doc"]:
             name, py_name = row[0], row[1]
             units, limits, kind, subtype, comment = row[3], row[4], row[5], row[6], row[7]
             var = Variable(
@@ -192,7 +255,7 @@ class TerritorialModel:
                 self.constants[name] = Constant(
                     name=name,
                     py_name=py_name,
-                    default=float(getattr(probe.components, py_name)()),
+                    default=float(defaults[py_name]),
                     units=units or "",
                     minimum=_finite_or_none(lo),
                     maximum=_finite_or_none(hi),
@@ -411,10 +474,20 @@ def _finite_or_none(value: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-@lru_cache(maxsize=4)
+def _model_key(mdl_path: str | Path) -> str:
+    """One cache key per model file, however its path is spelled (``load_model()``,
+    ``load_model(MODEL_PATH)`` and ``load_model(str(MODEL_PATH))`` share one instance)."""
+    return str(Path(mdl_path).resolve())
+
+
 def load_model(mdl_path: str | Path = MODEL_PATH) -> TerritorialModel:
     """Load (and cache) the model documentation and runner. Immutable once built."""
-    return TerritorialModel(mdl_path)
+    return _load_model(_model_key(mdl_path))
+
+
+@lru_cache(maxsize=4)
+def _load_model(key: str) -> TerritorialModel:
+    return TerritorialModel(key)
 
 
 def list_constants(mdl_path: str | Path = MODEL_PATH) -> pd.DataFrame:
@@ -422,16 +495,21 @@ def list_constants(mdl_path: str | Path = MODEL_PATH) -> pd.DataFrame:
     return load_model(mdl_path).constants_frame()
 
 
-@lru_cache(maxsize=4)
 def batch_model(mdl_path: str | Path = MODEL_PATH):
-    """The compiled vectorized simulator of the model file (cached per process).
+    """The compiled vectorized simulator of the model file (cached per process, one
+    per file however its path is spelled).
 
     It holds no run state: every call of ``run`` is a pure function of its parameters,
     so sharing it between sessions is safe.
     """
+    return _batch_model(_model_key(mdl_path))
+
+
+@lru_cache(maxsize=4)
+def _batch_model(key: str):
     from models.batch import compile_model
 
-    return compile_model(str(mdl_path))
+    return compile_model(key)
 
 
 def run_scenario(

@@ -17,15 +17,28 @@ Modules: :mod:`.problem` (parameters), :mod:`.sampling` (SALib designs),
 :mod:`.plots`, :mod:`.outputs`, :mod:`.result`, :mod:`.api`; command line: ``tcsd sensitivity`` (:mod:`cli.sensitivity`).
 """
 
+from typing import Any
+
 from .api import run_analysis
 from .convergence import ConvergenceResult, sobol_convergence
 from .execution import Evaluator, EvaluatorOutputError, RunOutputs, evaluate_sample
 from .indices import compute_indices
 from .metrics import AnalysisOptions, analyze_scalar_outputs, analyze_time_outputs
-from .plots import plot_convergence, plot_morris, plot_sobol_bars, plot_time_heatmap, save_figure
 from .problem import ProblemDefinitionError, SensitivityProblem
 from .result import SensitivityResult
 from .sampling import SampleDesign, fast_sample, make_sample, morris_sample, sobol_sample
+
+#: Plot functions, imported with matplotlib when first used (an analysis without figures
+#: does not pay matplotlib's import).
+_PLOTS = ("plot_convergence", "plot_morris", "plot_sobol_bars", "plot_time_heatmap", "save_figure")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PLOTS:
+        from . import plots
+
+        return getattr(plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AnalysisOptions",

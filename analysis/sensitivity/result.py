@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.figure import Figure
 
 from . import outputs as out
-from . import plots
 from .convergence import ConvergenceResult
 from .problem import SensitivityProblem
 from .sampling import MORRIS, SampleDesign
+
+if TYPE_CHECKING:  # matplotlib is imported by the plots, when a figure is drawn
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -81,6 +82,8 @@ class SensitivityResult:
 
     def figures(self) -> dict[str, Figure]:
         """Standard figures keyed by file stem (one per metric and plot type)."""
+        from . import plots  # matplotlib only when figures are drawn
+
         figures: dict[str, Figure] = {}
         analysed = self.indices[self.indices["value"].notna()]
         for metric in dict.fromkeys(analysed["metric"]):
@@ -134,6 +137,8 @@ class SensitivityResult:
                                     self.output_attrs())
         paths.append(out.write_json(self.metadata(), directory / "metadata.json"))
         if figures:
+            from . import plots
+
             for stem, fig in self.figures().items():
                 paths += plots.save_figure(fig, directory / "figures" / stem, formats)
         return paths
