@@ -31,6 +31,7 @@ from .cache import atomic_write, cache_root, source_digest
 from .compiler import Compiler
 from .jitgen import BLOCK, SINGLE_RUN_BLOCK, KernelGenerator, KernelLayout, KernelUnsupported
 from .params import PreparedParams
+from .results import LazyMapping
 from .plan import make_plan
 from .runtime import DelayOrderError
 from .timegrid import TimeGrid
@@ -359,7 +360,8 @@ class NumbaEngine:
             return self._fallback(exc).run_single(prepared, outputs, grid)
         store = np.empty((len(outputs), grid.n_saved, 1))
         self.run_block(prepared, outputs, grid, 0, 1, store, 0)
-        return {py: store[i].T for i, py in enumerate(outputs)}
+        row = {py: i for i, py in enumerate(outputs)}
+        return LazyMapping(row, lambda py: store[row[py]].T)
 
     @contextlib.contextmanager
     def threads(self, n_threads: int | None):

@@ -123,6 +123,8 @@ def prepare_params(params: dict, n_runs: int | None, grid: TimeGrid) -> Prepared
             fp = value.to_numpy(dtype=float)
             kinds[name] = "series"
             values[name] = [float(v) for v in np.interp(points, xp, fp)]
+        elif type(value) is float:  # the common case, without a NumPy round trip
+            kinds[name], values[name] = "scalar", value
         else:
             try:
                 array = np.asarray(value, dtype=float)

@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
+
+V = TypeVar("V")
+
+
+class LazyMapping(Mapping[str, V], Generic[V]):
+    """Read-only mapping over known keys whose values are made from the key when first
+    asked for (and kept). A single run with every variable saved has about 700 outputs;
+    making 700 array views and documentation entries up front cost as much as the
+    simulation itself. Pickles as a plain dict of its values."""
+
+    def __init__(self, keys: Iterable[str], value: Callable[[str], V]) -> None:
+        # a dict is used as it is (shared between mappings of the same keys, never changed)
+        self._keys: Mapping[str, Any] = keys if isinstance(keys, dict) else dict.fromkeys(keys)
+        self._value = value
+        self._made: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        try:
+            return self._made[key]
+        except KeyError:
+            if key not in self._keys:
+                raise
+        made = self._made[key] = self._value(key)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
 
 
 @dataclass
@@ -22,11 +59,11 @@ class BatchResult:
     resolve  callable mapping any accepted spelling of a name to its python name.
     """
 
-    arrays: dict
+    arrays: Mapping[str, np.ndarray]
     times: np.ndarray
-    vensim: dict = field(default_factory=dict)
+    vensim: Mapping[str, str] = field(default_factory=dict)
     resolve: Callable | None = None
-    info: dict = field(default_factory=dict)  # output name -> ir.VariableInfo
+    info: Mapping[str, Any] = field(default_factory=dict)  # output name -> ir.VariableInfo
     time_units: str = ""  # units of INITIAL TIME in the model (e.g. "Year")
     model: str = ""  # model file the results come from
 

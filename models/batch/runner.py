@@ -40,6 +40,7 @@ import dataclasses
 import hashlib
 import pickle
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -56,7 +57,7 @@ from .errors import ParameterError
 from .memory import empty_arrays
 from .names import NameResolver
 from .params import PreparedParams, prepare_params
-from .results import BatchResult
+from .results import BatchResult, LazyMapping
 from .ir import evaluate_constant
 from .timegrid import TimeGrid
 
@@ -72,6 +73,9 @@ Progress = Callable[[int, int], None]
 
 _IR_BY_CONTENT: dict = {}  # sha256 of a model file -> translated IR (this process)
 _COMPILERS: dict = {}  # IR digest -> Compiler (simulators and kernels, this process)
+# every Compiler still held by a model, also after the 16 most recent above have moved on:
+# a model compiled early in a process and unpickled later finds its compiler again
+_LIVE_COMPILERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _REGISTRY_LOCK = threading.Lock()
 
 
@@ -112,14 +116,21 @@ def compile_model(
 def _shared_compiler(model: ir.ModelIR, digest: str) -> Compiler:
     """One Compiler per distinct IR and process: unpickled copies of a model (Dask
     workers) reuse the simulators and kernels compiled for the first one."""
+    def registered() -> Compiler | None:
+        found = _COMPILERS.pop(digest, None)
+        return found if found is not None else _LIVE_COMPILERS.get(digest)
+
     with _REGISTRY_LOCK:
-        compiler = _COMPILERS.get(digest)
+        compiler = registered()
     if compiler is None:
         compiler = Compiler(model)  # may raise (compile-time checks): not registered
-        with _REGISTRY_LOCK:
-            compiler = _COMPILERS.setdefault(digest, compiler)
-            while len(_COMPILERS) > 16:
-                _COMPILERS.pop(next(iter(_COMPILERS)))
+    with _REGISTRY_LOCK:
+        found = registered()  # another thread may have registered one meanwhile
+        compiler = found if found is not None else compiler
+        _COMPILERS[digest] = compiler  # the most recently used last
+        _LIVE_COMPILERS[digest] = compiler
+        while len(_COMPILERS) > 16:  # keeps recent compilers alive without a model
+            _COMPILERS.pop(next(iter(_COMPILERS)))
     return compiler
 
 
@@ -267,9 +278,14 @@ class BatchModel:
     def _prepare(self, params, n_runs, grid: TimeGrid | None = None) -> PreparedParams:
         resolved: dict = {}
         for name, value in (params or {}).items():
-            if name not in self.names and name in self._lookups:
-                raise ParameterError(f"{name!r} is a lookup; overriding lookups is not supported")
-            py = self.resolve(name)
+            try:
+                py = self.resolve(name)
+            except KeyError:
+                if name in self._lookups:
+                    raise ParameterError(
+                        f"{name!r} is a lookup; overriding lookups is not supported"
+                    ) from None
+                raise
             if self.ir.info[py].kind == "control":
                 raise ParameterError(
                     f"{name!r} is a control variable; it cannot be overridden in batch runs"
@@ -366,16 +382,18 @@ class BatchModel:
                 engine.run_block(prepared, unique, grid, start, stop, stored, start)
 
             self._map_chunks(task, n, chunk_size, n_threads, progress, engine)
-            data = {py: stored[o].T for o, py in enumerate(unique)}
+            row = {py: o for o, py in enumerate(unique)}
+            data = LazyMapping(row, lambda py: stored[row[py]].T)
         if progress is not None and n == 1:
             progress(1, 1)
-        arrays = {key: data[py] for key, py in zip(keys, py_outputs)}
+        py_of = dict(zip(keys, py_outputs))
+        info = self.ir.info
         return BatchResult(
-            arrays=arrays,
+            arrays=LazyMapping(py_of, lambda key: data[py_of[key]]),
             times=grid.saved_times.copy(),
-            vensim={key: self.ir.info[py].vensim for key, py in zip(keys, py_outputs)},
+            vensim=LazyMapping(py_of, lambda key: info[py_of[key]].vensim),
             resolve=self.resolve,
-            info={key: self.ir.info[py] for key, py in zip(keys, py_outputs)},
+            info=LazyMapping(py_of, lambda key: info[py_of[key]]),
             time_units=getattr(self.ir.info.get("initial_time"), "units", ""),
             model=Path(self.ir.path).name,
         )

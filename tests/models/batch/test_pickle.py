@@ -34,6 +34,25 @@ def test_pickle_holds_the_ir_only(tmp_path):
     assert clone.compiler is model.compiler  # same process: compiled once
 
 
+def test_a_model_finds_its_compiler_after_many_others(tmp_path):
+    """The registry keeps the 16 most recent compilers alive; one still held by a model
+    compiled earlier is found again however many models were compiled since (an
+    evaluator holding the product model, unpickled for a chunk of a sensitivity run)."""
+    model = compile_model(MDL_DIR / "stock_flow.mdl")
+    text = (MDL_DIR / "stock_flow.mdl").read_text(encoding="utf-8")
+    others = []
+    assert "growth rate=\n\t0.04\n" in text
+    for k in range(20):  # distinct models: each file has its own default growth rate
+        path = tmp_path / f"m{k}" / "stock_flow.mdl"
+        path.parent.mkdir()
+        path.write_text(text.replace("growth rate=\n\t0.04\n", f"growth rate=\n\t0.04{k:02d}\n"),
+                        encoding="utf-8")
+        others.append(compile_model(path))
+    assert len({id(m.compiler) for m in others}) == 20
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone.compiler is model.compiler
+
+
 def test_unpickled_model_runs_without_model_file_or_pysd(tmp_path):
     """A copy of the model is compiled, pickled and deleted; a fresh interpreter in
     another directory unpickles and runs it: same results, PySD never imported."""
