@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from models.batch import DEFAULT_CHUNK_SIZE, BatchModel, compile_model  # noqa: E402
 from models.batch.cache import ENV_VAR as CACHE_ENV  # noqa: E402
 from models.batch.jit import NumbaEngine  # noqa: E402
-from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES  # noqa: E402
+from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, scale_into_whole  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "territorial_carbon.mdl"
 
@@ -121,15 +121,7 @@ def draw_params(model: BatchModel, n: int, rng: np.random.Generator) -> dict[str
     # scaled towards their lower limits where a draw adds up to more than 0.999, as
     # validate_overrides requires: a run with more land than the region has is no run
     for group in (INITIAL_LAND_SHARES, INITIAL_FOREST_FRACTIONS):
-        names = [g for g in group if g in params]
-        if not names:
-            continue
-        floor = {g: model.limits[g][0] for g in names}
-        total = sum(params[g] for g in names)
-        above = sum(params[g] - floor[g] for g in names)
-        scale = np.where(total > 0.999, (0.999 - sum(floor.values())) / np.maximum(above, 1e-300), 1.0)
-        for g in names:
-            params[g] = floor[g] + (params[g] - floor[g]) * scale
+        scale_into_whole(params, {g: model.limits[g][0] for g in group if g in params})
     return params
 
 

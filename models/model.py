@@ -44,6 +44,22 @@ INITIAL_LAND_SHARES: tuple[str, ...] = (
 #: Initial forest age fractions; young + middle-aged must not exceed 1.
 INITIAL_FOREST_FRACTIONS: tuple[str, ...] = ("initial young forest fraction", "initial middle aged forest fraction")
 
+def scale_into_whole(values: dict[str, Any], minimum: Mapping[str, float], whole: float = 0.999) -> None:
+    """Scale shares of one whole (e.g. ``INITIAL_LAND_SHARES``) that add up to more than
+    ``whole`` towards their lower limits ``minimum`` so that they add up to ``whole``;
+    in place. Values are numbers or arrays (one share per run, scaled run by run)."""
+    names = [n for n in minimum if n in values]
+    if not names:
+        return
+    total = sum(values[n] for n in names)
+    above = sum(values[n] - minimum[n] for n in names)
+    scale = np.where(np.asarray(total) > whole,
+                     (whole - sum(minimum[n] for n in names)) / np.maximum(above, 1e-300), 1.0)
+    for n in names:
+        scaled = minimum[n] + (values[n] - minimum[n]) * scale
+        values[n] = float(scaled) if np.ndim(scaled) == 0 else scaled
+
+
 #: Vensim control variables; they are set through the run API, not as overrides.
 CONTROL_NAMES = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
@@ -204,12 +220,12 @@ def model_metadata(py_path: Path) -> dict[str, Any]:
         "doc": doc,
         "defaults": defaults,
     }
-    tmp = meta_path.with_name(f"{meta_path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp, meta_path)  # atomic: concurrent processes never read half a file
+    from models.batch.cache import atomic_write
+
+    try:  # atomic: concurrent processes never read half a file
+        atomic_write(meta_path, json.dumps(meta).encode("utf-8"))
     except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only cache: keep working without it
+        pass  # a read-only cache: keep working without it
     return meta
 
 

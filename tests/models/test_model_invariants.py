@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from analysis.labels import LAND_STOCKS
-from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, load_model
+from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, load_model, scale_into_whole
 
 MODEL = load_model()
 DT = MODEL.time_settings["TIME STEP"]
@@ -38,13 +38,7 @@ def constants_in_range(draw: st.DrawFn) -> dict[str, float]:
         values[const.name] = draw(
             st.floats(const.minimum, const.maximum, allow_nan=False, allow_infinity=False)
         )
-    floor = {n: MODEL.constants[n].minimum or 0.0 for n in INITIAL_LAND_SHARES}
-    total = sum(values[n] for n in INITIAL_LAND_SHARES)
-    if total > 0.999:
-        above = sum(values[n] - floor[n] for n in INITIAL_LAND_SHARES)
-        scale = (0.999 - sum(floor.values())) / above
-        for n in INITIAL_LAND_SHARES:
-            values[n] = floor[n] + (values[n] - floor[n]) * scale
+    scale_into_whole(values, {n: MODEL.constants[n].minimum or 0.0 for n in INITIAL_LAND_SHARES})
     forest = sum(values[n] for n in INITIAL_FOREST_FRACTIONS)
     if forest > 0.999:
         for n in INITIAL_FOREST_FRACTIONS:
