@@ -35,6 +35,9 @@ class Engine(Protocol):
     """Simulates runs of one model (see module docstring)."""
 
     name: str
+    #: why another backend ran some inputs of this one (the kernel's NumPy fallback);
+    #: None while this backend ran every call
+    fallback_reason: str | None
 
     def run_block(self, prepared: PreparedParams, outputs: list, grid: TimeGrid,
                   start: int, stop: int, store: np.ndarray, column: int) -> None:
@@ -50,6 +53,7 @@ class NumpyEngine:
     """Generated NumPy code (``codegen.py``); the reference backend and fallback."""
 
     name = "numpy"
+    fallback_reason = None  # the reference backend runs every model it compiles
 
     def __init__(self, compiler: Compiler):
         self.compiler = compiler

@@ -170,11 +170,13 @@ class NumbaEngine:
         self.LX = np.array([x for t in self.tables for x in model.lookups[t].x], dtype=float)
         self.LY = np.array([y for t in self.tables for y in model.lookups[t].y], dtype=float)
         self.delays = tuple(k for k, st in model.statefuls.items() if st.kind == "delay")
-        self.jitlib_digest = source_digest("jitlib.py", "jitgen.py")
+        self.jitlib_digest = source_digest("jitlib.py", "jitgen.py", "jitmath.py")
         self.compile_log: list[CompileRecord] = []
         self._kernels: dict = {}  # signature -> (kernel, layout, defaults)
         self._lock = threading.Lock()
         self._numpy = None  # fallback engine for inputs the kernel cannot take
+        #: why the NumPy fallback runs these inputs (None while every run used the kernel)
+        self.fallback_reason: str | None = None
         self._variable_index = {name: i for i, name in enumerate(self.variables)}
         self._osel_cache: dict = {}
         # generate the default kernel now: an unsupported construct falls back to NumPy
@@ -315,6 +317,7 @@ class NumbaEngine:
         if self._numpy is None:
             log.warning("batch runner: %s; using the NumPy backend", exc)
             self._numpy = NumpyEngine(self.compiler)
+            self.fallback_reason = str(exc)
         return self._numpy
 
     def run_block(self, prepared, outputs, grid, start, stop, store, column) -> None:

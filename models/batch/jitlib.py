@@ -1,6 +1,7 @@
 """Helpers of the Numba kernel (``jitgen.py``) that are not written inline: lookups
-with many points, PULSE TRAIN, the bit cast used by the kernel's EXP and the
-branch-free choice (``select``) that replaces every conditional expression. Same
+with many points, PULSE TRAIN, EXP, LN and non-literal powers (emitted inline
+from ``jitmath.py``) and the branch-free choice (``select``) that replaces every
+conditional expression. Same
 semantics as ``runtime.py`` (PySD's, with NumPy's handling of NaN and of
 floating-point errors). Everything else is emitted inline so the loop over runs
 vectorises.
@@ -13,9 +14,10 @@ so editing it recompiles the kernels.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir as llvm_ir
 from numba import njit, types
 from numba.extending import intrinsic
+
+from . import jitmath
 
 SMALL_VENSIM = 1e-6  # PySD functions.SMALL_VENSIM
 
@@ -68,18 +70,6 @@ def f_interp(x, xs, ys, lo, hi):
 
 
 @intrinsic
-def bits_to_float(typingctx, bits):
-    """The float64 whose IEEE-754 bit pattern is the int64 ``bits`` (one LLVM
-    ``bitcast``; vectorises, unlike a table look-up or ``math.ldexp``)."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.DoubleType())
-
-    return sig, codegen
-
-
-@intrinsic
 def select(typingctx, cond, yes, no):
     """``yes if cond else no`` as one LLVM ``select`` on float64 values: no branch.
 
@@ -96,3 +86,24 @@ def select(typingctx, cond, yes, no):
         return builder.select(args[0], args[1], args[2])
 
     return sig, codegen
+
+
+def _emitted(algorithm, n_args: int):
+    """A Numba intrinsic that emits ``algorithm`` (``jitmath``) inline at its call site."""
+    def typer(typingctx, *args):
+        sig = types.float64(*([types.float64] * n_args))
+
+        def codegen(context, builder, signature, values):
+            return algorithm(*(jitmath.V(builder, v) for v in values)).v
+
+        return sig, codegen
+
+    if n_args == 1:
+        return intrinsic(lambda typingctx, x: typer(typingctx, x))
+    return intrinsic(lambda typingctx, x, y: typer(typingctx, x, y))
+
+
+#: EXP, LN and x^y without libm, inline arithmetic that vectorises (``jitmath.py``).
+f_exp = _emitted(jitmath.exp, 1)
+f_ln = _emitted(jitmath.ln, 1)
+f_pow = _emitted(jitmath.power, 2)

@@ -88,7 +88,8 @@ def test_backends_agree_on_the_product_model():
 def test_single_run_kernel_equals_the_lane_kernel_and_numpy():
     """A single run uses the kernel generated with one run per block
     (jitgen.SINGLE_RUN_BLOCK); every saved value equals the same run simulated in the
-    8-lane kernel (bit for bit: same operations, no reassociation) and NumPy (1e-9)."""
+    batch kernel (``jitgen.BLOCK`` lanes; bit for bit: same operations, no
+    reassociation) and NumPy (1e-9)."""
     assert jitgen.SINGLE_RUN_BLOCK != jitgen.BLOCK
     model, draws = _product_draws(seed=5, n=3)
     lanes = model.run(draws, backend="numba")
@@ -153,13 +154,83 @@ def test_kernel_exp_is_within_one_ulp_of_libm(tmp_path):
          np.nan, np.inf, -np.inf],
     ])
     got = model.run({"x": x}, outputs=["y"])["y"][:, 0]
-    assert model.engine().name == "numba"
+    # the kernel ran (a model without dynamics once fell back to NumPy unnoticed)
+    assert model.engine().name == "numba" and model.engine().fallback_reason is None
     with np.errstate(over="ignore"):
         expected = np.exp(x)
     normal = np.isfinite(expected) & (expected > 2.3e-308)
     np.testing.assert_allclose(got[normal], expected[normal], rtol=2.3e-16, atol=0)
     special = ~normal & (np.abs(x) > 700) | np.isnan(x) | np.isinf(x)
     np.testing.assert_array_equal(got[special], expected[special])
+
+
+LN_POWER_MODEL = EXP_MODEL.replace("EXP(x)", "LN(x)").replace("dmnl [-800,800]", "dmnl [-1e308,1e308]").replace(
+    "\nFINAL TIME", """\np=
+\t1
+\t~\tdmnl [-1e308,1e308]
+\t~\tExponent.
+\t|
+
+z=
+\tx^p
+\t~\tdmnl
+\t~\tPower with an exponent that is not a literal.
+\t|
+
+FINAL TIME""", 1)
+
+
+def _ln_power(tmp_path, x, p):
+    path = tmp_path / "ln_power.mdl"
+    path.write_text(LN_POWER_MODEL, encoding="utf-8")
+    model = compile_model(path, backend="numba")
+    result = model.run({"x": x, "p": p}, outputs=["y", "z"])
+    assert model.engine().name == "numba" and model.engine().fallback_reason is None
+    return result["y"][:, 0], result["z"][:, 0]
+
+
+def test_kernel_ln_is_within_two_ulp_of_libm(tmp_path):
+    """LN without a libm call (``jitmath.ln``): within 2 ulp of NumPy's log from
+    subnormal numbers to 1e308 and next to 1, exact on zeros, negatives, inf, NaN."""
+    rng = np.random.default_rng(11)
+    x = np.concatenate([
+        np.exp(rng.uniform(-744, 709, 50_000)), rng.uniform(0, 4, 20_000), 1 + rng.normal(0, 1e-9, 5_000),
+        [5e-324, 1e-310, 2.2250738585072014e-308, 1.0, 2.0, 0.5, np.sqrt(2), 1.7976931348623157e308],
+    ])
+    special = np.array([0.0, -0.0, -1.0, -1e-300, np.inf, -np.inf, np.nan])
+    got, _ = _ln_power(tmp_path, np.concatenate([x, special]), 1.0)
+    expected = np.log(x)
+    error = np.abs(got[:len(x)] - expected)
+    assert np.all(error <= 2 * np.spacing(np.abs(expected)) + (expected == 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(got[len(x):], np.log(special))
+
+
+def test_kernel_power_follows_libm_and_its_special_cases(tmp_path):
+    """x^p with a non-literal exponent (``jitmath.power``, exp(p ln|x|) in double-double):
+    within (|p| + 4) ulp of NumPy's power on random values; on every pair of special
+    values (zeros of both signs, ±1, ±inf, NaN, negative bases with integer and other
+    exponents, subnormals) the same zeros, infinities, NaN, ones and signs."""
+    rng = np.random.default_rng(12)
+    x = np.exp(rng.uniform(-30, 30, 50_000)) * rng.choice([1.0, -1.0], 50_000)
+    p = np.where(rng.random(50_000) < 0.5, rng.uniform(-6, 6, 50_000), rng.integers(-9, 10, 50_000) * 1.0)
+    values = np.array([0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, -3.0, 1e-310, -1e-310, 1e308,
+                       np.inf, -np.inf, np.nan])
+    gx, gp = (a.ravel() for a in np.meshgrid(values, values))
+    _, got = _ln_power(tmp_path, np.concatenate([x, gx]), np.concatenate([p, gp]))
+    with np.errstate(all="ignore"):
+        expected = np.power(np.concatenate([x, gx]), np.concatenate([p, gp]))
+    n = len(x)
+    finite = np.isfinite(expected[:n]) & (expected[:n] != 0)
+    assert np.isnan(expected[:n]).sum() > 1000  # negative bases with fractional exponents
+    bound = (np.abs(p) + 4) * 2.0 ** -52
+    assert np.all(np.abs(got[:n][finite] / expected[:n][finite] - 1) <= bound[finite])
+    np.testing.assert_array_equal(got[:n][~finite], expected[:n][~finite])
+    exact = ~np.isfinite(expected[n:]) | np.isin(expected[n:], [0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(got[n:][exact], expected[n:][exact])
+    np.testing.assert_allclose(got[n:][~exact], expected[n:][~exact], rtol=1e-13)
+    number = ~np.isnan(expected[n:])  # the sign of a NaN means nothing
+    assert np.array_equal(np.signbit(got[n:][number]), np.signbit(expected[n:][number]))
 
 
 def test_parallel_variant_is_compiled_only_when_a_batch_needs_threads(fresh_engines, tmp_path,

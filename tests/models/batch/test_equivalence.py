@@ -33,6 +33,14 @@ def _seed(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
+def _assert_backend_ran(batch, backend: str) -> None:
+    """The backend under test computed the results: a kernel that cannot be built
+    falls back to NumPy with a log message, which would make the Numba rows of this
+    suite compare NumPy again."""
+    engine = batch.engine(backend)
+    assert engine.fallback_reason is None, engine.fallback_reason
+
+
 def _compare_draws(
     mdl, ref_model, n_draws: int, chunk_size: int | None = None, batch=None,
     spread: float = 1.0, backend: str = "numpy",
@@ -44,6 +52,7 @@ def _compare_draws(
     draws = draw(ranges, np.random.default_rng(_seed(mdl.stem)), n_draws, defaults, spread)
     kwargs = {"chunk_size": chunk_size} if chunk_size else {}
     result = batch.run(draws, **kwargs)
+    _assert_backend_ran(batch, backend)
     columns = list(batch.variables)
     for k in range(n_draws):
         expected = pysd_run(ref_model, {n: float(v[k]) for n, v in draws.items()}, columns)
@@ -68,6 +77,7 @@ def test_default_single_run_equals_pysd(mdl, backend, pysd_cache):
     ref_model = pysd_cache(mdl)
     batch = compile_model(mdl, backend=backend)
     result = batch.run()
+    _assert_backend_ran(batch, backend)
     expected = pysd_run(ref_model, {}, batch.variables)
     for name in batch.variables:
         assert_close(result[name][0], expected[name].values, f"{mdl.stem}: {name}")
