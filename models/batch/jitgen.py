@@ -11,7 +11,9 @@ of ``BLOCK`` runs, in parallel threads (``prange``). A block is simulated by one
 loop over its runs (*lanes*) per time step holding every equation of the step, in
 the plan's order (core equations, output-only equations, derivatives, explicit Euler
 update), with the values in local variables: LLVM turns that loop into SIMD code, one
-run per lane. Initialisation (PySD's order) and the run constants are computed once
+run per lane. The loop comes in two versions: at a save point every equation and the
+store of every variable (copied to the requested outputs), at other steps only the
+core equations, derivatives and update. Initialisation (PySD's order) and the run constants are computed once
 per block. Values are exactly those of the NumPy backend (``codegen.py``) and PySD.
 A single run uses a kernel generated with ``SINGLE_RUN_BLOCK`` runs per block instead
 (the same code with one lane), so that it does not compute copies of itself.
@@ -20,6 +22,7 @@ A single run uses a kernel generated with ``SINGLE_RUN_BLOCK`` runs per block in
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from . import ir
@@ -78,6 +81,17 @@ BLOCK = 4
 #: Block of the kernel for a single run: the 4-lane kernel would simulate 3 copies of
 #: it (with 8 lanes: 1.18 ms vs 0.65 ms per run of the product model).
 SINGLE_RUN_BLOCK = 1
+
+
+def _renamed(lines: list[str], prefix: str) -> list[str]:
+    """``lines`` with every local variable they assign renamed ``prefix + name``: the
+    two versions of a time step (save point or not) then share no local, so Numba's
+    SSA passes see each name assigned in one block only."""
+    names = {line.split(" = ", 1)[0] for line in lines if not line.startswith(("A[", " "))}
+    if not names:
+        return lines
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
+    return [pattern.sub(lambda m: prefix + m.group(1), line) for line in lines]
 
 
 class KernelUnsupported(Exception):
@@ -395,10 +409,11 @@ class KernelGenerator:
             lines.append(f"{self.stored(key)} = {self.local(key)}")
         return lines
 
-    def step_lines(self) -> list[str]:
+    def step_lines(self, save: bool = True) -> list[str]:
         """One time step of one lane: every dynamic equation, the stores of the
         dynamic variables (copied to the outputs at save points) and the Euler
-        update of every state."""
+        update of every state. Without ``save`` (a step that is not a save point)
+        only the equations the derivatives need and the Euler update."""
         plan, model = self.plan, self.model
         self.phase, self.lane, self.loads = "step", "j1", {}
         lines: list[str] = []
@@ -408,10 +423,10 @@ class KernelGenerator:
         lines += [f"n_{name} = TS[{q}, i]" for q, name in enumerate(self.layout.series)]
         lines += [f"n_{name} = TF[{q}, i, R0 + first + min(j1, m - 1)]"
                   for q, name in enumerate(self.layout.frames)]
-        for name in plan.core_block + plan.output_block:
+        for name in plan.core_block + (plan.output_block if save else []):
             if name not in plan.inputs:
                 lines += self.node(name)
-        for name in self.layout.variables:
+        for name in self.layout.variables if save else ():
             if name in plan.dynamic_nodes:
                 lines.append(f"{self.stored(('v', name))} = n_{name}")
         updates = []
@@ -434,6 +449,7 @@ class KernelGenerator:
         self.assign_rows()
         init = self.init_lines()
         step = self.step_lines()
+        quiet = _renamed(self.step_lines(save=False), "q")
         n_rows = len(self.rows)
         body = [
             f"A = np.empty({n_rows * self.block})",
@@ -452,17 +468,22 @@ class KernelGenerator:
             "    t = T[i]",
         ]
         body += ["    " + line for line in self.uniform_lines]
-        # a model without dynamics has an empty time step (its values are computed
-        # once per run at initialisation)
-        body += ["    for j1 in range(B):"] + ["        " + line for line in step or ["pass"]]
+        # the stores of every variable (any output can be asked for without a
+        # recompile) only at save points; in the other steps only the equations the
+        # derivatives need (a model without dynamics has an empty time step: its values
+        # are computed once per run at initialisation)
+        body += ["    if SAVE[i]:", "        for j1 in range(B):"]
+        body += ["            " + line for line in step or ["pass"]]
         body += [
-            "    if SAVE[i]:",
             "        for o in range(OSEL.shape[0]):",
             "            row = VROW[OSEL[o]] * B",
             "            for j in range(m):",
             "                OUT[o, K, W0 + first + j] = A[row + j]",
             "        K += 1",
+            "    else:",
+            "        for j1 in range(B):",
         ]
+        body += ["            " + line for line in quiet or ["pass"]]
         header = [
             "import math",
             "import numpy as np",
