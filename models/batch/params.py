@@ -82,6 +82,13 @@ def prepare_params(params: dict, n_runs: int | None, grid: TimeGrid) -> Prepared
 
     ``n_runs`` None: inferred from the per-run arrays/frames (all must agree), else 1.
     """
+    if all(type(value) is float for value in params.values()):
+        # the common case of a single run or a shared override: plain numbers only
+        n = 1 if n_runs is None else int(n_runs)
+        if n < 1:
+            raise ParameterError(f"n_runs must be >= 1, got {n}")
+        return PreparedParams(kinds=dict.fromkeys(params, "scalar"), values=dict(params),
+                              n_runs=n, int_names=frozenset())
     lengths = {}
     for name, value in params.items():
         if isinstance(value, pd.DataFrame):

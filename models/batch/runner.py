@@ -157,6 +157,7 @@ class BatchModel:
         self.grid = self.compiler.grid
         self._grids: dict = {}
         self._all_outputs: tuple[list[str], list[str]] | None = None
+        self._overridable: dict = {}  # name as given -> python name, checked as an override
         addressable = {
             info.vensim: py for py, info in model.info.items() if info.kind != "lookup"
         }
@@ -277,7 +278,14 @@ class BatchModel:
 
     def _prepare(self, params, n_runs, grid: TimeGrid | None = None) -> PreparedParams:
         resolved: dict = {}
+        checked = self._overridable
         for name, value in (params or {}).items():
+            py = checked.get(name)
+            if py is not None:  # resolved and checked before
+                if py in resolved:
+                    raise ParameterError(f"{name!r} given twice (as another spelling)")
+                resolved[py] = value
+                continue
             try:
                 py = self.resolve(name)
             except KeyError:
@@ -298,6 +306,8 @@ class BatchModel:
             if py in resolved:
                 raise ParameterError(f"{name!r} given twice (as another spelling)")
             resolved[py] = value
+            if isinstance(name, str):
+                checked[name] = py
         return prepare_params(resolved, n_runs, grid or self.grid)
 
     def _outputs(self, outputs) -> tuple[list[str], list[str]]:

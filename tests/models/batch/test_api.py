@@ -126,6 +126,24 @@ def test_parameter_errors(model):
         lookups.run({"extraction_effect": 1.0})
 
 
+def test_a_constant_given_twice_is_refused_however_often_it_was_given_before():
+    """Names accepted once are remembered (a single run's parameters are not resolved
+    again); two spellings of one constant stay an error, in the first call and later."""
+    model = compile_model(STOCK_FLOW)
+    for _ in range(2):  # the second time both spellings are remembered
+        with pytest.raises(ParameterError, match="given twice"):
+            model.run({"growth rate": 0.02, "growth_rate": 0.03})
+        model.run({"growth rate": 0.02})
+        model.run({"growth_rate": 0.02})
+    with pytest.raises(ParameterError, match="control variable"):
+        model.run({"TIME STEP": 0.5})  # refused names are not remembered
+    with pytest.raises(ParameterError, match="n_runs"):
+        model.run({"growth rate": 0.02}, n_runs=0)
+    shared = model.run({"growth rate": 0.02}, n_runs=3, outputs=["Stock A"])["Stock A"]
+    alone = model.run({"growth_rate": 0.02}, outputs=["Stock A"])["Stock A"]
+    assert shared.shape[0] == 3 and np.array_equal(shared[2], alone[0])
+
+
 def test_scalars_shared_and_n_runs(model):
     result = model.run({"growth rate": 0.02}, n_runs=4, outputs=["Stock A"])
     assert result["Stock A"].shape[0] == 4
