@@ -13,8 +13,11 @@ the plan's order (core equations, output-only equations, derivatives, explicit E
 update), with the values in local variables: LLVM turns that loop into SIMD code, one
 run per lane. The loop comes in two versions: at a save point every equation and the
 store of every variable (copied to the requested outputs), at other steps only the
-core equations, derivatives and update. Initialisation (PySD's order) and the run constants are computed once
-per block. Values are exactly those of the NumPy backend (``codegen.py``) and PySD.
+core equations, derivatives and update. Initialisation (PySD's order) and the run
+constants are computed once per block. The operations are those of the NumPy backend
+(``codegen.py``) and PySD, but for EXP, LN and non-literal powers (``jitmath.py``,
+within a few ulp of libm) and literal powers as products and square roots: equal to
+1e-9 relative on every saved value (the equivalence suite).
 A single run uses a kernel generated with ``SINGLE_RUN_BLOCK`` runs per block instead
 (the same code with one lane), so that it does not compute copies of itself.
 """

@@ -1,10 +1,9 @@
-"""Helpers of the Numba kernel (``jitgen.py``) that are not written inline: lookups
-with many points, PULSE TRAIN, EXP, LN and non-literal powers (emitted inline
-from ``jitmath.py``) and the branch-free choice (``select``) that replaces every
-conditional expression. Same
-semantics as ``runtime.py`` (PySD's, with NumPy's handling of NaN and of
-floating-point errors). Everything else is emitted inline so the loop over runs
-vectorises.
+"""Helpers of the Numba kernel (``jitgen.py``) that are not written in its source:
+lookups with many points, PULSE TRAIN, EXP, LN and non-literal powers (intrinsics
+that emit ``jitmath.py`` inline) and the branch-free choice (``select``) that
+replaces every conditional expression. Same semantics as ``runtime.py`` (PySD's,
+with NumPy's handling of NaN and of floating-point errors). Everything else is
+written inline so the loop over runs vectorises.
 
 Imported by the generated kernel modules; compiled once and cached on disk by
 Numba (``cache=True``). The digest of this file is part of every kernel's cache key,

@@ -278,37 +278,36 @@ class BatchModel:
 
     def _prepare(self, params, n_runs, grid: TimeGrid | None = None) -> PreparedParams:
         resolved: dict = {}
-        checked = self._overridable
         for name, value in (params or {}).items():
-            py = checked.get(name)
-            if py is not None:  # resolved and checked before
-                if py in resolved:
-                    raise ParameterError(f"{name!r} given twice (as another spelling)")
-                resolved[py] = value
-                continue
-            try:
-                py = self.resolve(name)
-            except KeyError:
-                if name in self._lookups:
-                    raise ParameterError(
-                        f"{name!r} is a lookup; overriding lookups is not supported"
-                    ) from None
-                raise
-            if self.ir.info[py].kind == "control":
-                raise ParameterError(
-                    f"{name!r} is a control variable; it cannot be overridden in batch runs"
-                )
-            if py in self.ir.structural:
-                raise ParameterError(
-                    f"{name!r} is the {self.ir.structural[py]}; it fixes the model structure "
-                    "and cannot be overridden in batch runs"
-                )
+            py = self._overridable.get(name)
+            if py is None:  # first time this spelling is given: resolve and check it
+                py = self._overridable[name] = self._override_name(name)
             if py in resolved:
                 raise ParameterError(f"{name!r} given twice (as another spelling)")
             resolved[py] = value
-            if isinstance(name, str):
-                checked[name] = py
         return prepare_params(resolved, n_runs, grid or self.grid)
+
+    def _override_name(self, name: str) -> str:
+        """The python name of the constant ``name``, or ParameterError (or
+        UnknownVariableError) if it cannot be overridden in batch runs."""
+        try:
+            py = self.resolve(name)
+        except KeyError:
+            if name in self._lookups:
+                raise ParameterError(
+                    f"{name!r} is a lookup; overriding lookups is not supported"
+                ) from None
+            raise
+        if self.ir.info[py].kind == "control":
+            raise ParameterError(
+                f"{name!r} is a control variable; it cannot be overridden in batch runs"
+            )
+        if py in self.ir.structural:
+            raise ParameterError(
+                f"{name!r} is the {self.ir.structural[py]}; it fixes the model structure "
+                "and cannot be overridden in batch runs"
+            )
+        return py
 
     def _outputs(self, outputs) -> tuple[list[str], list[str]]:
         if outputs is None:
