@@ -161,6 +161,7 @@ class NumbaEngine:
         self.constants = [n for n, node in model.nodes.items() if isinstance(node.expr, ir.Num)]
         self.constant_set = frozenset(self.constants)
         self.integer_constants = [n for n in self.constants if model.nodes[n].expr.integer]
+        self.integer_set = frozenset(self.integer_constants)
         self.variables = tuple(
             py for py, info in model.info.items() if info.kind != "lookup" and py in model.nodes
         )
@@ -186,8 +187,11 @@ class NumbaEngine:
             raise NumbaUnavailable(f"the Numba kernel does not support {exc}") from None
 
     # ------------------------------------------------------------ signature
-    def _signature_key(self, kinds: dict, int_names: frozenset, grid: TimeGrid) -> tuple:
+    def _signature_key(self, kinds: dict, int_names: frozenset, grid: TimeGrid,
+                       plain: bool = False) -> tuple:
         nums = self.constant_set
+        if plain and nums.issuperset(kinds):  # plain numbers for constants: no structure
+            return (), self.integer_set.difference(kinds), grid.integer_start
         structural = tuple(sorted(
             (name, "value" if kind in ("scalar", "array") else kind)
             for name, kind in kinds.items()
@@ -231,7 +235,7 @@ class NumbaEngine:
         """(compiled kernel, layout, defaults) for these inputs and runs per block;
         compiled once per signature and block size (the single-run kernel only when a
         single run is first asked for)."""
-        key = (self._signature_key(prepared.kinds, prepared.int_names, grid), block)
+        key = (self._signature_key(prepared.kinds, prepared.int_names, grid, prepared.plain), block)
         with self._lock:
             entry = self._kernels.get(key)
             if entry is None:
@@ -293,21 +297,22 @@ class NumbaEngine:
         cache[grid.key] = arrays
         return arrays
 
-    def _osel(self, outputs: list) -> np.ndarray:
-        """Index (in the layout's variables) of each output; KeyError for names that
-        are not model variables."""
+    def _osel(self, outputs: list) -> tuple[np.ndarray, dict[str, int]]:
+        """Index (in the layout's variables) of each output, and the row of each output
+        in the store; KeyError for names that are not model variables."""
         key = tuple(outputs)
-        osel = self._osel_cache.get(key)
-        if osel is None:
+        entry = self._osel_cache.get(key)
+        if entry is None:
             index = self._variable_index
             missing = [name for name in outputs if name not in index]
             if missing:
                 raise KeyError(f"not a model variable: {missing}")
-            osel = np.array([index[name] for name in outputs], dtype=np.int64)
+            entry = (np.array([index[name] for name in outputs], dtype=np.int64),
+                     {py: i for i, py in enumerate(outputs)})
             if len(self._osel_cache) > 64:
                 self._osel_cache.clear()
-            self._osel_cache[key] = osel
-        return osel
+            self._osel_cache[key] = entry
+        return entry
 
     # ----------------------------------------------------------------- runs
     def _fallback(self, exc: Exception):
@@ -330,7 +335,7 @@ class NumbaEngine:
         call = (
             arrays["CV"], arrays["AV"], arrays["AIDX"], arrays["TS"], arrays["TF"],
             arrays["T"], arrays["SAVE"], float(grid.time_step), self.LX, self.LY, self.LOFF,
-            self._osel(outputs), arrays["VROW"], store, int(start), int(column), err,
+            self._osel(outputs)[0], arrays["VROW"], store, int(start), int(column), err,
         )
         parallel, serial = arrays["function"]
         if stop - start < PARALLEL_MIN_RUNS or self.numba.get_num_threads() == 1:
@@ -363,7 +368,7 @@ class NumbaEngine:
             return self._fallback(exc).run_single(prepared, outputs, grid)
         store = np.empty((len(outputs), grid.n_saved, 1))
         self.run_block(prepared, outputs, grid, 0, 1, store, 0)
-        row = {py: i for i, py in enumerate(outputs)}
+        row = self._osel(outputs)[1]
         return LazyMapping(row, lambda py: store[row[py]].T)
 
     @contextlib.contextmanager

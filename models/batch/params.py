@@ -31,11 +31,12 @@ class PreparedParams:
     values: dict
     n_runs: int
     int_names: frozenset = frozenset()  # values given as integers (PySD keeps ints)
+    plain: bool = False  # every value a Python float (kind "scalar"): no classification needed
 
     @property
     def all_shared(self) -> bool:
         """No per-run values (arrays or frames): every run is the same."""
-        return not any(kind in ("array", "frame") for kind in self.kinds.values())
+        return self.plain or not any(kind in ("array", "frame") for kind in self.kinds.values())
 
     def chunk(self, start: int, stop: int) -> dict:
         """Inputs of runs ``start:stop`` (views, no copies)."""
@@ -88,7 +89,7 @@ def prepare_params(params: dict, n_runs: int | None, grid: TimeGrid) -> Prepared
         if n < 1:
             raise ParameterError(f"n_runs must be >= 1, got {n}")
         return PreparedParams(kinds=dict.fromkeys(params, "scalar"), values=dict(params),
-                              n_runs=n, int_names=frozenset())
+                              n_runs=n, int_names=frozenset(), plain=True)
     lengths = {}
     for name, value in params.items():
         if isinstance(value, pd.DataFrame):

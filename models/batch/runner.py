@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import pickle
 import threading
 import weakref
@@ -134,6 +135,25 @@ def _shared_compiler(model: ir.ModelIR, digest: str) -> Compiler:
     return compiler
 
 
+@dataclasses.dataclass(frozen=True)
+class OutputSet:
+    """Outputs of a run, resolved: ``keys`` as asked for, ``py`` their python names,
+    ``unique`` the python names without repeats (the engines' rows), ``row`` the row of
+    each python name and ``py_of`` the python name of each key. Never changed once made
+    (the set of every variable is shared by all runs that ask for it)."""
+
+    keys: list[str]
+    py: list[str]
+    unique: list[str]
+    row: dict[str, int]
+    py_of: dict[str, str]
+
+    @classmethod
+    def of(cls, keys: list[str], py: list[str]) -> "OutputSet":
+        unique = list(dict.fromkeys(py))
+        return cls(keys, py, unique, {name: o for o, name in enumerate(unique)}, dict(zip(keys, py)))
+
+
 class BatchModel:
     """A compiled model: metadata, name resolution and vectorised runs.
 
@@ -156,7 +176,7 @@ class BatchModel:
         self.compiler = _shared_compiler(model, self.digest)
         self.grid = self.compiler.grid
         self._grids: dict = {}
-        self._all_outputs: tuple[list[str], list[str]] | None = None
+        self._all_outputs: OutputSet | None = None
         self._overridable: dict = {}  # name as given -> python name, checked as an override
         addressable = {
             info.vensim: py for py, info in model.info.items() if info.kind != "lookup"
@@ -236,7 +256,7 @@ class BatchModel:
         """Python source of the simulator ``run`` would use for these arguments
         (for inspection and debugging)."""
         prepared = self._prepare(params, n_runs)
-        _, py_outputs = self._outputs(outputs)
+        py_outputs = self._outputs(outputs).py
         scalar = prepared.n_runs == 1 and not any(
             k in ("array", "frame") for k in prepared.kinds.values()
         )
@@ -309,19 +329,16 @@ class BatchModel:
             )
         return py
 
-    def _outputs(self, outputs) -> tuple[list[str], list[str]]:
+    def _outputs(self, outputs) -> OutputSet:
+        """The requested outputs resolved; the set of every variable is made once and
+        shared (read-only) by all runs that ask for every variable."""
         if outputs is None:
             if self._all_outputs is None:
                 keys = list(self.variables)
-                self._all_outputs = (keys, [self.resolve(k) for k in keys])
-            keys, py = self._all_outputs
-            return list(keys), list(py)
-        if isinstance(outputs, str):
-            keys = [outputs]
-        else:
-            keys = list(dict.fromkeys(outputs))
-        py = [self.resolve(k) for k in keys]
-        return keys, py
+                self._all_outputs = OutputSet.of(keys, [self.resolve(k) for k in keys])
+            return self._all_outputs
+        keys = [outputs] if isinstance(outputs, str) else list(dict.fromkeys(outputs))
+        return OutputSet.of(keys, [self.resolve(k) for k in keys])
 
     def engine(self, backend: str | None = None) -> Engine:
         """The simulation backend: ``"numba"``, ``"numpy"`` or ``"auto"`` (default:
@@ -331,8 +348,7 @@ class BatchModel:
     def _setup(self, params, n_runs, outputs, time_settings: dict, backend):
         grid = self.time_grid(**time_settings)
         prepared = self._prepare(params, n_runs, grid)
-        keys, py_outputs = self._outputs(outputs)
-        return grid, prepared, keys, py_outputs, self.engine(backend)
+        return grid, prepared, self._outputs(outputs), self.engine(backend)
 
     def run(
         self,
@@ -371,13 +387,13 @@ class BatchModel:
 
         Returns a ``BatchResult`` whose ``arrays[name]`` has shape (N, n_times).
         """
-        grid, prepared, keys, py_outputs, engine = self._setup(
+        grid, prepared, out, engine = self._setup(
             params, n_runs, outputs,
             dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                  saveper=saveper),
             backend,
         )
-        unique = list(dict.fromkeys(py_outputs))
+        unique = out.unique
         n = prepared.n_runs
         n_saved = grid.n_saved
         if n == 1 and prepared.all_shared:
@@ -391,11 +407,11 @@ class BatchModel:
                 engine.run_block(prepared, unique, grid, start, stop, stored, start)
 
             self._map_chunks(task, n, chunk_size, n_threads, progress, engine)
-            row = {py: o for o, py in enumerate(unique)}
+            row = out.row
             data = LazyMapping(row, lambda py: stored[row[py]].T)
         if progress is not None and n == 1:
             progress(1, 1)
-        py_of = dict(zip(keys, py_outputs))
+        py_of = out.py_of
         info = self.ir.info
         return BatchResult(
             arrays=LazyMapping(py_of, lambda key: data[py_of[key]]),
@@ -404,7 +420,7 @@ class BatchModel:
             resolve=self.resolve,
             info=LazyMapping(py_of, lambda key: info[py_of[key]]),
             time_units=getattr(self.ir.info.get("initial_time"), "units", ""),
-            model=Path(self.ir.path).name,
+            model=os.path.basename(self.ir.path),
         )
 
     def run_metrics(
@@ -434,13 +450,13 @@ class BatchModel:
 
         Returns a DataFrame indexed by run (0..N-1) with one column per metric.
         """
-        grid, prepared, keys, py_outputs, engine = self._setup(
+        grid, prepared, out, engine = self._setup(
             params, n_runs, outputs,
             dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                  saveper=saveper),
             backend,
         )
-        unique = list(dict.fromkeys(py_outputs))
+        unique, keys, py_outputs = out.unique, out.keys, out.py
         n = prepared.n_runs
         times = grid.saved_times.copy()
         results = {name: np.empty(n) for name in metrics}
