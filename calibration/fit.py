@@ -88,6 +88,7 @@ class Problem:
     bound_notes: dict[str, str]
     n_evaluations: int = 0
     initial_time: float | None = None  # year the runs start (None: the model's INITIAL TIME)
+    final_time: float | None = None  # year the runs stop: the last saved time the data need
     data: dict[str, pd.Series] = field(default_factory=dict)  # data inputs (time series)
 
     @property
@@ -102,7 +103,7 @@ class Problem:
         X = np.atleast_2d(X)
         self.n_evaluations += X.shape[0]
         return simulate_many(X, self.names, outputs or self.outputs, fixed={**self.fixed, **self.data},
-                             initial_time=self.initial_time)
+                             initial_time=self.initial_time, final_time=self.final_time)
 
     def residual_matrix(self, X: np.ndarray) -> np.ndarray:
         """Residuals (N, m) of N parameter sets (rows of X)."""
@@ -149,6 +150,10 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
     model = model or load_model()
     times = model_times(initial_time=cfg.initial_time)
     targets, notes, end = build_targets(cfg, history.fit, times)
+    # the runs stop at the last saved time a target reads (the year after its last data
+    # year, for values at the year's end or mid-year): the values up to it are those of a
+    # run to FINAL TIME, and the years after it would only cost time
+    times = times[: int(np.searchsorted(times, max(float(t.years.max()) for t in targets))) + 2]
     params, lo, hi, x0, bnotes = resolve_bounds(cfg, history.fit, model)
     names = [p.name for p in params]
     return Problem(
@@ -166,6 +171,7 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
         notes=notes,
         bound_notes=bnotes,
         initial_time=cfg.initial_time,
+        final_time=float(times[-1]),
     )
 
 

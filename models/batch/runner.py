@@ -174,6 +174,7 @@ class BatchModel:
             pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         ).hexdigest()
         self.compiler = _shared_compiler(model, self.digest)
+        self._reads: dict[str, bool] = {}  # python name -> read by an equation
         self.grid = self.compiler.grid
         self._grids: dict = {}
         self._all_outputs: OutputSet | None = None
@@ -244,6 +245,19 @@ class BatchModel:
         Raises ``UnknownVariableError`` (a KeyError) listing close matches.
         """
         return self.names.resolve(name)
+
+    def reads(self, name: str) -> bool:
+        """Whether an equation of the model (at initialisation or in a step, stateful
+        arguments included) reads the variable ``name`` (Vensim or python spelling;
+        e.g. ``reads("FINAL TIME")``: whether a run's values depend on where it stops)."""
+        py = self.resolve(name)
+        known = self._reads.get(py)
+        if known is None:
+            exprs = [node.expr for node in self.ir.nodes.values()]
+            exprs += [arg for st in self.ir.statefuls.values() for arg in st.args.values()]
+            known = self._reads[py] = any(
+                py in ir.refs(e, phase) for e in exprs for phase in ("init", "step"))
+        return known
 
     def vensim_name(self, name: str) -> str:
         """Vensim name of ``name`` (Vensim or python spelling)."""

@@ -156,6 +156,47 @@ def test_batch_and_pysd_backends_agree(backend):
         np.testing.assert_allclose(a[o], b[o], rtol=1e-9, err_msg=o)
 
 
+@pytest.mark.parametrize("backend", ["numba", "pysd"])
+def test_runs_that_stop_at_a_year_give_the_values_of_full_runs(backend):
+    """A fit runs the model only to the last year its data need: the values up to that
+    year are those of runs to FINAL TIME, bit for bit (the same Euler steps)."""
+    names = ["migration coefficient", "initial GDP"]
+    X = np.array([[0.05, 900.0], [0.09, 1100.0]])
+    outs = ["urbanization rate", "GDP", "fossil and industry CO2 emissions"]
+    full = simulate_many(X, names, outs, backend=backend)
+    cut = simulate_many(X, names, outs, backend=backend, final_time=2001)
+    times = model_times()
+    k = int(np.searchsorted(times, 2001.0)) + 1
+    for o in outs:
+        assert cut[o].shape == (2, k)
+        np.testing.assert_array_equal(cut[o], full[o][:, :k], err_msg=o)
+
+
+def test_a_model_that_reads_final_time_is_cut_not_stopped(tmp_path):
+    """Where an equation reads FINAL TIME, stopping early would change the values; such a
+    model runs to its FINAL TIME and its arrays are cut (values from the closed form of
+    dA/dt = 0.1 A (FINAL TIME - t) / 10 with Euler steps of 0.5)."""
+    mdl = tmp_path / "final.mdl"
+    mdl.write_text(
+        "{UTF-8}\nStock A= INTEG (rate, 1)\n\t~\tUnit\n\t~\t\t|\n\n"
+        "rate=\n\tStock A*k*(FINAL TIME-Time)/10\n\t~\tUnit/Year\n\t~\t\t|\n\n"
+        "k=\n\t0.1\n\t~\t1/Year\n\t~\t\t|\n\n"
+        "FINAL TIME  = 10\n\t~\tYear\n\t~\t\t|\n\nINITIAL TIME  = 0\n\t~\tYear\n\t~\t\t|\n\n"
+        "SAVEPER  = 1\n\t~\tYear\n\t~\t\t|\n\nTIME STEP  = 0.5\n\t~\tYear\n\t~\t\t|\n",
+        encoding="utf-8")
+    from models.batch import compile_model
+
+    assert compile_model(mdl).reads("FINAL TIME")
+    got = simulate_many(np.array([[0.1]]), ["k"], ["Stock A"], mdl_path=mdl, backend="numba",
+                        final_time=3)["Stock A"][0]
+    a, expected = 1.0, [1.0]
+    for i in range(6):  # Euler steps t = 0, 0.5, ..., 2.5
+        a += 0.5 * a * 0.1 * (10 - 0.5 * i) / 10
+        if i % 2 == 1:
+            expected.append(a)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
 def test_start_at_a_bound_is_accepted_by_differential_evolution() -> None:
     """An estimate at its bound (e.g. from the previous identification round) used as the
     start: SciPy's rescaling puts 26.97867137638703 of [26.97867137638703,
