@@ -123,7 +123,9 @@ def simulate_many(
             res = bm.run(params, n_runs=n, outputs=list(outputs),
                          backend=BATCH_BACKENDS[backend], initial_time=initial_time,
                          final_time=stop)
-        keep = res.times <= final_time + 1e-9 if final_time is not None else slice(None)
+        # the saved times up to final_time: a prefix, so the arrays are views, not copies
+        keep = slice(None) if final_time is None else slice(
+            int(np.searchsorted(res.times, final_time + 1e-9, side="right")))
         return {o: np.asarray(res.arrays[o], dtype=float)[:, keep] for o in outputs}
     if backend == "pysd":
         from models.model import load_model
