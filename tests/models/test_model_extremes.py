@@ -256,3 +256,32 @@ def test_a_region_above_the_frontier_level_closes_the_log_gap_at_the_convergence
     # and the continuous solution, to the accuracy of Euler steps of a quarter year
     np.testing.assert_allclose(gap, np.log(1.2) * np.exp(-lam * t), rtol=1e-2)
     assert (np.diff(out["Productivity"] / out["Frontier Productivity"]) > 0).all()
+
+
+def test_energy_supply_starts_at_demand_when_construction_takes_almost_all_energy() -> None:
+    """A tiny initial GDP with a large built-up area and the most infrastructure cement: the
+    construction materials alone need about 90 times the initial primary energy (intensity x
+    GDP), so the other economic energy sits at its floor (5 % of it) and initial demand is
+    larger than the initial primary energy. Capacity starts at that demand over (1 + g x
+    adjustment time), its steady state: the share of capacity renewed per TIME STEP stays
+    below 1 and the energy mix shares inside [0, 1] (found by the invariant test: capacity
+    had started at a hundredth of demand, was renewed 34 times in a year, and the coal share
+    of fossil capacity fell to -0.95)."""
+    extreme = {
+        "initial GDP": 1.9, "initial urban construction land share": 0.3057,
+        "total land area": 709.78, "infrastructure cement per developed land": 60.37,
+        "cement intensity income exponent": 0.3, "initial suitable other land share": 0.0,
+    }
+    dt = MODEL.time_settings["TIME STEP"]
+    out = MODEL.run(extreme, saveper=dt)
+    first = out.iloc[0]
+    end_uses = (first["construction materials energy"] + first["buildings energy"]
+                + first["transport energy"])
+    assert end_uses > 50 * first["initial primary energy"]  # the extreme this test is about
+    growth = first["GDP growth rate"]
+    adjustment = MODEL.constants["energy supply capacity adjustment time"].default
+    assert first["Energy Supply Capacity"] * (1 + adjustment * growth) == pytest.approx(
+        first["primary energy consumption"], rel=1e-12)
+    assert (out["energy supply turnover rate"] * dt < 1).all()
+    for share in ("Coal Share of Fossil Capacity", "Non Fossil Share"):
+        assert out[share].min() >= 0 and out[share].max() <= 1, share
