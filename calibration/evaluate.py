@@ -135,14 +135,14 @@ def simulate_many(
 
         m = load_model(str(mdl_path)) if Path(mdl_path) != MODEL_PATH else load_model()
         times = model_times(mdl_path)
-        keep = times <= final_time + 1e-9 if final_time is not None else np.ones(len(times), bool)
-        out = {o: np.empty((n, int(keep.sum()))) for o in outputs}
+        n_kept = len(times) if final_time is None else int(np.sum(times <= final_time + 1e-9))
+        out = {o: np.empty((n, n_kept)) for o in outputs}
         for i in range(n):
             overrides = dict(fixed)
             overrides.update({name: float(X[i, j]) for j, name in enumerate(names)})
             df = m.run(overrides, return_columns=list(outputs))
             for o in outputs:
-                out[o][i] = df[o].to_numpy(dtype=float)[keep]
+                out[o][i] = df[o].to_numpy(dtype=float)[:n_kept]
         return out
     raise ValueError(
         f"unknown backend {backend!r}; use 'batch', 'numba', 'numpy' or 'pysd'"
