@@ -271,9 +271,7 @@ class BatchModel:
         (for inspection and debugging)."""
         prepared = self._prepare(params, n_runs)
         py_outputs = self._outputs(outputs).py
-        scalar = prepared.n_runs == 1 and not any(
-            k in ("array", "frame") for k in prepared.kinds.values()
-        )
+        scalar = prepared.n_runs == 1 and prepared.all_shared
         engine = self.engine("numpy")
         assert isinstance(engine, NumpyEngine)
         return engine.simulator(prepared, py_outputs, "scalar" if scalar else "vector", self.grid).source
