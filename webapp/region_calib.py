@@ -39,8 +39,9 @@ DATA_COLUMNS = ("region", "year", "variable", "value", "unit", "source", "note")
 #: Largest uploaded data file (bytes).
 MAX_DATA_BYTES = 1_000_000  # = server.maxUploadSize of .streamlit/config.toml
 #: Optimizer of an interactive region fit: population 5 x parameters, 60 DE generations,
-#: a short least-squares polish (the national fit uses 10 x parameters, 1500 generations).
-#: About 60 batch calls of ~150 runs: seconds on one core (the national fit: hours).
+#: a short least-squares polish (the national fit uses 10 x parameters, 500 generations and
+#: a polish run to convergence). About 60 batch calls of ~150 runs: about half a second
+#: (the national fit: about a minute).
 QUICK = {"popsize": 5, "maxiter": 60, "polish": True, "polish_max_nfev": 30}
 #: Model start years a region may choose (its data window starts there).
 START_YEARS = (1990, 2020)
