@@ -45,12 +45,15 @@ Keys (all paths are relative to the configuration file):
                  polish_max_nfev, jac_step``: settings of ``differential_evolution`` and
                  of the ``least_squares`` polish.
 ``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
-                 fix_at_bounds: BOOL}``: after the fit, constants whose standard error exceeds
-                 their bounds' width or that have no effect are fixed to their literature
-                 value (the model default) and the rest is fitted again
-                 (:mod:`calibration.identify`); with ``fix_at_bounds`` also those that end at
-                 a bound without a ``bound_reason`` (otherwise they are reported as findings).
-                 Default: on, bounds reported.
+                 fix_at_bounds: BOOL, round_generations: N}``: after the fit, constants whose
+                 standard error exceeds their bounds' width or that have no effect are fixed
+                 to their literature value (the model default) and the rest is fitted again
+                 from the previous optimum (:mod:`calibration.identify`): by the least-squares
+                 polish alone, or after ``round_generations`` generations of differential
+                 evolution seeded with it; with ``final_global`` a fresh global search
+                 follows. With ``fix_at_bounds`` also those that end at a bound without a
+                 ``bound_reason`` are fixed (otherwise they are reported as findings).
+                 Default: on, bounds reported, ``round_generations`` 0.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -185,6 +188,9 @@ class IdentificationSettings:
     max_rounds: int = 30
     final_global: bool = True
     fix_at_bounds: bool = False
+    #: generations of differential evolution, seeded with the previous optimum, in each
+    #: round after a constant is fixed; 0: the least-squares polish alone
+    round_generations: int = 0
 
 
 @dataclass(frozen=True)
@@ -725,6 +731,9 @@ def load_config(
                             ident.get("max_rounds", di.max_rounds), minimum=0),
         final_global=ident.get("final_global", di.final_global),
         fix_at_bounds=ident.get("fix_at_bounds", di.fix_at_bounds),
+        round_generations=_integer(ctx, "identification.round_generations",
+                                   ident.get("round_generations", di.round_generations),
+                                   minimum=0),
     )
 
     # ---- outputs

@@ -135,8 +135,9 @@ def fit_identified(
 
     1. Global fit (differential evolution + polish) of all configured constants.
     2. While some have a standard error wider than their range (or no effect): fix the
-       worst third to their literature value and fit the others again (differential
-       evolution seeded with the current optimum, then the polish).
+       worst third to their literature value and fit the others again from the current
+       optimum (the least-squares polish; first ``round_generations`` generations of
+       differential evolution seeded with it, when configured).
     3. Global fit of the remaining constants (when any were fixed), not seeded with the
        previous optimum; the better of the two is kept.
     4. Constants still unidentified, and with ``fix_at_bounds`` the estimates at a bound
@@ -180,11 +181,14 @@ def fit_identified(
                              f"moved into the region's bounds [{lo:.4g}, {hi:.4g}]")
             defaults[name] = clipped
     eliminated: list[dict] = []
-    local = dataclasses.replace(cfg.optimizer, maxiter=0)
+    # a round starts at the previous optimum, where only the fixed constants moved: the
+    # least-squares polish (after a few seeded DE generations, if configured) finds the
+    # new optimum; the fresh global search of step 3 guards against a path-dependent one
+    round_optimizer = dataclasses.replace(cfg.optimizer, maxiter=settings.round_generations)
     rounds = 0
     current = cfg
 
-    def refit(take: list[dict], use_de: bool) -> None:
+    def refit(take: list[dict]) -> None:
         nonlocal result, problem, current, rounds, runs
         rounds += 1
         for d in take:
@@ -196,16 +200,16 @@ def fit_identified(
             + "; ".join(f"{d['name']} ({d['reason']})" for d in take))
         start = {n: v for n, v in zip(result.names, result.estimates)}
         current = _with_fixed(current, take, defaults, sources)
-        current.optimizer = cfg.optimizer if use_de else local
+        current.optimizer = round_optimizer
         result, problem = fit_module.fit(current, history, log=log, start=start)
         runs += result.optimizer["runs"]
 
-    # 2. unidentified constants, worst first, local re-fits
+    # 2. unidentified constants, worst first, re-fits from the previous optimum
     while rounds < settings.max_rounds:
         bad = unidentified(result, current, bounds=False)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[: max(1, len(bad) // 3)], use_de=True)
+        refit(bad[: max(1, len(bad) // 3)])
 
     def global_search() -> None:
         """A fresh global search (not seeded with the current optimum, so that the result
@@ -229,7 +233,7 @@ def fit_identified(
         bad = unidentified(result, current, bounds=settings.fix_at_bounds)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[:1], use_de=True)
+        refit(bad[:1])
     if len(eliminated) > n_before and settings.final_global:
         global_search()
     result.identification = {

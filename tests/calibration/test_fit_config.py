@@ -122,6 +122,8 @@ def test_region_without_a_block_reads_its_own_history_file(tmp_path):
     ({"window": {"start": 2000, "end": 1995}}, "window.end", "must be after"),
     ({"optimizer": {"popsize": 1}}, "optimizer.popsize", ">= 2"),
     ({"optimizer": {"speed": 1}}, "speed", "unknown key"),
+    ({"identification": {"round_generations": -1}}, "identification.round_generations", ">= 0"),
+    ({"identification": {"round_generations": 2.5}}, "identification.round_generations", "must be an integer"),
     ({"data": ["missing.csv"]}, "data[0]", "not found"),
     ({"parameters": {
         "initial cropland share": {"bounds": [0.1, 0.5]},

@@ -245,6 +245,33 @@ def test_a_constant_fixed_as_unidentified_stays_inside_its_bounds(tmp_path):
     assert not any(word in zh for word in ("no effect", "model default", "moved", "the fit report"))
 
 
+@pytest.mark.parametrize("round_generations", [None, 3])
+def test_identification_rounds_start_from_the_previous_optimum(tmp_path, monkeypatch, round_generations):
+    """After a constant is fixed, the round fits the others from the previous optimum with
+    the least-squares polish alone (or after ``round_generations`` seeded DE generations);
+    the first fit and the final global search use the configured generations."""
+    from calibration import fit as fit_module
+    from calibration.identify import fit_identified
+
+    calls = []
+    real_fit = fit_module.fit
+
+    def recording_fit(cfg, history=None, **kw):
+        calls.append((cfg.optimizer.maxiter, kw.get("start") is not None))
+        return real_fit(cfg, history, **kw)
+
+    monkeypatch.setattr(fit_module, "fit", recording_fit)
+    params = {"migration coefficient": {"bounds": [0.02, 0.12]},
+              "initial suitable other land share": {"bounds": [0.0, 0.1]}}  # no effect: fixed
+    extra = {} if round_generations is None else {"identification": {"round_generations": round_generations}}
+    cfg = load_config(write_config(tmp_path / "c.yaml", tiny_config(
+        parameters=params, optimizer={"seed": 7, "popsize": 4, "maxiter": 2, "polish_max_nfev": 10}, **extra)))
+    result, _ = fit_identified(cfg)
+    assert [d["name"] for d in result.identification["eliminated"]] == ["initial suitable other land share"]
+    seeded = 0 if round_generations is None else round_generations
+    assert calls == [(2, False), (seeded, True), (2, False)]
+
+
 def test_every_identification_flag_has_a_chinese_name():
     """The zh rationale of an estimate names its flags in Chinese: every flag the fit can
     set (read from its source) has a name in FLAGS_ZH."""
