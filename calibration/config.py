@@ -45,8 +45,9 @@ Keys (all paths are relative to the configuration file):
                  polish_max_nfev, jac_step``: settings of ``differential_evolution`` and
                  of the ``least_squares`` polish.
 ``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
-                 fix_at_bounds: BOOL, round_generations: N}``: after the fit, constants whose
-                 standard error exceeds their bounds' width or that have no effect are fixed
+                 fix_at_bounds: BOOL, round_generations: N, se_limit: X}``: after the fit,
+                 constants whose standard error exceeds ``se_limit`` (default 1) times their
+                 bounds' width or that have no effect are fixed
                  to their literature value (the model default) and the rest is fitted again
                  from the previous optimum (:mod:`calibration.identify`): by the least-squares
                  polish alone, or after ``round_generations`` generations of differential
@@ -191,6 +192,10 @@ class IdentificationSettings:
     #: generations of differential evolution, seeded with the previous optimum, in each
     #: round after a constant is fixed; 0: the least-squares polish alone
     round_generations: int = 0
+    #: a constant is unidentified when its standard error exceeds this multiple of the
+    #: width of its prior range (1: the standard error is wider than the range; 0.255: the
+    #: 95 % interval, +-1.96 standard errors, is wider than the range)
+    se_limit: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -734,6 +739,7 @@ def load_config(
         round_generations=_integer(ctx, "identification.round_generations",
                                    ident.get("round_generations", di.round_generations),
                                    minimum=0),
+        se_limit=_number(ctx, "identification.se_limit", ident.get("se_limit", di.se_limit), positive=True),
     )
 
     # ---- outputs

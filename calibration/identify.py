@@ -58,10 +58,16 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
                  ) -> list[dict]:
     """Estimated constants that the data do not identify, worst first.
 
-    Each item: ``{name, estimate, se, width, severity, reason, reason_zh}``; severity is SE / width
+    A constant is unidentified when its standard error exceeds ``se_limit`` times the width
+    of its prior range (``identification.se_limit``: 1, the standard error wider than the
+    range; 0.255, the 95 % interval, ±1.96 standard errors, wider than the range).
+
+    Each item: ``{name, estimate, se, width, kind, severity, reason, reason_zh}``; kind is
+    ``"no_effect"``, ``"undefined_se"``, ``"se"`` or ``"bound"``; severity is SE / width
     (infinite for no effect or an undefined SE). With ``bounds``, constants at a bound
-    without a ``bound_reason`` are included too, with severity 0.5.
+    without a ``bound_reason`` are included too (kind ``"bound"``, after the others).
     """
+    limit = cfg.identification.se_limit
     reasons = {p.name: p.bound_reason for p in cfg.parameters}
     anchored = {p.name for p in cfg.parameters if p.anchor is not None}
     out = []
@@ -75,25 +81,29 @@ def unidentified(result: FitResult, cfg: CalibrationConfig, *, bounds: bool = Tr
         item = {"name": name, "estimate": x, "se": se, "width": width,
                 "lower": result.lower[i], "upper": result.upper[i]}
         if "no_effect" in flags:
-            out.append({**item, "severity": math.inf,
+            out.append({**item, "kind": "no_effect", "severity": math.inf,
                         "reason": "no effect on any fitted series", "reason_zh": "对所有拟合序列均无影响"})
         elif not (se is not None and np.isfinite(se)):
-            out.append({**item, "severity": math.inf,
+            out.append({**item, "kind": "undefined_se", "severity": math.inf,
                         "reason": "standard error undefined (singular Jacobian)",
                         "reason_zh": "标准误无定义（雅可比矩阵奇异）"})
-        elif se > width:
+        elif se > limit * width:
             rng = f"[{result.lower[i]:.4g}, {result.upper[i]:.4g}]"
-            out.append({**item, "severity": se / width,
-                        "reason": f"standard error {se:.3g} wider than the prior range {rng}",
-                        "reason_zh": f"标准误 {se:.3g} 大于先验区间 {rng} 的宽度"})
+            if limit == 1:
+                text = f"standard error {se:.3g} wider than the prior range {rng}"
+                text_zh = f"标准误 {se:.3g} 大于先验区间 {rng} 的宽度"
+            else:
+                text = f"standard error {se:.3g} wider than {limit:g} x the width of the prior range {rng}"
+                text_zh = f"标准误 {se:.3g} 大于先验区间 {rng} 宽度的 {limit:g} 倍"
+            out.append({**item, "kind": "se", "severity": se / width, "reason": text, "reason_zh": text_zh})
         elif (bounds and ("at_lower_bound" in flags or "at_upper_bound" in flags)
               and not reasons.get(name) and name not in anchored):
             side = "lower" if "at_lower_bound" in flags else "upper"
-            out.append({**item, "severity": 0.5,
+            out.append({**item, "kind": "bound", "severity": 0.5,
                         "reason": f"estimate at the {side} bound of the prior range, no written "
                                   "reason",
                         "reason_zh": f"估计值位于先验区间{'下' if side == 'lower' else '上'}界，且无书面理由"})
-    out.sort(key=lambda d: -d["severity"])
+    out.sort(key=lambda d: (d["kind"] == "bound", -d["severity"]))
     return out
 
 
@@ -105,7 +115,7 @@ def at_bound_without_reason(result: FitResult, cfg: CalibrationConfig) -> list[d
     return [{"name": d["name"], "estimate": float(d["estimate"]),
              "bound": "lower" if d["estimate"] <= 0.5 * (d["lower"] + d["upper"]) else "upper",
              "range": [float(d["lower"]), float(d["upper"])]}
-            for d in unidentified(result, cfg) if d["severity"] == 0.5]
+            for d in unidentified(result, cfg) if d["kind"] == "bound"]
 
 
 def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, float],

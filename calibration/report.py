@@ -282,7 +282,7 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
             # so a reason added after the fit (``calibrate report --result``) is seen
             from calibration.identify import unidentified
 
-            nb = [d["name"] for d in unidentified(result, cfg) if d["severity"] == 0.5]
+            nb = [d["name"] for d in unidentified(result, cfg) if d["kind"] == "bound"]
             if nb:
                 L.append("- **estimates at a bound without a written reason** (a finding: the data "
                          "push them outside the prior range): " + ", ".join(f"`{n}`" for n in nb))

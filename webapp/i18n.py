@@ -303,8 +303,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Differential evolution plus least squares on the batch runner (the configuration of python -m calibration fit --region).",
     },
     "region_fit_settings": {
-        "zh": "快速设置：种群 {pop} × 参数个数，{gens} 代（全国校准为 10 ×、1500 代），通常数秒至一分钟。",
-        "en": "Quick settings: population {pop} x parameters, {gens} generations (the national fit: 10 x, 1500), usually seconds to a minute.",
+        "zh": "快速设置：种群 {pop} × 参数个数，{gens} 代（全国校准为 {nat_pop} ×、{nat_gens} 代），通常数秒至一分钟。",
+        "en": "Quick settings: population {pop} x parameters, {gens} generations (the national fit: {nat_pop} x, {nat_gens}), usually seconds to a minute.",
     },
     "region_fit_needs": {"zh": "需要：区域代码、国土总面积和有效的历史数据。", "en": "Needed: region code, total land area and valid history data."},
     "region_fit_run": {"zh": "开始校准", "en": "Calibrate"},

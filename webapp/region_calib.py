@@ -39,10 +39,23 @@ DATA_COLUMNS = ("region", "year", "variable", "value", "unit", "source", "note")
 #: Largest uploaded data file (bytes).
 MAX_DATA_BYTES = 1_000_000  # = server.maxUploadSize of .streamlit/config.toml
 #: Optimizer of an interactive region fit: population 5 x parameters, 60 DE generations,
-#: a short least-squares polish (the national fit uses 10 x parameters, 500 generations and
-#: a polish run to convergence). About 60 batch calls of ~150 runs: about half a second
+#: a short least-squares polish (the national fit: :func:`national_optimizer`, with a
+#: polish run to convergence). About 60 batch calls of ~150 runs: about half a second
 #: (the national fit: about a minute).
 QUICK = {"popsize": 5, "maxiter": 60, "polish": True, "polish_max_nfev": 30}
+
+
+def national_optimizer() -> tuple[int, int]:
+    """Population factor and DE generations of the national fit (``calibration/national.yaml``),
+    for the page's comparison with the quick settings."""
+    import yaml
+
+    from calibration.config import OptimizerSettings
+
+    with open(NATIONAL_CONFIG, encoding="utf-8") as fh:
+        opt = (yaml.safe_load(fh) or {}).get("optimizer") or {}
+    default = OptimizerSettings()
+    return int(opt.get("popsize", default.popsize)), int(opt.get("maxiter", default.maxiter))
 #: Model start years a region may choose (its data window starts there).
 START_YEARS = (1990, 2020)
 #: Widened anchor factors when the region has no observation at the model's start:

@@ -206,7 +206,9 @@ def _cancelled_notice(lang: str) -> None:
 
 def fit_section(lang: str, hist: pd.DataFrame | None, survey: dict[str, float], targets: pd.DataFrame | None) -> None:
     st.subheader(t("region_fit", lang), help=t("region_fit_help", lang))
-    st.caption(t("region_fit_settings", lang, pop=rc.QUICK["popsize"], gens=rc.QUICK["maxiter"]))
+    nat_pop, nat_gens = rc.national_optimizer()
+    st.caption(t("region_fit_settings", lang, pop=rc.QUICK["popsize"], gens=rc.QUICK["maxiter"],
+                 nat_pop=nat_pop, nat_gens=nat_gens))
     code = str(SS.get("rg_code") or "").strip()
     area = float(SS.get("rg_area") or 0.0)
     ready = hist is not None and area > 0 and CODE_RE.match(code) is not None

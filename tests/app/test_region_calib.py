@@ -103,3 +103,19 @@ def test_a_later_start_year_is_where_the_region_runs_start():
     for stock, series in (("Urban Population", "urban_population"), ("Rural Population", "rural_population"),
                           ("Cropland", "cropland")):
         assert 0.9 * obs[series] <= first[stock] <= 1.1 * obs[series], (stock, first[stock], obs[series])
+
+
+def test_the_page_compares_the_quick_settings_with_the_national_fits_own(tmp_path, monkeypatch):
+    """The caption's national settings come from calibration/national.yaml, not from a copy."""
+    from calibration.config import load_config
+    from webapp.i18n import t
+
+    national = load_config(rc.NATIONAL_CONFIG).optimizer
+    assert rc.national_optimizer() == (national.popsize, national.maxiter)
+    for lang in ("zh", "en"):
+        text = t("region_fit_settings", lang, pop=5, gens=60, nat_pop=national.popsize, nat_gens=national.maxiter)
+        assert f"{national.maxiter}" in text and "{" not in text
+    other = tmp_path / "national.yaml"
+    other.write_text("optimizer: {popsize: 7, maxiter: 321}\n", encoding="utf-8")
+    monkeypatch.setattr(rc, "NATIONAL_CONFIG", other)
+    assert rc.national_optimizer() == (7, 321)

@@ -84,3 +84,33 @@ def test_bound_reasons_are_those_of_the_configuration_the_report_is_written_with
                            if p.name == "migration coefficient" else p for p in cfg.parameters]
     text = write_report(reasoned, a, hist, tmp_path / "b", res).read_text(encoding="utf-8")
     assert finding not in text
+
+
+def test_the_standard_error_limit_of_identification_is_a_setting(fitted):
+    """``identification.se_limit``: a constant is unidentified when its standard error
+    exceeds that share of its prior range's width (1 by default; 0.255 when its 95 %
+    interval may not be wider than the range). Estimates at a bound without a reason come
+    after every unidentified constant, whatever their standard errors."""
+    import copy
+    import dataclasses
+
+    from calibration.identify import at_bound_without_reason, unidentified
+
+    cfg, _, result = fitted
+    res = copy.deepcopy(result)
+    a, b = res.names.index("migration coefficient"), res.names.index("attainable share of frontier productivity")
+    for i in (a, b):
+        res.flags[i] = {**res.flags[i], "flags": []}
+    res.se[a] = 0.4 * (res.upper[a] - res.lower[a])
+    res.se[b] = 0.01 * (res.upper[b] - res.lower[b])
+    res.flags[b]["flags"] = ["at_upper_bound"]
+    assert [(d["name"], d["kind"]) for d in unidentified(res, cfg)] == [
+        ("attainable share of frontier productivity", "bound")]
+    strict = copy.copy(cfg)
+    strict.identification = dataclasses.replace(cfg.identification, se_limit=0.255)
+    found = unidentified(res, strict)
+    assert [(d["name"], d["kind"]) for d in found] == [
+        ("migration coefficient", "se"), ("attainable share of frontier productivity", "bound")]
+    assert "wider than 0.255 x the width of the prior range" in found[0]["reason"]
+    assert "宽度的 0.255 倍" in found[0]["reason_zh"]
+    assert [d["name"] for d in at_bound_without_reason(res, strict)] == ["attainable share of frontier productivity"]

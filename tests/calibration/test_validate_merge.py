@@ -107,6 +107,7 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
     value and range; a report written before the column existed says so instead of 'none'."""
     from types import SimpleNamespace
 
+    from calibration.config import IdentificationSettings
     from calibration.identify import at_bound_without_reason
     from calibration.validate import at_bound_label
 
@@ -121,7 +122,8 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
               SimpleNamespace(name=names[1], bound_reason="written reason", anchor=None),
               SimpleNamespace(name=names[2], bound_reason=None, anchor={"series": "gdp"}),
               SimpleNamespace(name=names[3], bound_reason=None, anchor=None)]
-    found = at_bound_without_reason(fit, SimpleNamespace(parameters=params))  # type: ignore[arg-type]
+    cfg = SimpleNamespace(parameters=params, identification=IdentificationSettings())
+    found = at_bound_without_reason(fit, cfg)  # type: ignore[arg-type]
     assert found == [{"name": names[0], "estimate": 1.2, "bound": "upper", "range": [0.4, 1.2]}]
     label = at_bound_label(found[0])
     assert label == "attainable share of frontier productivity = 1.2 (upper bound of [0.4, 1.2])"
