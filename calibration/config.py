@@ -45,7 +45,8 @@ Keys (all paths are relative to the configuration file):
                  polish_max_nfev, jac_step``: settings of ``differential_evolution`` and
                  of the ``least_squares`` polish.
 ``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
-                 fix_at_bounds: BOOL, round_generations: N, se_limit: X}``: after the fit,
+                 fix_at_bounds: BOOL, round_generations: N, se_limit: X,
+                 first_generations: N}``: after the fit,
                  constants whose standard error exceeds ``se_limit`` (default 1) times their
                  bounds' width or that have no effect are fixed
                  to their literature value (the model default) and the rest is fitted again
@@ -54,7 +55,11 @@ Keys (all paths are relative to the configuration file):
                  evolution seeded with it; with ``final_global`` a fresh global search
                  follows. With ``fix_at_bounds`` also those that end at a bound without a
                  ``bound_reason`` are fixed (otherwise they are reported as findings).
-                 Default: on, bounds reported, ``round_generations`` 0.
+                 ``first_generations`` shortens the first global search (it only has to
+                 find the basin for the identification test); the fresh global search at
+                 the end then always runs with the optimizer's ``maxiter``.
+                 Default: on, bounds reported, ``round_generations`` 0, ``first_generations``
+                 the optimizer's ``maxiter``.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -196,6 +201,9 @@ class IdentificationSettings:
     #: width of its prior range (1: the standard error is wider than the range; 0.255: the
     #: 95 % interval, +-1.96 standard errors, is wider than the range)
     se_limit: float = 1.0
+    #: generations of the first global search (default: the optimizer's ``maxiter``); when
+    #: fewer, the fresh global search at the end always runs with ``maxiter``
+    first_generations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -740,6 +748,8 @@ def load_config(
                                    ident.get("round_generations", di.round_generations),
                                    minimum=0),
         se_limit=_number(ctx, "identification.se_limit", ident.get("se_limit", di.se_limit), positive=True),
+        first_generations=(None if ident.get("first_generations") is None else
+                           _integer(ctx, "identification.first_generations", ident["first_generations"], minimum=0)),
     )
 
     # ---- outputs

@@ -143,13 +143,15 @@ def fit_identified(
 ) -> tuple[FitResult, Problem]:
     """Fit ``cfg``, then fix the constants the data do not identify.
 
-    1. Global fit (differential evolution + polish) of all configured constants.
+    1. Global fit (differential evolution + polish) of all configured constants
+       (``first_generations`` generations when set).
     2. While some have a standard error wider than their range (or no effect): fix the
        worst third to their literature value and fit the others again from the current
        optimum (the least-squares polish; first ``round_generations`` generations of
        differential evolution seeded with it, when configured).
-    3. Global fit of the remaining constants (when any were fixed), not seeded with the
-       previous optimum; the better of the two is kept.
+    3. Global fit of the remaining constants (when any were fixed, or always after a first
+       search shortened by ``first_generations``), not seeded with the previous optimum;
+       the better of the two is kept.
     4. Constants still unidentified, and with ``fix_at_bounds`` the estimates at a bound
        without a written reason, are fixed one at a time the same way, then the rest is
        fitted globally once more. Without ``fix_at_bounds`` such estimates stay and are
@@ -163,9 +165,15 @@ def fit_identified(
     log = log or (lambda msg: None)
     t0 = time.perf_counter()
     history = history or load_region_history(cfg)
-    result, problem = fit_module.fit(cfg, history, log=log)
-    runs = result.optimizer["runs"]
     settings = cfg.identification
+    first = cfg
+    if settings.eliminate and settings.first_generations not in (None, cfg.optimizer.maxiter):
+        # a shorter first search only has to find the basin for the identification test;
+        # the fresh global search at the end then always runs with the full settings
+        first = copy.copy(cfg)
+        first.optimizer = dataclasses.replace(cfg.optimizer, maxiter=settings.first_generations)
+    result, problem = fit_module.fit(first, history, log=log)
+    runs = result.optimizer["runs"]
     if not settings.eliminate:
         return result, problem
     from models.model import load_model
@@ -233,7 +241,7 @@ def fit_identified(
             result, problem = fresh, fresh_problem
 
     # 3. global search on what is left
-    if eliminated and settings.final_global:
+    if (eliminated and settings.final_global) or first is not cfg:
         global_search()
     # 4. any constant left unidentified after the global search, and (if configured) the
     # estimates at a bound without a written reason: one at a time, each with a search

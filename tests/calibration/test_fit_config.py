@@ -125,6 +125,7 @@ def test_region_without_a_block_reads_its_own_history_file(tmp_path):
     ({"identification": {"round_generations": -1}}, "identification.round_generations", ">= 0"),
     ({"identification": {"round_generations": 2.5}}, "identification.round_generations", "must be an integer"),
     ({"identification": {"se_limit": 0}}, "identification.se_limit", "> 0"),
+    ({"identification": {"first_generations": -5}}, "identification.first_generations", ">= 0"),
     ({"data": ["missing.csv"]}, "data[0]", "not found"),
     ({"parameters": {
         "initial cropland share": {"bounds": [0.1, 0.5]},

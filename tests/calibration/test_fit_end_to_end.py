@@ -272,6 +272,33 @@ def test_identification_rounds_start_from_the_previous_optimum(tmp_path, monkeyp
     assert calls == [(2, False), (seeded, True), (2, False)]
 
 
+@pytest.mark.parametrize("fixed_one", [True, False])
+def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp_path, monkeypatch, fixed_one):
+    """``identification.first_generations``: the first search runs that many generations;
+    the fresh global search with the optimizer's ``maxiter`` then runs whether or not a
+    constant was fixed, so the final optimum never rests on the shorter search alone."""
+    from calibration import fit as fit_module
+    from calibration.identify import fit_identified
+
+    calls = []
+    real_fit = fit_module.fit
+
+    def recording_fit(cfg, history=None, **kw):
+        calls.append((cfg.optimizer.maxiter, kw.get("start") is not None))
+        return real_fit(cfg, history, **kw)
+
+    monkeypatch.setattr(fit_module, "fit", recording_fit)
+    params = {"migration coefficient": {"bounds": [0.02, 0.12]}}
+    if fixed_one:
+        params["initial suitable other land share"] = {"bounds": [0.0, 0.1]}  # no effect: fixed
+    cfg = load_config(write_config(tmp_path / "c.yaml", tiny_config(
+        parameters=params, optimizer={"seed": 7, "popsize": 4, "maxiter": 2, "polish_max_nfev": 10},
+        identification={"first_generations": 1})))
+    result, _ = fit_identified(cfg)
+    assert len(result.identification["eliminated"]) == int(fixed_one)
+    assert calls == ([(1, False), (0, True), (2, False)] if fixed_one else [(1, False), (2, False)])
+
+
 def test_every_identification_flag_has_a_chinese_name():
     """The zh rationale of an estimate names its flags in Chinese: every flag the fit can
     set (read from its source) has a name in FLAGS_ZH."""
