@@ -46,7 +46,7 @@ Keys (all paths are relative to the configuration file):
                  of the ``least_squares`` polish.
 ``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
                  fix_at_bounds: BOOL, round_generations: N, se_limit: X,
-                 first_generations: N}``: after the fit,
+                 first_generations: N, one_at_a_time: BOOL}``: after the fit,
                  constants whose standard error exceeds ``se_limit`` (default 1) times their
                  bounds' width or that have no effect are fixed
                  to their literature value (the model default) and the rest is fitted again
@@ -57,9 +57,11 @@ Keys (all paths are relative to the configuration file):
                  ``bound_reason`` are fixed (otherwise they are reported as findings).
                  ``first_generations`` shortens the first global search (it only has to
                  find the basin for the identification test); the fresh global search at
-                 the end then always runs with the optimizer's ``maxiter``.
-                 Default: on, bounds reported, ``round_generations`` 0, ``first_generations``
-                 the optimizer's ``maxiter``.
+                 the end then always runs with the optimizer's ``maxiter``. Each round fixes
+                 the worst flagged constant (``one_at_a_time``, the default) or, with
+                 ``one_at_a_time: false``, the worst third of them. Default: on, bounds
+                 reported, ``max_rounds`` 60, ``round_generations`` 0, ``first_generations``
+                 the optimizer's ``maxiter``, one constant per round.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -191,7 +193,7 @@ class IdentificationSettings:
     value (the model default) and the others are fitted again."""
 
     eliminate: bool = True
-    max_rounds: int = 30
+    max_rounds: int = 60
     final_global: bool = True
     fix_at_bounds: bool = False
     #: generations of differential evolution, seeded with the previous optimum, in each
@@ -204,6 +206,8 @@ class IdentificationSettings:
     #: generations of the first global search (default: the optimizer's ``maxiter``); when
     #: fewer, the fresh global search at the end always runs with ``maxiter``
     first_generations: int | None = None
+    #: fix one unidentified constant per round (the worst); false: the worst third
+    one_at_a_time: bool = True
 
 
 @dataclass(frozen=True)
@@ -735,7 +739,7 @@ def load_config(
     ident = _mapping(ctx, "identification", raw.get("identification"))
     _check_keys(ctx, "identification", ident, tuple(IdentificationSettings.__dataclass_fields__))
     di = IdentificationSettings()
-    for flag in ("eliminate", "final_global", "fix_at_bounds"):
+    for flag in ("eliminate", "final_global", "fix_at_bounds", "one_at_a_time"):
         if not isinstance(ident.get(flag, True), bool):
             raise ctx.fail(f"identification.{flag}", f"must be true or false, got {ident[flag]!r}")
     identification = IdentificationSettings(
@@ -748,6 +752,7 @@ def load_config(
                                    ident.get("round_generations", di.round_generations),
                                    minimum=0),
         se_limit=_number(ctx, "identification.se_limit", ident.get("se_limit", di.se_limit), positive=True),
+        one_at_a_time=ident.get("one_at_a_time", di.one_at_a_time),
         first_generations=(None if ident.get("first_generations") is None else
                            _integer(ctx, "identification.first_generations", ident["first_generations"], minimum=0)),
     )

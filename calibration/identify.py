@@ -146,7 +146,8 @@ def fit_identified(
     1. Global fit (differential evolution + polish) of all configured constants
        (``first_generations`` generations when set).
     2. While some have a standard error wider than their range (or no effect): fix the
-       worst third to their literature value and fit the others again from the current
+       worst one (``one_at_a_time: false``: the worst third) to its literature value and
+       fit the others again from the current
        optimum (the least-squares polish; first ``round_generations`` generations of
        differential evolution seeded with it, when configured).
     3. Global fit of the remaining constants (when any were fixed, or always after a first
@@ -227,7 +228,7 @@ def fit_identified(
         bad = unidentified(result, current, bounds=False)
         if not bad or len(bad) >= len(result.names):
             break
-        refit(bad[: max(1, len(bad) // 3)])
+        refit(bad[:1] if settings.one_at_a_time else bad[: max(1, len(bad) // 3)])
 
     def global_search() -> None:
         """A fresh global search (not seeded with the current optimum, so that the result

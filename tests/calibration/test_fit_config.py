@@ -126,6 +126,7 @@ def test_region_without_a_block_reads_its_own_history_file(tmp_path):
     ({"identification": {"round_generations": 2.5}}, "identification.round_generations", "must be an integer"),
     ({"identification": {"se_limit": 0}}, "identification.se_limit", "> 0"),
     ({"identification": {"first_generations": -5}}, "identification.first_generations", ">= 0"),
+    ({"identification": {"one_at_a_time": "yes"}}, "identification.one_at_a_time", "true or false"),
     ({"data": ["missing.csv"]}, "data[0]", "not found"),
     ({"parameters": {
         "initial cropland share": {"bounds": [0.1, 0.5]},

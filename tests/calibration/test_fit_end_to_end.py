@@ -299,6 +299,29 @@ def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp
     assert calls == ([(1, False), (0, True), (2, False)] if fixed_one else [(1, False), (2, False)])
 
 
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_unidentified_constants_are_fixed_a_third_or_one_per_round(tmp_path, one_at_a_time):
+    """Six constants without effect on the two fitted series: by default each round fixes
+    the worst third of those flagged (at least one), with ``one_at_a_time`` one per round."""
+    from calibration.identify import fit_identified
+
+    params = {"migration coefficient": {"bounds": [0.02, 0.12]},
+              "initial suitable other land share": {"bounds": [0.0, 0.1]},
+              "forest growth rate constant": {"bounds": [0.005, 0.15]},
+              "compensation ratio": {"bounds": [1, 3]},
+              "initial clinker ratio": {"bounds": [0.6, 0.95]},
+              "mature forest harvest rate": {"bounds": [0.005, 0.035]},
+              "forest ecosystem carbon ratio": {"bounds": [0, 2]}}
+    cfg = load_config(write_config(tmp_path / "c.yaml", tiny_config(
+        parameters=params, optimizer={"seed": 7, "popsize": 2, "maxiter": 1, "polish_max_nfev": 5},
+        identification={"one_at_a_time": one_at_a_time, "final_global": False})))
+    result, _ = fit_identified(cfg)
+    eliminated = result.identification["eliminated"]
+    assert {d["name"] for d in eliminated} == set(params) - {"migration coefficient"}
+    assert all("no effect" in d["reason"] for d in eliminated)
+    assert [d["round"] for d in eliminated] == ([1, 2, 3, 4, 5, 6] if one_at_a_time else [1, 1, 2, 3, 4, 5])
+
+
 def test_every_identification_flag_has_a_chinese_name():
     """The zh rationale of an estimate names its flags in Chinese: every flag the fit can
     set (read from its source) has a name in FLAGS_ZH."""
