@@ -13,8 +13,9 @@ A constant fitted to history is a result only when the data identify it. After a
   observation, and the report says that the model's dynamics trade the fit of the first
   years against the later ones (:data:`ANCHOR_BOUND_REASON`).
 
-Constants are removed a few at a time, worst first (largest standard error relative to
-the range; bound cases after the unidentified ones), and the remaining ones are fitted
+Constants are removed one at a time (``identification.one_at_a_time``; otherwise a third
+of those flagged per round), worst first (largest standard error relative to the range;
+bound cases after the unidentified ones), and the remaining ones are fitted
 again from the previous optimum with the local least-squares polish, because fixing one
 constant of a correlated group usually makes the others identifiable. When constants
 were removed, a final global search (differential evolution) on the reduced set makes

@@ -301,8 +301,8 @@ def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp
 
 @pytest.mark.parametrize("one_at_a_time", [False, True])
 def test_unidentified_constants_are_fixed_a_third_or_one_per_round(tmp_path, one_at_a_time):
-    """Six constants without effect on the two fitted series: by default each round fixes
-    the worst third of those flagged (at least one), with ``one_at_a_time`` one per round."""
+    """Six constants without effect on the two fitted series: with ``one_at_a_time`` (the
+    default) each round fixes one, without it the worst third of those flagged (at least one)."""
     from calibration.identify import fit_identified
 
     params = {"migration coefficient": {"bounds": [0.02, 0.12]},
