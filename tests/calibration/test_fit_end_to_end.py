@@ -245,15 +245,13 @@ def test_a_constant_fixed_as_unidentified_stays_inside_its_bounds(tmp_path):
     assert not any(word in zh for word in ("no effect", "model default", "moved", "the fit report"))
 
 
-@pytest.mark.parametrize("round_generations", [None, 3])
-def test_identification_rounds_start_from_the_previous_optimum(tmp_path, monkeypatch, round_generations):
-    """After a constant is fixed, the round fits the others from the previous optimum with
-    the least-squares polish alone (or after ``round_generations`` seeded DE generations);
-    the first fit and the final global search use the configured generations."""
+@pytest.fixture
+def fit_calls(monkeypatch) -> list:
+    """Every call of ``calibration.fit.fit`` made while the test runs, as (DE generations,
+    started from a given point)."""
     from calibration import fit as fit_module
-    from calibration.identify import fit_identified
 
-    calls = []
+    calls: list = []
     real_fit = fit_module.fit
 
     def recording_fit(cfg, history=None, **kw):
@@ -261,6 +259,16 @@ def test_identification_rounds_start_from_the_previous_optimum(tmp_path, monkeyp
         return real_fit(cfg, history, **kw)
 
     monkeypatch.setattr(fit_module, "fit", recording_fit)
+    return calls
+
+
+@pytest.mark.parametrize("round_generations", [None, 3])
+def test_identification_rounds_start_from_the_previous_optimum(tmp_path, fit_calls, round_generations):
+    """After a constant is fixed, the round fits the others from the previous optimum with
+    the least-squares polish alone (or after ``round_generations`` seeded DE generations);
+    the first fit and the final global search use the configured generations."""
+    from calibration.identify import fit_identified
+
     params = {"migration coefficient": {"bounds": [0.02, 0.12]},
               "initial suitable other land share": {"bounds": [0.0, 0.1]}}  # no effect: fixed
     extra = {} if round_generations is None else {"identification": {"round_generations": round_generations}}
@@ -269,25 +277,16 @@ def test_identification_rounds_start_from_the_previous_optimum(tmp_path, monkeyp
     result, _ = fit_identified(cfg)
     assert [d["name"] for d in result.identification["eliminated"]] == ["initial suitable other land share"]
     seeded = 0 if round_generations is None else round_generations
-    assert calls == [(2, False), (seeded, True), (2, False)]
+    assert fit_calls == [(2, False), (seeded, True), (2, False)]
 
 
 @pytest.mark.parametrize("fixed_one", [True, False])
-def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp_path, monkeypatch, fixed_one):
+def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp_path, fit_calls, fixed_one):
     """``identification.first_generations``: the first search runs that many generations;
     the fresh global search with the optimizer's ``maxiter`` then runs whether or not a
     constant was fixed, so the final optimum never rests on the shorter search alone."""
-    from calibration import fit as fit_module
     from calibration.identify import fit_identified
 
-    calls = []
-    real_fit = fit_module.fit
-
-    def recording_fit(cfg, history=None, **kw):
-        calls.append((cfg.optimizer.maxiter, kw.get("start") is not None))
-        return real_fit(cfg, history, **kw)
-
-    monkeypatch.setattr(fit_module, "fit", recording_fit)
     params = {"migration coefficient": {"bounds": [0.02, 0.12]}}
     if fixed_one:
         params["initial suitable other land share"] = {"bounds": [0.0, 0.1]}  # no effect: fixed
@@ -296,7 +295,7 @@ def test_a_shorter_first_search_is_always_followed_by_the_full_global_search(tmp
         identification={"first_generations": 1})))
     result, _ = fit_identified(cfg)
     assert len(result.identification["eliminated"]) == int(fixed_one)
-    assert calls == ([(1, False), (0, True), (2, False)] if fixed_one else [(1, False), (2, False)])
+    assert fit_calls == ([(1, False), (0, True), (2, False)] if fixed_one else [(1, False), (2, False)])
 
 
 @pytest.mark.parametrize("one_at_a_time", [False, True])
