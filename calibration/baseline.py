@@ -130,8 +130,7 @@ def baseline_document(cfg: CalibrationConfig, result, overrides: Mapping[str, fl
             "estimated": len(result.names),
             "observations": int(result.n_residuals),
             "seed": int(cfg.optimizer.seed),
-            # the whole fit with its identification rounds, not only the last round
-            "runtime_s": round(float((result.identification or {}).get("total_s", result.timing["total_s"])), 1),
+            "runtime_s": round(result.total_seconds, 1),
             "warnings": list(result.warnings),
             "statistics": {k: dict(v) for k, v in summary.items()},
             "report": _rel(report_path) if report_path else None,

@@ -324,6 +324,12 @@ class FitResult:
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc)
                          .replace(microsecond=0).isoformat())
 
+    @property
+    def total_seconds(self) -> float:
+        """Wall time of the whole fit (s): with its identification rounds when it had them,
+        not only the last round's ``timing``."""
+        return float((self.identification or {}).get("total_s", self.timing["total_s"]))
+
     def overrides(self) -> dict[str, float]:
         """Fixed constants and estimates (integers as int), Vensim name -> value."""
         out: dict[str, float] = dict(self.fixed)

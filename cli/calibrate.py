@@ -205,11 +205,10 @@ def fit(args: argparse.Namespace, ctx: Context) -> int:
         if doc is not None:
             write_scenario(doc, stage.file(baseline_path))
         report_path = stage.final_path(report_tmp)
-    ident = result.identification or {}
-    seconds = ident.get("total_s", result.timing["total_s"])  # the whole fit, all rounds
-    fixed = f", {len(ident['eliminated'])} fixed as unidentified" if ident.get("eliminated") else ""
+    eliminated = (result.identification or {}).get("eliminated")
+    fixed = f", {len(eliminated)} fixed as unidentified" if eliminated else ""
     ctx.echo(f"fit {cfg.region}: objective {result.objective:.6g}, {len(result.names)} parameters{fixed}, "
-             f"{seconds:.1f} s, {len(result.warnings)} warning(s)")
+             f"{result.total_seconds:.1f} s, {len(result.warnings)} warning(s)")
     _summary_lines(ctx, assessment)
     ctx.echo(f"report: {report_path}")
     ctx.summary.update(command="calibrate fit", region=cfg.region, objective=result.objective,

@@ -20,6 +20,7 @@ Pure functions (no Streamlit); the page is :mod:`webapp.region_page`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import math
 import os
@@ -41,18 +42,24 @@ MAX_DATA_BYTES = 1_000_000  # = server.maxUploadSize of .streamlit/config.toml
 #: Optimizer of an interactive region fit: population 5 x parameters, 60 DE generations,
 #: a short least-squares polish (the national fit: :func:`national_optimizer`, with a
 #: polish run to convergence). About 60 batch calls of ~150 runs: about half a second
-#: (the national fit: about a minute).
+#: (the national fit: about half a minute).
 QUICK = {"popsize": 5, "maxiter": 60, "polish": True, "polish_max_nfev": 30}
 
 
 def national_optimizer() -> tuple[int, int]:
     """Population factor and DE generations of the national fit (``calibration/national.yaml``),
-    for the page's comparison with the quick settings."""
+    for the page's comparison with the quick settings; read once per version of the file
+    (the page asks on every rerun)."""
+    return _optimizer_of(str(NATIONAL_CONFIG), os.stat(NATIONAL_CONFIG).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _optimizer_of(path: str, mtime_ns: int) -> tuple[int, int]:
     import yaml
 
     from calibration.config import OptimizerSettings
 
-    with open(NATIONAL_CONFIG, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         opt = (yaml.safe_load(fh) or {}).get("optimizer") or {}
     default = OptimizerSettings()
     return int(opt.get("popsize", default.popsize)), int(opt.get("maxiter", default.maxiter))
