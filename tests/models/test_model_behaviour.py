@@ -224,3 +224,29 @@ def test_energy_mix_turns_over_faster_while_demand_grows(tau: float) -> None:
     assert (expansion[falling] == 0).all()
     assert (out["energy supply turnover rate"] >= 1 / life - 1e-12).all()
     np.testing.assert_allclose(out["energy supply turnover rate"] - expansion, 1 / life, rtol=1e-12)
+
+
+INTEGRATION_OUTPUTS = ["gross emissions", "land carbon sink", "net emissions", "GDP", "total population",
+                       "primary energy consumption", "Cropland", "total forest area",
+                       "total construction land"]
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "dual_carbon"])
+def test_integration_error_of_the_time_step_is_small(scenario: str) -> None:
+    """Integration error test (Sterman, Business Dynamics ch. 21): the results must not
+    depend on the time step. Euler's global error is first order in the step, so the
+    error of a run at step dt is about 2 (x(dt) - x(dt/2)) (Richardson). At the model's
+    TIME STEP it must stay below 1 % of each output's largest value over the run, under
+    the 2-5 % in-sample acceptance limits of the calibration, and the emission peak year
+    must be the same at half and at twice the step."""
+    from scenarios.loader import load_scenario
+
+    inputs = load_scenario(scenario).inputs
+    dt = MODEL.time_settings["TIME STEP"]
+    runs = {step: run_scenario(inputs, INTEGRATION_OUTPUTS, time_step=step)
+            for step in (dt / 2, dt, 2 * dt)}
+    fine, used = runs[dt / 2], runs[dt]
+    error = 2 * (used - fine).abs().max() / fine.abs().max()
+    assert (error < 0.01).all(), error[error >= 0.01].to_dict()
+    peaks = {step: float(out["gross emissions"].idxmax()) for step, out in runs.items()}
+    assert len(set(peaks.values())) == 1, peaks
