@@ -202,8 +202,9 @@ WITH_DATA = (b"name: {en: Coal region, zh: \xe7\x85\xa4\xe5\x8c\xba}\ndescriptio
 
 def test_an_upload_with_a_data_block_runs_with_its_series_in_both_languages(app):
     """The uploaded region's data input (coal turning cheap against gas after 2015, so that
-    coal plants run more) moves the emission peak past the baseline's; the page shows the year of an independent run with the same series, and
-    names the data input and its source in the sidebar in each language."""
+    coal plants run more) moves the emission peak past the baseline's; the page shows the
+    year of an independent run with the same series, and names the data input and its
+    source in the sidebar in each language."""
     import pandas as pd
 
     series = pd.Series([0.63, 0.63, 0.2], index=[1990.0, 2015.0, 2030.0])
