@@ -99,9 +99,13 @@ def test_compare_save_two_and_highlight_differences(app):
     assert table.loc[row, "非化石"] == expected_year("neutrality", NONFOSSIL)
     net = [i for i in table.index if "2060 年净排放" in i][0]
     assert table.loc[net, "基准"] != table.loc[net, "非化石"]
-    # remove one
+    # remove one: the table of a single saved scenario still shows its turning points
     at.button(key="rm_0").click().run()
     assert [s["name"] for s in at.session_state["saved"]] == ["非化石"]
+    no_problems(at)
+    table = frame(at, "非化石")
+    assert list(table.columns) == ["非化石"]
+    assert table.loc[row, "非化石"] == expected_year("neutrality", NONFOSSIL)
 
 
 def test_compare_caps_at_six(app):
