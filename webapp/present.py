@@ -37,8 +37,7 @@ LARGE_FONT_CSS = """
 
 
 def present(lang: str) -> None:
-    top = st.columns([1.1, 4], vertical_alignment="bottom")
-    big = top[0].toggle(t("workshop_mode", lang), value=True, key="workshop")
+    big = st.toggle(t("workshop_mode", lang), value=True, key="workshop")
     if big:
         st.markdown(LARGE_FONT_CSS, unsafe_allow_html=True)
     names = {"story": t("view_story", lang), "emissions": t("chart_emissions", lang), "land": t("chart_land", lang),
@@ -46,8 +45,10 @@ def present(lang: str) -> None:
     vkey = state.lang_key("present_view", lang)
     if SS.get(vkey) not in VIEWS:
         SS[vkey] = "story"
-    view = top[1].segmented_control(t("present_view", lang), VIEWS, key=vkey, format_func=names.get, required=True,
-                                    label_visibility="collapsed")
+    # the views on a row of their own: beside the toggle, five labels in large fonts ran past a
+    # 1600-px screen in English
+    view = st.segmented_control(t("present_view", lang), VIEWS, key=vkey, format_func=names.get, required=True,
+                                label_visibility="collapsed")
     state.remember("present_view", view)
     if not big:
         st.title(t("page_present", lang))
@@ -93,7 +94,8 @@ def story(lang: str, big: bool) -> None:
     step = c2.slider(t("story_step", lang), 0, last, key="story_step", help=t(
         "story_source_current" if from_current else "story_source_default", lang))
     outcomes = [outcome_of(v) for _, v in steps[: step + 1]]
-    head, *cols = st.columns([3.2, 1, 1, 1], vertical_alignment="bottom")
+    # metric columns wide enough for "not reached" and "Net-stock turning point" in large fonts
+    head, *cols = st.columns([2.2, 1.3, 1.3, 1.3], vertical_alignment="bottom")
     head.subheader(f"{t('story_step', lang)} {step}: {steps[step][0][lang]}")
     years, byears = outcomes[-1].tp_years(), outcomes[0].tp_years()
     texts = outcomes[-1].tp_texts(lang)
