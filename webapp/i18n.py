@@ -185,7 +185,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_ok": {"zh": "已保存“{name}”。", "en": "Saved “{name}”."},
     "save_full": {"zh": "最多可保存 {n} 个情景，请先删除一个。", "en": "At most {n} scenarios can be saved; remove one first."},
     "save_dup": {"zh": "名称“{name}”已存在，已覆盖。", "en": "The name “{name}” existed and was replaced."},
-    "save_empty": {"zh": "请输入情景名称。", "en": "Please enter a scenario name."},
     "saved_scenarios": {"zh": "已保存的情景", "en": "Saved scenarios"},
     "remove": {"zh": "删除", "en": "Remove"},
     "clear_all": {"zh": "全部清除", "en": "Clear all"},

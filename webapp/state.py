@@ -366,12 +366,21 @@ def on_upload(uploader_key: str) -> None:
     flash("success", t("upload_ok", lang(), name=doc.title(lang())))
 
 
+def default_save_name(lg: str) -> str:
+    """Name of a saved scenario when none is typed: "Scenario N" (情景 N), N the number of
+    saved scenarios + 1, or the next number not yet taken."""
+    taken = {s["name"] for s in SS.get("saved", [])}
+    number = len(taken) + 1
+    while f"{t('scenario', lg)} {number}" in taken:
+        number += 1
+    return f"{t('scenario', lg)} {number}"
+
+
 def on_save(name_key: str) -> None:
     name = str(SS.get(name_key, "")).strip()
     lg = lang()
-    if not name:
-        flash("warning", t("save_empty", lg))
-        return
+    if not name:  # the name the box shows as its placeholder
+        name = default_save_name(lg)
     saved = [s for s in SS.setdefault("saved", []) if s["name"] != name]
     replaced = len(saved) != len(SS["saved"])
     if len(saved) >= MAX_SAVED:

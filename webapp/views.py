@@ -47,7 +47,7 @@ def compare(lang: str) -> None:
     if "save_name" not in SS:
         SS["save_name"] = ""
     c1.text_input(t("save_name", lang), key="save_name",
-                  placeholder=f"{t('scenario', lang)} {len(saved) + 1}")
+                  placeholder=state.default_save_name(lang))
     c2.button(t("save", lang), on_click=state.on_save, args=("save_name",), key="save_btn", type="primary",
               disabled=len(saved) >= state.MAX_SAVED, width="stretch")
     if not saved:

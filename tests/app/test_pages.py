@@ -108,6 +108,20 @@ def test_compare_save_two_and_highlight_differences(app):
     assert table.loc[row, "非化石"] == expected_year("neutrality", NONFOSSIL)
 
 
+@pytest.mark.parametrize("lang, word", [("zh", "情景"), ("en", "Scenario")])
+def test_compare_save_without_a_name_uses_the_placeholder(app, lang, word):
+    at = app({"page": "compare", "lang": lang})
+    assert at.text_input(key="save_name").placeholder == f"{word} 1"
+    at.button(key="save_btn").click().run()
+    at.text_input(key="save_name").set_value(f"{word} 3").run()
+    at.button(key="save_btn").click().run()
+    # two saved: "… 3" would be next but is taken, so the box offers "… 4" and saving uses it
+    assert at.text_input(key="save_name").placeholder == f"{word} 4"
+    at.button(key="save_btn").click().run()
+    no_problems(at)
+    assert [s["name"] for s in at.session_state["saved"]] == [f"{word} 1", f"{word} 3", f"{word} 4"]
+
+
 def test_compare_caps_at_six(app):
     at = app({"page": "compare"})
     for i in range(6):
