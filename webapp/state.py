@@ -370,10 +370,10 @@ def default_save_name(lg: str) -> str:
     """Name of a saved scenario when none is typed: "Scenario N" (情景 N), N the number of
     saved scenarios + 1, or the next number not yet taken."""
     taken = {s["name"] for s in SS.get("saved", [])}
-    number = len(taken) + 1
-    while f"{t('scenario', lg)} {number}" in taken:
+    word, number = t("scenario", lg), len(taken) + 1
+    while f"{word} {number}" in taken:
         number += 1
-    return f"{t('scenario', lg)} {number}"
+    return f"{word} {number}"
 
 
 def on_save(name_key: str) -> None:

@@ -75,12 +75,13 @@ def compare(lang: str) -> None:
     diff = core.differs_from_first(table)
     shown = table.map(lambda v: t("not_reached", lang) if pd.isna(v) else (
         f"{v:.0f}" if float(v).is_integer() else f"{v:,.2f}"))
-    for key in core.TP_MARKED:  # turning points as shown elsewhere: year, boundary or not reached
+    tp_texts = [o.tp_texts(lang) for _, o in outcomes]  # turning points as shown elsewhere
+    for key in core.TP_MARKED:
         label = t("ind_tp", lang, name=tpmod.NAMES[key][lang])
-        for column, (_, o) in zip(shown.columns, outcomes):
+        for column, texts in zip(shown.columns, tp_texts):
             # cell by cell: pandas 3.1 refuses a whole-row assignment to an existing row of
             # a one-column frame (one saved scenario) with "Length of indexer and values mismatch"
-            shown.loc[label, column] = o.tp_texts(lang)[key]
+            shown.loc[label, column] = texts[key]
     styler = shown.style.apply(lambda col: [HIGHLIGHT if d else "" for d in diff[col.name]], axis=0)
     st.dataframe(styler, placeholder="—", key="compare_table")
     st.download_button(t("download_csv", lang), table.to_csv().encode("utf-8-sig"), "comparison.csv", "text/csv",
