@@ -112,8 +112,11 @@ def model_name_zh(name: str) -> str | None:
 
 def variable_label(name: str, lang: str) -> str:
     """Display name of a variable in ``lang`` ('en' or 'zh'): the label of
-    :data:`VARIABLE_LABELS`, else (zh) its name of :func:`model_name_zh`, else the name."""
+    :data:`VARIABLE_LABELS`, else (zh) its name of :func:`model_name_zh`, else the name, in
+    sentence case as the labels are ('crude birth rate' -> 'Crude birth rate')."""
     entry = VARIABLE_LABELS.get(name)
     if entry:
         return entry[lang]
-    return (model_name_zh(name) or name) if lang == "zh" else name
+    if lang == "zh" and (chinese := model_name_zh(name)):
+        return chinese
+    return name[:1].upper() + name[1:]

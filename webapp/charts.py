@@ -316,19 +316,22 @@ def overlay_chart(runs: Sequence[tuple[str, pd.DataFrame]], variable: str, unit:
 
 
 def history_chart(frame: pd.DataFrame, title: str, unit: str, lang: str) -> alt.Chart:
-    """History points (filled: observations, hollow: interpolated) and the model line."""
+    """History points (dark: observations, grey: interpolated, not used in the statistics) and the
+    model line."""
     obs = frame.assign(kind=np.where(np.isfinite(frame["observed"]), t("history_obs", lang), t("history_interp", lang)))
     kinds = [t("history_obs", lang), t("history_interp", lang), t("history_model", lang)]
-    color = alt.Color("kind:N", title="", scale=alt.Scale(domain=kinds, range=["#212529", "#adb5bd", "#1c7ed6"]))
+    # no legend of its own: the page shows one legend above the grid of small charts
+    # (history_legend), which leaves each chart its height for the plot
+    color = alt.Color("kind:N", title="", legend=None,
+                      scale=alt.Scale(domain=kinds, range=["#212529", "#8c8c8c", "#1c7ed6"]))
     x = alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False))
     pts = alt.Chart(obs).mark_point(filled=True, size=28).encode(
         x=x, y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)), color=color,
         tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=",.1f"), "kind:N"])
     model = frame[["year", "model"]].rename(columns={"model": "value"}).assign(kind=t("history_model", lang))
     line = alt.Chart(model).mark_line(strokeWidth=2).encode(x=x, y="value:Q", color=color)
-    return (alt.layer(pts, line).properties(title=alt.TitleParams(title, fontSize=13, anchor="start"),
-                                            description=title, height=HISTORY_HEIGHT)
-            .configure_legend(orient="top", direction="horizontal", labelLimit=0, title=None, columnPadding=8))
+    return alt.layer(pts, line).properties(title=alt.TitleParams(title, fontSize=13, anchor="start"),
+                                           description=title, height=HISTORY_HEIGHT)
 
 
 def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], lang: str) -> alt.Chart:

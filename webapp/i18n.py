@@ -211,7 +211,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # ----------------------------------------------------------------- history
     "history_intro": {
         "zh": "当前区域校准基准情景的历史拟合：历史数据（全国为项目自带的中国历史数据，自建区域为其上传的数据）与模型输出对比。统计量仅使用独立观测值（不含插值）。",
-        "en": "Calibration fit of the current region's baseline: history (calibration/data/history_CHN.csv for the nation, the uploaded data for your own region; primary series of calibration.series) vs model output. Statistics use independent observations only (no interpolated points).",
+        "en": "Calibration fit of the current region's baseline: history (the bundled history of China for the nation, the uploaded data for your own region) against the model output. Statistics use independent observations only (no interpolated points).",
     },
     "history_stats": {"zh": "拟合统计量", "en": "Fit statistics"},
     "history_of": {"zh": "区域：{name}", "en": "Region: {name}"},
@@ -225,13 +225,13 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "history_choose": {"zh": "选择序列", "en": "Choose series"},
     "history_obs": {"zh": "观测", "en": "Observed"},
-    "history_interp": {"zh": "插值（不计入统计）", "en": "Interpolated (not used)"},
+    "history_interp": {"zh": "插值（不计入统计）", "en": "Interpolated (not used in the statistics)"},
     "history_model": {"zh": "模型", "en": "Model"},
     "history_n": {"zh": "观测数", "en": "n obs."},
     "history_error": {"zh": "无法读取历史数据：{msg}", "en": "History data could not be read: {msg}"},
     "history_stats_source": {
         "zh": "统计量由校准程序的同一函数计算（与校准报告一致）。",
-        "en": "Statistics computed by {src}.",
+        "en": "Statistics computed by the same function as the calibration reports ({src}).",
     },
     "run_current": {"zh": "当前情景", "en": "Current scenario"},
     "run_start": {"zh": "起始情景", "en": "Starting scenario"},

@@ -94,8 +94,9 @@ def story(lang: str, big: bool) -> None:
     step = c2.slider(t("story_step", lang), 0, last, key="story_step", help=t(
         "story_source_current" if from_current else "story_source_default", lang))
     outcomes = [outcome_of(v) for _, v in steps[: step + 1]]
-    # metric columns wide enough for "not reached" and "Net-stock turning point" in large fonts
-    head, *cols = st.columns([2.2, 1.3, 1.3, 1.3], vertical_alignment="bottom")
+    # metric columns wide enough for "Net-stock turning point" and, in the last (neutrality),
+    # "not reached" in large fonts on a 1440-px screen
+    head, *cols = st.columns([1.7, 1.2, 1.2, 1.5], vertical_alignment="bottom")
     head.subheader(f"{t('story_step', lang)} {step}: {steps[step][0][lang]}")
     years, byears = outcomes[-1].tp_years(), outcomes[0].tp_years()
     texts = outcomes[-1].tp_texts(lang)
@@ -119,7 +120,10 @@ def story(lang: str, big: bool) -> None:
         left, right = st.columns([1.35, 1])
         left.vega_lite_chart(chart, width="stretch", key="story_chart", theme=None)
         right.subheader(t("story_table", lang))
-        right.table(table.set_index(t("story_step", lang)))
+        # turning-point cells at least as wide as "未达到" in large type: the step names wrap, not
+        # the years (a Chinese text may otherwise break after every character)
+        styled = table.set_index(t("story_step", lang)).style.set_properties(**{"min-width": "4.5em"})
+        right.table(styled)
     else:
         st.vega_lite_chart(chart, width="stretch", key="story_chart")
         st.subheader(t("story_table", lang))

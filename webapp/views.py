@@ -125,6 +125,9 @@ def history(lang: str) -> None:
     st.dataframe(stats.round(3), hide_index=True, placeholder="—", key="history_stats")
     st.caption(t("history_stats_source", lang, src=fit.stats_source))
     names = list(fit.pairs)
+    # one legend for the grid, in the colours of the charts (charts.history_chart)
+    st.markdown(f"● {t('history_obs', lang)} &nbsp;&nbsp; :gray[●] {t('history_interp', lang)} &nbsp;&nbsp; "
+                f":blue[━━] {t('history_model', lang)}")
     cols = st.columns(3)
     for i, name in enumerate(names):
         d = fit.descriptions[name]

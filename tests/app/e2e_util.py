@@ -173,6 +173,33 @@ def plot_heights(page) -> list[tuple[str, int]]:
     return [tuple(x) for x in page.evaluate(PLOT_HEIGHTS_JS, CHART)]
 
 
+#: Short table values (a year, "≤2025", "未达到") that the browser broke over lines: a column
+#: too narrow for its content (Chinese text may break after any character).
+BROKEN_CELLS_JS = """() => Array.from(document.querySelectorAll("[data-testid='stTable'] td p"))
+    .filter(p => {
+        const s = p.innerText.trim();
+        if (!s || /\\s/.test(s) || s.length > 12 || !p.checkVisibility()) return false;
+        const style = getComputedStyle(p);
+        const line = parseFloat(style.lineHeight) || 1.6 * parseFloat(style.fontSize);
+        return p.getBoundingClientRect().height > 1.5 * line;
+    }).map(p => p.innerText.trim())"""
+
+
+def broken_table_cells(page) -> list[str]:
+    """Texts of short, space-free table cells that the browser wrapped onto several lines."""
+    return list(page.evaluate(BROKEN_CELLS_JS))
+
+
+#: Metric values cut off with an ellipsis ("not reac…"): a column too narrow for the value.
+CUT_METRICS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] div'))
+    .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim())"""
+
+
+def cut_metric_values(page) -> list[str]:
+    """Texts of metric values that do not fit their column (shown cut off)."""
+    return list(page.evaluate(CUT_METRICS_JS))
+
+
 #: CSS selector of the model diagrams (inline SVG of a Vensim view, Graphviz charts).
 DIAGRAM = "[data-testid='stMain'] .model-diagram svg, [data-testid='stMain'] [data-testid='stGraphVizChart'] svg"
 

@@ -116,6 +116,12 @@ class Crawl:
         for title, h in u.diagram_heights(page):
             if h < MIN_PLOT_PX:
                 self.problems.append(f"{where}: diagram '{title}' {h} px < {MIN_PLOT_PX}")
+        cut = u.cut_metric_values(page)
+        if cut:
+            self.problems.append(f"{where}: metric values cut off (column too narrow): {cut[:6]}")
+        broken = u.broken_table_cells(page)
+        if broken:
+            self.problems.append(f"{where}: table cells broken over lines (column too narrow): {broken[:6]}")
         if self.lang == "zh":
             text = page.evaluate(CHROME_JS)
             bad = latin_words(text)
