@@ -250,3 +250,28 @@ def test_integration_error_of_the_time_step_is_small(scenario: str) -> None:
     assert (error < 0.01).all(), error[error >= 0.01].to_dict()
     peaks = {step: float(out["gross emissions"].idxmax()) for step, out in runs.items()}
     assert len(set(peaks.values())) == 1, peaks
+
+
+@pytest.mark.parametrize("elasticity", [0.0, 1.1, 2.4])
+def test_non_fossil_energy_displaces_coal_first(elasticity: float) -> None:
+    """Non-fossil energy displaces coal more than oil and gas: with the coal-to-oil-and-gas
+    ratio proportional to F^e (F the fossil share of energy supply, e the coal displacement
+    elasticity) and sigma the coal share of fossil energy, coal = F*sigma(F), so of each unit of
+    fossil energy that more non-fossil energy displaces, sigma + e*sigma*(1 - sigma) is coal
+    (the inverse of the formula that derives e from the coal shares of fossil-fired power and
+    of fossil primary energy); with e = 0 coal goes in proportion, sigma."""
+    cols = ["coal CO2 emissions", "fossil energy consumption", "Coal Share of Fossil Energy",
+            "Coal Share of Fossil Capacity"]
+    base = {"coal displacement elasticity": elasticity}
+    a = run_scenario(base, cols)
+    b = run_scenario({**base, "non fossil mandate for new supply": 0.01}, cols)
+    coal_ef = MODEL.constants["coal emission factor"].default
+    for year in (2035, 2050, 2070):
+        # the mandate leaves the fuel choice of fossil capacity alone (it acts on non-fossil)
+        assert b.loc[year, "Coal Share of Fossil Capacity"] == pytest.approx(
+            a.loc[year, "Coal Share of Fossil Capacity"], rel=1e-6)
+        d_fossil = b.loc[year, "fossil energy consumption"] - a.loc[year, "fossil energy consumption"]
+        d_coal = (b.loc[year, "coal CO2 emissions"] - a.loc[year, "coal CO2 emissions"]) / coal_ef
+        assert d_fossil < 0
+        sigma = 0.5 * (a.loc[year, "Coal Share of Fossil Energy"] + b.loc[year, "Coal Share of Fossil Energy"])
+        assert d_coal / d_fossil == pytest.approx(sigma + elasticity * sigma * (1 - sigma), rel=0.01)

@@ -110,7 +110,7 @@ def runs() -> dict[str, pd.DataFrame]:
     base = dict(load_scenario("baseline").overrides)
     series = pd.Series(VALUES, index=[float(y) for y in YEARS])
     columns = ["relative coal to gas fuel cost", "long run coal share at current fuel costs", "coal dispatch factor",
-               "Coal Share of Fossil Capacity", "Coal Share of Fossil Energy", "gross emissions"]
+               "Coal Share of Fossil Capacity", "Coal Share of Fossil Energy", "Non Fossil Share", "gross emissions"]
     inputs = {**base, RATIO: series, SENSITIVITY: 1.5}
     return {
         "batch": run_scenario(inputs, return_columns=columns),
@@ -131,7 +131,9 @@ def test_the_input_is_interpolated_held_and_drives_coal_dispatch(runs) -> None:
     """By hand: the relative cost is the series (linear between its years, its last value
     after them) over its first value; coal plants run (1 + h) / (1 + h r^s) times as much as
     at the start (h the utilization headroom, s the sensitivity), which shifts the capacity
-    share to the energy share by the logit of the model file's equation."""
+    share to the energy share by the logit of the model file's equation, together with the
+    coal displaced by non-fossil energy ((1 - non-fossil share) relative to its start, to the
+    power of the displacement elasticity)."""
     batch = runs["batch"]
     years = batch.index.to_numpy(dtype=float)
     relative = np.interp(years, YEARS, VALUES) / VALUES[0]
@@ -141,8 +143,12 @@ def test_the_input_is_interpolated_held_and_drives_coal_dispatch(runs) -> None:
     dispatch = (1 + h) / (1 + h * relative ** 1.5)
     np.testing.assert_allclose(batch["coal dispatch factor"].to_numpy(), dispatch, rtol=1e-12)
     capacity = batch["Coal Share of Fossil Capacity"].to_numpy()
+    fossil = 1 - batch["Non Fossil Share"].to_numpy()
+    elasticity = float(load_scenario("baseline").overrides.get(
+        "coal displacement elasticity", load_model().constants["coal displacement elasticity"].default))
+    shift = dispatch * (fossil / fossil[0]) ** elasticity
     np.testing.assert_allclose(batch["Coal Share of Fossil Energy"].to_numpy(),
-                               capacity * dispatch / (capacity * dispatch + 1 - capacity), rtol=1e-12)
+                               capacity * shift / (capacity * shift + 1 - capacity), rtol=1e-12)
     share = float(load_scenario("baseline").overrides.get(LONG_RUN, load_model().constants[LONG_RUN].default))
     np.testing.assert_allclose(batch["long run coal share at current fuel costs"].to_numpy(),
                                share * dispatch / (share * dispatch + 1 - share), rtol=1e-12)
