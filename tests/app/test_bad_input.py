@@ -197,17 +197,17 @@ WITH_DATA = (b"name: {en: Coal region, zh: \xe7\x85\xa4\xe5\x8c\xba}\ndescriptio
              b"overrides:\n  " + SENSITIVITY.encode() + b": 3\n"
              b"rationale:\n  " + SENSITIVITY.encode() + b": {en: test, zh: test}\n"
              b"data:\n  " + RATIO.encode() + b":\n    source: {en: EIA test series, zh: \xe6\xb5\x8b\xe8\xaf\x95\xe5\xba\x8f\xe5\x88\x97}\n"
-             b"    values: {1990: 0.63, 2015: 0.63, 2030: 0.2}\n")
+             b"    values: {1990: 0.63, 2024: 0.63, 2030: 0.2}\n")
 
 
 def test_an_upload_with_a_data_block_runs_with_its_series_in_both_languages(app):
-    """The uploaded region's data input (coal turning cheap against gas after 2015, so that
+    """The uploaded region's data input (coal turning cheap against gas after 2024, so that
     coal plants run more) moves the emission peak past the baseline's; the page shows the
     year of an independent run with the same series, and names the data input and its
     source in the sidebar in each language."""
     import pandas as pd
 
-    series = pd.Series([0.63, 0.63, 0.2], index=[1990.0, 2015.0, 2030.0])
+    series = pd.Series([0.63, 0.63, 0.2], index=[1990.0, 2024.0, 2030.0])
     with_data = expected_year("tp3", {RATIO: series, SENSITIVITY: 3.0})
     assert with_data != expected_year("tp3", {SENSITIVITY: 3.0})  # the series matters: the test can fail
     at = app()

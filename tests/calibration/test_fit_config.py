@@ -313,8 +313,9 @@ def test_a_land_share_without_data_gives_way_to_the_observed_ones(tmp_path):
 
 def test_a_densely_forested_region_keeps_a_valid_land_partition(tmp_path):
     """Forest on 68 % and cropland on 13 % of the land, little grassland (as in Japan):
-    the anchored shares keep their bounds, the shares without an anchor give way down to
-    near their lower bounds, and the upper bounds add up to at most 1."""
+    the anchored shares (forest, cropland, grassland) keep their bounds, the shares without
+    an anchor give way down towards their lower bounds, and the upper bounds add up to at
+    most 1."""
     import pandas as pd
 
     from calibration.config import LAND_SHARES
@@ -339,8 +340,11 @@ def test_a_densely_forested_region_keeps_a_valid_land_partition(tmp_path):
 
     assert bounds("initial forest share") == pytest.approx((0.9 * 0.68, 1.1 * 0.68))
     assert bounds("initial cropland share") == pytest.approx((0.9 * 0.13, 1.1 * 0.13))
-    lo, hi = bounds("initial grassland share")
-    assert lo < hi < 0.3 and "upper bound lowered" in problem.bound_notes["initial grassland share"]
+    assert bounds("initial grassland share") == pytest.approx((0.9 * 0.015, 1.1 * 0.015))
+    for free in ("initial urban construction land share", "initial rural construction land share",
+                 "initial suitable other land share"):
+        lo, hi = bounds(free)
+        assert lo < hi and "upper bound lowered" in problem.bound_notes[free]
     uppers = sum(bounds(n)[1] if n in problem.names else problem.fixed.get(n, load_model_default(n))
                  for n in LAND_SHARES)
     assert uppers <= 1 + 1e-9

@@ -1,0 +1,63 @@
+"""Constants derived from data: recomputed here from the raw CSVs (with pandas), independently
+of the model file and the calibration configuration that state them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calibration.config import read_yaml
+from models.model import load_model
+
+ROOT = Path(__file__).resolve().parents[2]
+RAW = ROOT / "calibration" / "data" / "raw"
+
+
+def _displacement_elasticity(region: str, year: int) -> float:
+    """(d - s)/(s(1 - s)): d the coal share of fossil-fired electricity, s the coal share of
+    fossil primary energy (the elasticity of the coal-to-oil-and-gas ratio with respect to the
+    fossil share of energy supply when non-fossil power displaces the fuels of power plants)."""
+    power = pd.read_csv(RAW / "power_mix_owid.csv")
+    mix = pd.read_csv(RAW / "energy_mix_ei.csv")
+
+    def value(df: pd.DataFrame, variable: str) -> float:
+        row = df[(df.region == region) & (df.year == year) & (df.variable == variable)]
+        assert len(row) == 1, (region, year, variable)
+        return float(row.value.iloc[0])
+
+    d = value(power, "coal_electricity") / sum(
+        value(power, f"{f}_electricity") for f in ("coal", "gas", "oil"))
+    s = value(mix, "coal_share_energy") / sum(value(mix, f"{f}_share_energy") for f in ("coal", "gas", "oil"))
+    return (d - s) / (s * (1 - s))
+
+
+def test_power_mix_rows_add_up_to_at_most_the_generation() -> None:
+    power = pd.read_csv(RAW / "power_mix_owid.csv").pivot_table(
+        index=["region", "year"], columns="variable", values="value")
+    fossil = power[["coal_electricity", "gas_electricity", "oil_electricity"]].sum(axis=1)
+    assert ((fossil > 0) & (fossil <= power["electricity_generation"])).all()
+
+
+def test_coal_displacement_elasticities_are_those_of_the_data() -> None:
+    """China (the model default): mean of 2000 and 2010; the United States and the United
+    Kingdom (their calibration blocks): mean of 1990 and 2000; other regions: the mean of the
+    three. These are the years every out-of-sample fit (China to 2012, the others to 2000) has
+    seen."""
+    chn = (_displacement_elasticity("CHN", 2000) + _displacement_elasticity("CHN", 2010)) / 2
+    usa = (_displacement_elasticity("USA", 1990) + _displacement_elasticity("USA", 2000)) / 2
+    gbr = (_displacement_elasticity("GBR", 1990) + _displacement_elasticity("GBR", 2000)) / 2
+    regions = read_yaml(ROOT / "calibration" / "national.yaml")["regions"]
+
+    def configured(region: str) -> float:
+        return float(regions[region]["fixed"]["coal displacement elasticity"]["value"])
+
+    assert load_model().constants["coal displacement elasticity"].default == pytest.approx(chn, abs=0.05)
+    assert configured("USA") == pytest.approx(usa, abs=0.05)
+    assert configured("GBR") == pytest.approx(gbr, abs=0.05)
+    assert configured("default") == pytest.approx((chn + usa + gbr) / 3, abs=0.05)
+    # the mechanism's premise: coal's share of fossil-fired power exceeds its share of fossil
+    # energy wherever coal was a major fuel
+    for region, year in (("CHN", 2023), ("USA", 2010), ("GBR", 2010)):
+        assert _displacement_elasticity(region, year) > 1
