@@ -328,15 +328,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # ----------------------------------------------------------------- sensitivity
     "sens_intro": {
-        "zh": "全局敏感性分析（SALib）：参数在模型声明的范围内变化，其余常数取当前情景的值。模型在向量化批量求解器上运行（每秒约一万次），样本量上限为 {cap} 次运行。",
-        "en": "Global sensitivity analysis (SALib via analysis.sensitivity): parameters vary over their declared model ranges, the other constants keep the current scenario's values. The model runs on the vectorized batch runner (about 10,000 runs per second); the sample is capped at {cap} runs.",
+        "zh": "全局敏感性分析（SALib）：参数在模型声明的范围内变化，其余常数取当前情景的值。模型在向量化批量求解器上运行（每秒数千次），样本量上限为 {cap} 次运行。",
+        "en": "Global sensitivity analysis (SALib): parameters vary over their declared model ranges, the other constants keep the current scenario's values. The model runs on the vectorized batch runner (thousands of runs per second); the sample is capped at {cap} runs.",
     },
     "sens_params": {"zh": "参数", "en": "Parameters"},
     "sens_metric": {"zh": "输出指标", "en": "Output metric"},
     "sens_method": {"zh": "方法", "en": "Method"},
     "sens_n_sobol": {"zh": "Sobol 基础样本量 N（运行次数 N·(k+2)）", "en": "Sobol base sample N (runs N·(k+2))"},
     "sens_n_morris": {"zh": "Morris 轨迹数 r（运行次数 r·(k+1)）", "en": "Morris trajectories r (runs r·(k+1))"},
-    "sens_runs": {"zh": "将运行模型 {runs} 次（上限 {cap}），预计约 {sec:.0f} 秒。", "en": "{runs} model runs (cap {cap}), about {sec:.0f} s."},
+    "sens_runs": {"zh": "将运行模型 {runs} 次（上限 {cap}），预计约 {sec:.1f} 秒。", "en": "{runs} model runs (cap {cap}), about {sec:.1f} s."},
     "sens_too_many": {"zh": "运行次数 {runs} 超过上限 {cap}，请减少参数或样本量。", "en": "{runs} runs exceed the cap of {cap}; choose fewer parameters or a smaller sample."},
     "sens_need_params": {"zh": "请至少选择 2 个参数。", "en": "Choose at least 2 parameters."},
     "sens_run": {"zh": "运行分析", "en": "Run analysis"},

@@ -159,9 +159,11 @@ def sensitivity(lang: str) -> None:
     method = c2.radio(t("sens_method", lang), ("sobol", "morris"), key="sens_method", horizontal=True,
                       format_func=lambda m: {"sobol": "Sobol", "morris": "Morris"}[m])
     if method == "sobol":
-        n = c3.select_slider(t("sens_n_sobol", lang), sens.SOBOL_N, value=8, key="sens_n_sobol")
+        # defaults large enough for indices worth reading (SALib's examples use N = 1024;
+        # 8 gave confidence intervals wider than the indices), still about a second
+        n = c3.select_slider(t("sens_n_sobol", lang), sens.SOBOL_N, value=512, key="sens_n_sobol")
     else:
-        n = c3.select_slider(t("sens_n_morris", lang), sens.MORRIS_R, value=4, key="sens_n_morris")
+        n = c3.select_slider(t("sens_n_morris", lang), sens.MORRIS_R, value=10, key="sens_n_morris")
     k = len(names)
     runs = sens.planned_runs(method, n, k)
     too_many = runs > sens.MAX_RUNS
