@@ -320,8 +320,8 @@ def history_chart(frame: pd.DataFrame, title: str, unit: str, lang: str) -> alt.
     model line."""
     obs = frame.assign(kind=np.where(np.isfinite(frame["observed"]), t("history_obs", lang), t("history_interp", lang)))
     kinds = [t("history_obs", lang), t("history_interp", lang), t("history_model", lang)]
-    # no legend of its own: the page shows one legend above the grid of small charts
-    # (history_legend), which leaves each chart its height for the plot
+    # no legend of its own: the History page (views.history) shows one legend above the grid
+    # of small charts, which leaves each chart its height for the plot
     color = alt.Color("kind:N", title="", legend=None,
                       scale=alt.Scale(domain=kinds, range=["#212529", "#8c8c8c", "#1c7ed6"]))
     x = alt.X("year:Q", title=t("year", lang), axis=alt.Axis(format="d"), scale=alt.Scale(nice=False, zero=False))

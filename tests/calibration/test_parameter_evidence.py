@@ -3,6 +3,7 @@ of the model file and the calibration configuration that state them."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -15,12 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "calibration" / "data" / "raw"
 
 
+@cache
+def _raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(RAW / name)
+
+
 def _displacement_elasticity(region: str, year: int) -> float:
     """(d - s)/(s(1 - s)): d the coal share of fossil-fired electricity, s the coal share of
     fossil primary energy (the elasticity of the coal-to-oil-and-gas ratio with respect to the
     fossil share of energy supply when non-fossil power displaces the fuels of power plants)."""
-    power = pd.read_csv(RAW / "power_mix_owid.csv")
-    mix = pd.read_csv(RAW / "energy_mix_ei.csv")
+    power, mix = _raw("power_mix_owid.csv"), _raw("energy_mix_ei.csv")
 
     def value(df: pd.DataFrame, variable: str) -> float:
         row = df[(df.region == region) & (df.year == year) & (df.variable == variable)]
@@ -34,8 +39,7 @@ def _displacement_elasticity(region: str, year: int) -> float:
 
 
 def test_power_mix_rows_add_up_to_at_most_the_generation() -> None:
-    power = pd.read_csv(RAW / "power_mix_owid.csv").pivot_table(
-        index=["region", "year"], columns="variable", values="value")
+    power = _raw("power_mix_owid.csv").pivot_table(index=["region", "year"], columns="variable", values="value")
     fossil = power[["coal_electricity", "gas_electricity", "oil_electricity"]].sum(axis=1)
     assert ((fossil > 0) & (fossil <= power["electricity_generation"])).all()
 
