@@ -11,6 +11,7 @@ Usage::
     python benchmarks/bench_batch.py                       # models/territorial_carbon.mdl
     python benchmarks/bench_batch.py --model path/to/x.mdl
     python benchmarks/bench_batch.py --compare-model old.mdl   # same rows on both, ratios
+    python benchmarks/bench_batch.py --compare-model old.mdl --only-paired --paired-rounds 9
     python benchmarks/bench_batch.py --synthetic 250       # generated chain of 250 variables
     python benchmarks/bench_batch.py --no-dask --max-n 10000
 
@@ -364,12 +365,54 @@ def print_comparison(label: str, figures: Figures, other_label: str, other: Figu
     print(f"ratio = {label} / {other_label}: above 1 a rate is faster and a time (s, ms) slower")
 
 
+def paired_throughput(mdl: Path, other: Path, args: argparse.Namespace, rounds: int) -> None:
+    """Numba runs/s of two model files measured alternately (A B, B A, A B, ...).
+
+    The rows of ``bench_model`` time one model after the other, minutes apart, so a
+    change of the machine's speed in between (another process, CPU frequency) enters
+    their ratio. Here each round times both models back to back, in alternating
+    order, and the ratio is taken per round: the median over the rounds and its
+    range say how far the difference is real."""
+    n = min(args.max_n, 10_000)
+    sides = []
+    for path in (mdl, other):
+        model = compile_model(path)
+        outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+        params = draw_params(model, n, np.random.default_rng(0))
+        metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+        model.run(draw_params(model, 2, np.random.default_rng(1)), outputs=outputs, backend="numba")
+        sides.append((model, outputs, params, metrics))
+    print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of both models back to back "
+          "(order alternating); ratio = model / compared model per round:")
+    for mode in ("every stock saved", "metrics mode"):
+        rates: list[list[float]] = [[], []]
+        for r in range(rounds):
+            for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+                model, outputs, params, metrics = sides[side]
+                if mode == "metrics mode":
+                    call = lambda m=model, o=outputs, p=params, k=metrics: m.run_metrics(  # noqa: E731
+                        p, k, outputs=o, chunk_size=args.chunk_size, backend="numba")
+                else:
+                    call = lambda m=model, o=outputs, p=params: m.run(  # noqa: E731
+                        p, outputs=o, chunk_size=args.chunk_size, backend="numba")
+                rates[side].append(n / timed(call)[0])
+        ratios = sorted(a / b for a, b in zip(*rates))
+        print(f"  {mode:<18} model {statistics.median(rates[0]):>8,.0f} runs/s, compared "
+              f"{statistics.median(rates[1]):>8,.0f} runs/s; ratio median "
+              f"{statistics.median(ratios):.2f} (rounds {ratios[0]:.2f} to {ratios[-1]:.2f})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--compare-model", type=Path, default=None, metavar="PATH",
                         help="also run every row on this second model file and print both with "
                              "their ratio (model / compared model)")
+    parser.add_argument("--paired-rounds", type=int, default=7, metavar="R",
+                        help="with --compare-model: R rounds timing both models back to back "
+                             "(Numba, N = 10^4), ratio per round (0: skip)")
+    parser.add_argument("--only-paired", action="store_true",
+                        help="with --compare-model: only the paired rounds, not the other rows")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N_VARS",
                         help="benchmark a generated model with N_VARS variables instead")
     parser.add_argument("--outputs", default="",
@@ -393,11 +436,20 @@ def main(argv: list[str] | None = None) -> None:
         for path in (mdl, args.compare_model):
             if path is not None and not path.exists():
                 parser.error(f"model {path} not found (use --synthetic N to benchmark a generated one)")
+        if args.only_paired:
+            if args.compare_model is None or not args.paired_rounds:
+                parser.error("--only-paired needs --compare-model and --paired-rounds > 0")
+            print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(f"model: {mdl}; compared model: {args.compare_model}")
+            paired_throughput(mdl, args.compare_model, args, args.paired_rounds)
+            return
         figures = bench_model(mdl, args, dask=not args.no_dask)
         if args.compare_model is not None:
             print(f"\n---- compared model: {args.compare_model}")
             other = bench_model(args.compare_model, args, dask=False)
             print_comparison("model", figures, "compared", other)
+            if args.paired_rounds:
+                paired_throughput(mdl, args.compare_model, args, args.paired_rounds)
 
 
 if __name__ == "__main__":

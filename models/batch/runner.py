@@ -16,7 +16,8 @@ states, derivative buffers and shared loop buffers (~250 for the product model:
 ~16 MB at the default chunk of 8192 runs); the Numba kernel needs ~30 kB per thread
 plus a copy of the per-run parameters (``8 * N * n_per_run`` bytes). ``run_metrics`` adds
 ``8 * chunk_size * n_times * n_outputs`` bytes per thread for the chunk's time
-series (7.3 MB per output at chunk 8192) and ``8 * N`` bytes per metric; it does
+series (7.3 MB per output at chunk 8192; with the Numba backend the chunk is cut to
+keep this within ``METRICS_BUFFER_BYTES``) and ``8 * N`` bytes per metric; it does
 not grow with N otherwise.
 
 Backends and threads
@@ -67,6 +68,13 @@ from .timegrid import TimeGrid
 #: in the 32 MB L3 cache (tuned on the product model with benchmarks/bench_batch.py:
 #: 2048 -> 4096 -> 8192 runs per chunk gave ~5.0k, ~7.4k, ~8.2k runs/s under load).
 DEFAULT_CHUNK_SIZE = 8192
+
+#: Upper bound of the per-thread buffer of ``run_metrics`` with the Numba backend, whose
+#: speed does not depend on the chunk: chunks are cut so that one chunk's time series
+#: fit in it. A buffer of a whole default chunk of the product model (75 stocks, 111
+#: saved times) is 545 MB; freshly allocated, its first writes page-faulted so slowly
+#: that metrics mode ran at about two thirds of the rate of ``run``.
+METRICS_BUFFER_BYTES = 64 * 2**20
 
 Metric = Callable[[dict, np.ndarray], np.ndarray]
 Progress = Callable[[int, int], None]
@@ -473,7 +481,10 @@ class BatchModel:
         times = grid.saved_times.copy()
         results = {name: np.empty(n) for name in metrics}
         n_saved = grid.n_saved
-        local = threading.local()  # per-thread (n_saved, chunk) buffers, reused
+        if engine.name == "numba":
+            per_run = 8 * max(1, len(unique)) * n_saved
+            chunk_size = max(1, min(int(chunk_size), METRICS_BUFFER_BYTES // per_run))
+        local = threading.local()  # per-thread (n_outputs, n_saved, chunk) buffers, reused
 
         def task(start: int, stop: int) -> None:
             size = stop - start
@@ -482,7 +493,8 @@ class BatchModel:
             else:
                 buffer = getattr(local, "buffer", None)
                 if buffer is None or buffer.shape[2] < size:
-                    buffer = np.empty((len(unique), n_saved, size))
+                    # huge pages faulted in up front (memory.py), not by scattered writes
+                    buffer = empty_arrays({"buffer": (len(unique), n_saved, size)})["buffer"]
                     local.buffer = buffer
                 engine.run_block(prepared, unique, grid, start, stop, buffer, 0)
                 data = {py: buffer[o, :, :size].T for o, py in enumerate(unique)}

@@ -36,3 +36,20 @@ def test_comparison_prints_rows_of_both_models_with_their_ratio(capsys):
     assert rows["variables"][-3:] == ["600", "300", "2.00"]
     assert rows["single run, numba (ms)"][-3:] == ["1.50", "0.50", "3.00"]
     assert "only in v2" not in rows
+
+
+def test_paired_rounds_print_both_rates_and_the_median_ratio(tmp_path, capsys):
+    """Both models timed in each round (N below the parallel threshold: serial kernels),
+    one line per mode with the median of the per-round ratios and their range."""
+    import argparse
+
+    a = bench_batch.write_synthetic_model(tmp_path / "a.mdl", 20)
+    b = bench_batch.write_synthetic_model(tmp_path / "b.mdl", 40)
+    args = argparse.Namespace(max_n=16, outputs="", chunk_size=8)
+    bench_batch.paired_throughput(a, b, args, rounds=3)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "ratio median" in line]
+    assert [line.split()[0] for line in lines] == ["every", "metrics"]
+    for line in lines:
+        ratio = float(line.split("ratio median ")[1].split()[0])
+        low, high = (float(x.strip(")")) for x in line.split("(rounds ")[1].split(" to "))
+        assert low <= ratio <= high

@@ -103,6 +103,28 @@ def test_run_metrics_reduces_each_run(model, pysd_cache):
         assert table["peak B year"][k] == expected["Stock B"].idxmax()
 
 
+def test_run_metrics_cuts_numba_chunks_to_its_buffer_limit(model, monkeypatch):
+    """With the Numba backend a chunk's time series are kept within METRICS_BUFFER_BYTES
+    (here room for two runs), whatever chunk size is asked for; results are those of run()."""
+    import models.batch.runner as runner
+
+    if model.engine("numba").name != "numba":
+        pytest.skip("Numba backend unavailable")
+    outputs = ["Stock A", "Stock B"]
+    n_saved = len(model.times)
+    monkeypatch.setattr(runner, "METRICS_BUFFER_BYTES", 8 * len(outputs) * n_saved * 2)
+    rates = {"growth rate": np.linspace(0, 0.1, 5)}
+    calls = []
+    table = model.run_metrics(
+        rates, {"final A": lambda arrays, times: arrays["Stock A"][:, -1]},
+        outputs=outputs, chunk_size=8192, backend="numba",
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(2, 5), (4, 5), (5, 5)]
+    full = model.run(rates, outputs=outputs, backend="numba")
+    np.testing.assert_array_equal(table["final A"].to_numpy(), full["Stock A"][:, -1])
+
+
 def test_progress_reports_every_chunk(model):
     calls = []
     model.run({"growth rate": np.linspace(0, 0.1, 7)}, outputs=["Stock A"], chunk_size=3,
