@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Mapping
 
 __all__ = ["VARIABLE_LABELS", "LAND_USE_STOCKS", "LAND_STOCKS", "FOREST_STOCKS", "variable_label",
-           "model_name_zh", "NAMES_ZH_PATH"]
+           "model_name_zh", "NAMES_ZH_PATH", "COMMENTS_ZH_PATH", "model_comment", "comment_digest"]
 
 #: Chinese names of every model variable (Vensim name -> name), kept beside the model.
 NAMES_ZH_PATH = Path(__file__).with_name("variable_names_zh.yaml")
+#: Chinese translations of the model file's comments (Vensim name -> digest of the English
+#: comment translated, Chinese text), kept beside the model.
+COMMENTS_ZH_PATH = Path(__file__).with_name("variable_comments_zh.yaml")
 
 #: Display names of model variables (Vensim names), per language.
 VARIABLE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -108,6 +111,35 @@ def model_name_zh(name: str) -> str | None:
         if match:
             return chinese.format(**match.groupdict())
     return None
+
+
+def comment_digest(comment: str) -> str:
+    """Short digest (10 hex digits of SHA-1) of an English comment: a translation records
+    the digest of the text it translates, so a changed comment shows as untranslated."""
+    import hashlib
+
+    return hashlib.sha1(comment.strip().encode("utf-8")).hexdigest()[:10]
+
+
+@lru_cache(maxsize=1)
+def _comments_zh() -> Mapping[str, tuple[str, str]]:
+    """Vensim name -> (digest of the English comment, Chinese comment) of :data:`COMMENTS_ZH_PATH`."""
+    import yaml
+
+    if not COMMENTS_ZH_PATH.is_file():
+        return {}
+    data = yaml.safe_load(COMMENTS_ZH_PATH.read_text(encoding="utf-8")) or {}
+    return {str(k): (str(v["en"]), str(v["zh"])) for k, v in (data.get("comments") or {}).items()}
+
+
+def model_comment(name: str, comment: str, lang: str) -> str:
+    """The model file's comment of variable ``name`` in ``lang``: in Chinese its translation
+    when one exists for this very English text (:func:`comment_digest`), else the comment."""
+    if lang == "zh" and comment:
+        entry = _comments_zh().get(name)
+        if entry and entry[0] == comment_digest(comment):
+            return entry[1]
+    return comment
 
 
 def variable_label(name: str, lang: str) -> str:

@@ -340,7 +340,10 @@ def sobol_chart(indices: pd.DataFrame, metric: str, labels: Mapping[str, str], l
     rows["lo"] = rows["value"] - rows["conf"]
     rows["hi"] = rows["value"] + rows["conf"]
     base = alt.Chart(rows).encode(
-        y=alt.Y("param:N", title=t("sens_parameter", lang), sort="-x"),
+        # Vega-Lite cuts axis labels at 180 px by default ("新增能源非化石..." in the Chinese UI);
+        # no axis title: the labels are the parameters' names, and a vertical title beside
+        # long labels was drawn over them
+        y=alt.Y("param:N", title=None, sort="-x", axis=alt.Axis(labelLimit=400)),
         yOffset="index:N",
         color=alt.Color("index:N", title=t("sens_index", lang)),
     )

@@ -16,6 +16,7 @@ import streamlit as st
 from models.diagram import Node, View, read_views
 from webapp import cache
 from webapp.diagram_svg import view_svg
+from analysis.labels import model_comment
 from webapp.i18n import model_name, sector_label, t, unit_label
 
 __all__ = ["diagram_section", "view_label", "OVERVIEW"]
@@ -52,7 +53,7 @@ def _tooltip(lang: str):
         if var is not None and var.units:
             lines.append(f"{t('col_unit', lang)}: {unit_label(var.units, lang)}")
         if var is not None and var.comment:
-            lines.append(f"{t('col_comment', lang)}: {var.comment}")
+            lines.append(f"{t('col_comment', lang)}: {model_comment(node.name, var.comment, lang)}")
         return "\n".join(lines)
 
     return tip

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import turning_points as tpmod
+from analysis.labels import model_comment
 from webapp import cache, charts, core, regions, state
 from webapp import sensitivity as sens
 from webapp.explore import explore, outcome_of
@@ -263,7 +264,7 @@ def model_page(lang: str) -> None:
                                else "" for n in frame["name"]],
         t("col_default", lang): [consts[n].default if n in consts else np.nan for n in frame["name"]],
         t("col_sector", lang): [sector_label(s, lang) for s in frame["sector"]],
-        t("col_comment", lang): frame["comment"],
+        t("col_comment", lang): [model_comment(n, c, lang) for n, c in zip(frame["name"], frame["comment"])],
     }).sort_values([t("col_sector", lang), t("variable", lang)])
     query = st.text_input(t("model_filter", lang), key="model_filter")
     if query:
@@ -273,7 +274,7 @@ def model_page(lang: str) -> None:
         if lang == "zh":
             mask |= table[t("col_name_zh", lang)].str.contains(q, regex=False)
         table = table[mask]
-    with st.container(key="variables_box"):  # model documentation: names and comments as in the model file
+    with st.container(key="variables_box"):  # the model file's names and comments (Chinese: translated)
         st.dataframe(table, hide_index=True, placeholder="—", key="variables_table", height=420)
     st.subheader(t("model_sources", lang))
     with st.container(key="sources_box"), st.expander(t("model_sources_file", lang), expanded=False):

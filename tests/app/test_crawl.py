@@ -12,9 +12,10 @@ asserts:
   PNG/SVG are images;
 * in the Chinese UI, no Latin-script word outside :data:`LATIN_ALLOWED` (units,
   symbols and names that are the same in Chinese texts); two blocks of the Model page
-  are documents in the model's language and are skipped: the variables table (Vensim
-  names and comments of the model file) and the data-source notes (SOURCES.md, whose
-  title says it is the English original).
+  keep text of the model's language and are skipped: the variables table (the Vensim
+  names of the model file beside their Chinese names, and the comments, shown in their
+  Chinese translation, whose sources keep their original titles) and the data-source
+  notes (SOURCES.md, whose title says it is the English original).
 
 Screenshots of each page go to a folder printed at the start (``APP_SCREENSHOTS``
 names a folder to keep them). To stay lean, the starting scenarios are cycled on the

@@ -94,3 +94,26 @@ def test_the_drawing_is_named_after_its_sector_in_the_ui_language(views, lang) -
         assert root.get("aria-label") == sector_label(view.name, lang), view.name
         if lang == "zh":
             assert not re.search(r"[A-Za-z]{3,}", root.get("aria-label").replace("CO2", "").replace("CCS", "")), view.name
+
+
+def test_every_comment_of_the_model_has_a_current_chinese_translation() -> None:
+    """The Model page shows the model file's comments in the Chinese UI in Chinese
+    (analysis/variable_comments_zh.yaml). Each translation records the digest of the English
+    comment it translates: a comment changed in the model file without its translation fails
+    here (and the page falls back to the English text)."""
+    from analysis.labels import _comments_zh, comment_digest, model_comment
+    from models.model import load_model
+
+    frame = load_model().variables_frame()
+    translations = _comments_zh()
+    stale = {n: comment_digest(c) for n, c in zip(frame["name"], frame["comment"])
+             if c and translations.get(n, ("", ""))[0] != comment_digest(c)}
+    assert not stale, f"translate these comments (name: digest of the current English text): {stale}"
+    assert not set(translations) - set(frame["name"]), "translations of variables no longer in the model"
+    for name, comment in zip(frame["name"], frame["comment"]):
+        chinese = model_comment(name, comment, "zh")
+        assert chinese != comment and re.search(r"[\u4e00-\u9fff]", chinese), name
+        assert model_comment(name, comment, "en") == comment
+    # a changed English comment is shown as it is, not with the old translation
+    name = str(frame["name"].iloc[1])
+    assert model_comment(name, "A comment that was edited.", "zh") == "A comment that was edited."

@@ -385,3 +385,26 @@ def test_turning_point_text_says_boundary_year_or_not_reached() -> None:
         assert out.tp_texts("en")[p.key] == i18n.tp_text(p, "en")
         if p.status == "before_start":
             assert out.tp_texts("zh")[p.key].startswith("≤")
+
+
+def test_sobol_chart_leaves_room_for_every_parameter_label(model):
+    """The y-axis labels of the Sobol chart are the levers' names; Vega-Lite cuts labels
+    longer than the axis' labelLimit with an ellipsis (the Chinese UI showed
+    "新增能源非化石..."). Width estimated at the app's 12 px labels: a CJK character 1 em,
+    another character 0.6 em."""
+    from webapp import charts
+
+    specs = levers.lever_specs(model)
+    for lang in ("zh", "en"):
+        labels = {s.name: s.label_zh if lang == "zh" else s.label_en for s in specs}
+        indices = pd.DataFrame(
+            [{"metric": "m", "parameter": s.name, "index": i, "value": 0.5, "conf": 0.1}
+             for s in specs for i in ("S1", "ST")])
+        spec = charts.sobol_chart(indices, "m", labels, lang).to_dict()
+        limit = spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"]
+
+        def width(text: str) -> float:
+            return sum(12 if "\u2e80" <= ch <= "\u9fff" else 7.2 for ch in text)
+
+        longest = max(labels.values(), key=width)
+        assert width(longest) <= limit, (lang, longest, width(longest), limit)
