@@ -65,3 +65,26 @@ def test_coal_displacement_elasticities_are_those_of_the_data() -> None:
     # energy wherever coal was a major fuel
     for region, year in (("CHN", 2023), ("USA", 2010), ("GBR", 2010)):
         assert _displacement_elasticity(region, year) > 1
+
+
+def _implied_clinker_ratio(region: str, cement_series: str) -> pd.Series:
+    """Clinker per tonne of cement implied by the data: GCB cement process CO2 / cement
+    production / 0.52 t CO2 per t clinker (the model's clinker emission factor), by year."""
+    history = pd.read_csv(ROOT / "calibration" / "data" / f"history_{region}.csv")
+    wide = history.pivot_table(index="year", columns="variable", values="value")
+    ratio = wide["co2_cement"] / wide[cement_series] / 0.52
+    return ratio.dropna()
+
+
+def test_clinker_ratios_quoted_in_the_configuration() -> None:
+    """The US ratio of 2000 (the rationale of its clinker ratio decline rate of 0) and China's
+    ratio over 1978-2000 (the bound reason of the initial clinker ratio)."""
+    assert load_model().constants["clinker emission factor"].default == pytest.approx(0.52)
+    usa = _implied_clinker_ratio("USA", "cement_production")
+    assert usa[2000] == pytest.approx(0.89, abs=0.01)
+    chn = _implied_clinker_ratio("CHN", "cement_production_nbs")
+    early = chn[chn.index <= 2000]
+    assert len(early) >= 4 and early.between(0.77, 0.81).all()
+    assert early.mean() == pytest.approx(0.79, abs=0.01)
+    fixed = read_yaml(ROOT / "calibration" / "national.yaml")["regions"]["USA"]["fixed"]
+    assert float(fixed["clinker ratio decline rate"]["value"]) == 0
