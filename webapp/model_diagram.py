@@ -13,10 +13,10 @@ import zlib
 
 import streamlit as st
 
+from analysis.labels import model_comment
 from models.diagram import Node, View, read_views
 from webapp import cache
 from webapp.diagram_svg import view_svg
-from analysis.labels import model_comment
 from webapp.i18n import model_name, sector_label, t, unit_label
 
 __all__ = ["diagram_section", "view_label", "OVERVIEW"]

@@ -103,7 +103,9 @@ def story(lang: str, big: bool) -> None:
     for col, k in zip(cols, ("tp3", "tp5", "neutrality")):
         y, b = years[k], byears[k]
         delta = None if (math.isnan(y) or math.isnan(b) or y == b) else f"{y - b:+.0f}"
-        col.metric(tpmod.NAMES[k][lang], texts[k], delta=delta, delta_color="inverse")
+        # the name without its bracketed alias ("碳排放总量达峰（碳达峰）" -> "碳排放总量达峰", the full
+        # name heads the table below), which large type cut off in a quarter of the page
+        col.metric(tpmod.NAMES[k][lang].split("（")[0], texts[k], delta=delta, delta_color="inverse")
     # short legend names (the table beside the chart says what each step adds)
     runs = [(f"{t('story_step', lang)} {i}", o.results) for i, o in enumerate(outcomes)]
     chart = charts.overlay_chart(runs, "net emissions", t("axis_emissions", lang), lang, signature=f"step{step}",

@@ -190,13 +190,15 @@ def broken_table_cells(page) -> list[str]:
     return list(page.evaluate(BROKEN_CELLS_JS))
 
 
-#: Metric values cut off with an ellipsis ("not reac…"): a column too narrow for the value.
-CUT_METRICS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] div'))
+#: Metric values and labels cut off with an ellipsis ("not reac…", "碳排放总量达峰（碳…"): a column
+#: too narrow for the text.
+CUT_METRICS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"],'
+    + ' [data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] *'))
     .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.trim())"""
 
 
 def cut_metric_values(page) -> list[str]:
-    """Texts of metric values that do not fit their column (shown cut off)."""
+    """Texts of metric values and labels that do not fit their column (shown cut off)."""
     return list(page.evaluate(CUT_METRICS_JS))
 
 

@@ -119,7 +119,7 @@ class Crawl:
                 self.problems.append(f"{where}: diagram '{title}' {h} px < {MIN_PLOT_PX}")
         cut = u.cut_metric_values(page)
         if cut:
-            self.problems.append(f"{where}: metric values cut off (column too narrow): {cut[:6]}")
+            self.problems.append(f"{where}: metric values or labels cut off (column too narrow): {cut[:6]}")
         broken = u.broken_table_cells(page)
         if broken:
             self.problems.append(f"{where}: table cells broken over lines (column too narrow): {broken[:6]}")
