@@ -217,9 +217,16 @@ def test_energy_mix_turns_over_faster_while_demand_grows(tau: float) -> None:
     growing = settled & (growth > 0.005)
     assert growing.sum() > 10
     # first-order tracking of slowly changing growth: expansion = g - tau*dg/dt to first order
-    # in tau*dg/dt; the rest (second order) stays below 0.2 percentage points
-    expected = growth - tau * np.gradient(growth.to_numpy(), growth.index.to_numpy())
-    np.testing.assert_allclose(expansion[growing], expected[growing], atol=0.002)
+    # in tau*dg/dt; the rest (second order) stays below 0.2 percentage points. The claim holds
+    # where growth changes slowly: years whose second-order term tau^2 d2g/dt2 exceeds 0.1
+    # percentage points (the frontier's recession of 2008-2009 and the dip of 2020 in the GDP
+    # data input) are left out, and most growing years remain
+    t = growth.index.to_numpy()
+    dg = np.gradient(growth.to_numpy(), t)
+    slow = pd.Series(np.abs(tau ** 2 * np.gradient(dg, t)) < 0.001, index=growth.index)
+    assert (growing & slow).sum() >= 0.6 * growing.sum()
+    expected = growth - tau * dg
+    np.testing.assert_allclose(expansion[growing & slow], expected[growing & slow], atol=0.002)
     falling = settled & (growth < -0.001)
     assert (expansion[falling] == 0).all()
     assert (out["energy supply turnover rate"] >= 1 / life - 1e-12).all()
