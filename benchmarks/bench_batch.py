@@ -209,9 +209,19 @@ def cold_kernel_compile(mdl: Path) -> str:
     return out.stdout.strip() or out.stderr.strip().splitlines()[-1]
 
 
+def final_value_metrics(outputs: list) -> dict:
+    """Metrics mode's metric of the benchmark: the final value of each output."""
+    return {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+
+
+def chosen_outputs(model: BatchModel, args: argparse.Namespace) -> list:
+    """The outputs named with ``--outputs``, else every stock of the model."""
+    return [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+
+
 def final_values(model, params: dict, outputs: list) -> np.ndarray:
     """Final value of each output for every run (a Dask task: top-level, picklable)."""
-    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+    metrics = final_value_metrics(outputs)
     return model.run_metrics(params, metrics, outputs=outputs).to_numpy()
 
 
@@ -261,7 +271,7 @@ def bench_model(mdl: Path, args: argparse.Namespace, dask: bool) -> Figures:
     start = time.perf_counter()
     compile_model(mdl)  # the IR from the disk cache (what later processes do)
     cached_time = time.perf_counter() - start
-    outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+    outputs = chosen_outputs(model, args)
     rng = np.random.default_rng(0)
     n_times = len(model.times)
     figures: Figures = {"variables": len(model.variables), "stocks": len(model.stocks),
@@ -331,7 +341,7 @@ def bench_model(mdl: Path, args: argparse.Namespace, dask: bool) -> Figures:
             measure(f"N = {n:,}", n, draw_params(model, n, rng) if n > 1 else one)
     n = min(args.max_n, 100_000)
     params = draw_params(model, n, rng)
-    metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+    metrics = final_value_metrics(outputs)
     print(f"metrics mode (run_metrics: final value of each output), N={n}:")
     measure(f"N = {n:,} metrics mode", n, params, metrics)
 
@@ -377,9 +387,9 @@ def paired_throughput(mdl: Path, other: Path, args: argparse.Namespace, rounds: 
     sides = []
     for path in (mdl, other):
         model = compile_model(path)
-        outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] or list(model.stocks)
+        outputs = chosen_outputs(model, args)
         params = draw_params(model, n, np.random.default_rng(0))
-        metrics = {name: (lambda arrays, times, key=name: arrays[key][:, -1]) for name in outputs}
+        metrics = final_value_metrics(outputs)
         model.run(draw_params(model, 2, np.random.default_rng(1)), outputs=outputs, backend="numba")
         sides.append((model, outputs, params, metrics))
     print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of both models back to back "
