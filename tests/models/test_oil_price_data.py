@@ -1,0 +1,119 @@
+"""The world oil price's data input equals its documented source, and energy demand follows
+it as the model file says.
+
+``world crude oil price data`` is recomputed here from the two source columns of
+``calibration/data/raw/world_crude_oil_price.csv`` (EIA Brent spot price, BLS CPI-U), so a
+typo in the lookup or an edit of the data without the lookup fails. The perceived price and
+the energy of every end use are checked against a hand-written Euler scheme and the
+formulas of the model file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.batch.compiler import load_model as load_ir
+from models.model import MODEL_PATH, list_constants, run_scenario
+
+DATA = Path(__file__).resolve().parents[2] / "calibration" / "data" / "raw" / "world_crude_oil_price.csv"
+LOOKUP = "world crude oil price data"
+
+
+@pytest.fixture(scope="module")
+def constants() -> pd.Series:
+    return list_constants().set_index("name")["default"]
+
+
+@pytest.fixture(scope="module")
+def real_price() -> pd.Series:
+    """Brent x CPI-U(2024) / CPI-U(year), USD of 2024 per barrel, from the source columns."""
+    wide = pd.read_csv(DATA).pivot_table(index="year", columns="variable", values="value")
+    return wide["brent_spot_price"] * wide.loc[2024, "us_cpi_u"] / wide["us_cpi_u"]
+
+
+@pytest.fixture(scope="module")
+def lookup() -> pd.Series:
+    table = next(t for t in load_ir(MODEL_PATH).lookups.values() if t.vensim == LOOKUP)
+    return pd.Series(np.asarray(table.y, dtype=float), index=np.asarray(table.x))
+
+
+def test_lookup_equals_the_deflated_brent_price(real_price: pd.Series, lookup: pd.Series) -> None:
+    assert list(lookup.index) == list(range(1990, 2025)), "every year of the price series, 1990-2024"
+    np.testing.assert_allclose(lookup.to_numpy(), real_price.loc[1990:2024].to_numpy(), rtol=0, atol=0.006)
+    # the derived column of the data file is the same computation
+    derived = pd.read_csv(DATA).query("variable == 'brent_spot_price_real'").set_index("year")["value"]
+    np.testing.assert_allclose(derived.loc[1990:2024].to_numpy(), real_price.loc[1990:2024].to_numpy(), atol=0.006)
+    # the figures quoted in the model's comment (rounded to whole dollars)
+    for year, value in {1990: 57, 1998: 25, 2000: 52, 2008: 141, 2011: 155, 2016: 57, 2022: 108, 2024: 81}.items():
+        assert round(real_price.loc[year]) == value, year
+
+
+def _euler(constants: pd.Series, price: pd.Series) -> np.ndarray:
+    """Hand calculation, Euler steps of 0.25 year: the perceived price, every year 1990-2100."""
+    dt, tau = 0.25, constants["oil price adjustment time"]
+    years = price.index.to_numpy()
+    p = price.iloc[0]
+    out = []
+    for n, t in enumerate(np.arange(1990, 2100 + dt / 2, dt)):
+        if n % 4 == 0:
+            out.append(p)
+        p = p + dt * (np.interp(t, years, price.to_numpy()) - p) / tau  # held at 2024 afterwards
+    return np.array(out)
+
+
+def test_perceived_price_follows_the_data_with_a_first_order_delay(constants: pd.Series, lookup: pd.Series) -> None:
+    out = run_scenario({}, return_columns=["Perceived Oil Price", "world crude oil price", "energy price demand factor",
+                                           "oil price exposure"])
+    years = np.arange(1990, 2101)
+    perceived = _euler(constants, lookup)
+    np.testing.assert_allclose(out["Perceived Oil Price"].loc[years].to_numpy(), perceived, rtol=1e-9)
+    # projection rule: the price is held at its last observed value
+    np.testing.assert_allclose(out["world crude oil price"].loc[2024:], lookup.loc[2024], rtol=0, atol=1e-12)
+    exposure = out["oil price exposure"].iloc[0]
+    np.testing.assert_allclose(out["oil price exposure"], exposure, rtol=0, atol=0)  # fixed at INITIAL TIME
+    factor = (perceived / perceived[0]) ** (-constants["oil price elasticity of energy demand"] * exposure)
+    np.testing.assert_allclose(out["energy price demand factor"].loc[years].to_numpy(), factor, rtol=1e-9)
+    # starts in equilibrium, and energy use per service fell while prices were high
+    assert out["energy price demand factor"].loc[1990] == 1
+    assert out["energy price demand factor"].loc[2013] < out["energy price demand factor"].loc[2000] < 1.1
+
+
+def test_every_end_use_scales_with_the_price_factor(constants: pd.Series) -> None:
+    """Doubling the elasticity multiplies each end use by the same ratio, the ratio of the two
+    price factors, in every year: the price acts on energy per unit of service, not on the
+    economy, the building stock or travel."""
+    cols = ["construction materials energy", "buildings energy", "transport energy", "other economic energy",
+            "energy price demand factor", "GDP", "total building floor space"]
+    base = run_scenario({}, return_columns=cols).loc[1990:2023]
+    doubled = 2 * constants["oil price elasticity of energy demand"]
+    more = run_scenario({"oil price elasticity of energy demand": doubled}, return_columns=cols).loc[1990:2023]
+    # the economy and the building stock do not depend on energy prices
+    np.testing.assert_allclose(more["GDP"], base["GDP"], rtol=1e-12)
+    np.testing.assert_allclose(more["total building floor space"], base["total building floor space"], rtol=1e-12)
+    ratio = more["energy price demand factor"] / base["energy price demand factor"]
+    for use in cols[:4]:
+        np.testing.assert_allclose(more[use] / base[use], ratio, rtol=1e-9, err_msg=use)
+    # the factor is (P/P0)^-(elasticity x exposure): doubling the elasticity squares it
+    np.testing.assert_allclose(more["energy price demand factor"], base["energy price demand factor"] ** 2, rtol=1e-9)
+
+
+def test_exposure_is_the_oil_and_gas_share_of_primary_energy_at_the_start() -> None:
+    """Oil and gas = (1 - non-fossil share) x (1 - coal share of fossil energy), at INITIAL
+    TIME; a region whose energy comes from coal and non-fossil sources only does not feel the
+    oil price."""
+    cols = ["oil price exposure", "Non Fossil Share", "Coal Share of Fossil Energy", "energy price demand factor"]
+    out = run_scenario({}, return_columns=cols)
+    first = out.iloc[0]
+    assert first["oil price exposure"] == pytest.approx(
+        (1 - first["Non Fossil Share"]) * (1 - first["Coal Share of Fossil Energy"]), rel=1e-12)
+    # China's default: coal 0.8 of fossil energy, so about a fifth of its energy follows oil
+    # (the Energy Institute gives 0.18 for oil and gas in 1990)
+    assert 0.15 < first["oil price exposure"] < 0.25
+    coal_only = run_scenario({"initial coal share of fossil energy": 1, "long run coal share of fossil energy": 1},
+                             return_columns=cols)
+    assert coal_only["oil price exposure"].iloc[0] == pytest.approx(0, abs=1e-12)
+    np.testing.assert_allclose(coal_only["energy price demand factor"], 1, rtol=0, atol=1e-12)
