@@ -205,7 +205,7 @@ def test_energy_mix_turns_over_faster_while_demand_grows(tau: float) -> None:
     """Energy supply capacity follows demand with a first-order delay of time tau, so under
     steady growth g it lags demand by g*tau and its expansion rate equals g (d ln E/dt);
     the mix then turns over at 1/lifetime + g, and at 1/lifetime once demand stops growing."""
-    # the world oil price's swings (a data input: tripled over 2003-2008, halved in 2014-2016)
+    # the world oil price's swings (a data input: tripled over 2003-2008, fell by more than half over 2014-2016)
     # make the growth of energy demand change fast for a decade and more; the claim concerns
     # the supply structure under slowly changing growth, so energy demand does not respond to
     # the oil price here (elasticity 0), and the frontier's data input stays as it is

@@ -77,20 +77,22 @@ def test_perceived_price_follows_the_data_with_a_first_order_delay(constants: pd
     np.testing.assert_allclose(out["oil price exposure"], exposure, rtol=0, atol=0)  # fixed at INITIAL TIME
     factor = (perceived / perceived[0]) ** (-constants["oil price elasticity of energy demand"] * exposure)
     np.testing.assert_allclose(out["energy price demand factor"].loc[years].to_numpy(), factor, rtol=1e-9)
-    # starts in equilibrium, and energy use per service fell while prices were high
+    # no transient at the start; energy use per service rose while oil was cheaper than in
+    # 1990 (the 1990s) and fell while it was dear (2005-2014)
     assert out["energy price demand factor"].loc[1990] == 1
-    assert out["energy price demand factor"].loc[2013] < out["energy price demand factor"].loc[2000] < 1.1
+    assert out["energy price demand factor"].loc[2000] > 1
+    assert out["energy price demand factor"].loc[2013] < 0.98
 
 
 def test_every_end_use_scales_with_the_price_factor(constants: pd.Series) -> None:
     """Doubling the elasticity multiplies each end use by the same ratio, the ratio of the two
-    price factors, in every year: the price acts on energy per unit of service, not on the
-    economy, the building stock or travel."""
+    price factors, in every year to 2100 (the held price included): the price acts on energy
+    per unit of service, not on the economy, the building stock or travel."""
     cols = ["construction materials energy", "buildings energy", "transport energy", "other economic energy",
             "energy price demand factor", "GDP", "total building floor space"]
-    base = run_scenario({}, return_columns=cols).loc[1990:2023]
+    base = run_scenario({}, return_columns=cols)
     doubled = 2 * constants["oil price elasticity of energy demand"]
-    more = run_scenario({"oil price elasticity of energy demand": doubled}, return_columns=cols).loc[1990:2023]
+    more = run_scenario({"oil price elasticity of energy demand": doubled}, return_columns=cols)
     # the economy and the building stock do not depend on energy prices
     np.testing.assert_allclose(more["GDP"], base["GDP"], rtol=1e-12)
     np.testing.assert_allclose(more["total building floor space"], base["total building floor space"], rtol=1e-12)
@@ -117,3 +119,14 @@ def test_exposure_is_the_oil_and_gas_share_of_primary_energy_at_the_start() -> N
                              return_columns=cols)
     assert coal_only["oil price exposure"].iloc[0] == pytest.approx(0, abs=1e-12)
     np.testing.assert_allclose(coal_only["energy price demand factor"], 1, rtol=0, atol=1e-12)
+
+
+def test_a_run_started_later_takes_the_price_of_its_start_year_as_reference(lookup: pd.Series) -> None:
+    """With INITIAL TIME 2010 energy use is taken as adjusted to the price of 2010: the factor
+    is 1 then, above 1 once prices fell below it (2015-2017) and below 1 while they were higher
+    (2011-2014)."""
+    out = run_scenario({}, return_columns=["Perceived Oil Price", "energy price demand factor"],
+                       initial_time=2010)
+    assert out["Perceived Oil Price"].iloc[0] == pytest.approx(lookup.loc[2010], rel=1e-12)
+    assert out["energy price demand factor"].iloc[0] == 1
+    assert out["energy price demand factor"].loc[2013] < 1 < out["energy price demand factor"].loc[2017]
