@@ -16,19 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.batch.compiler import load_model as load_ir
-from models.model import MODEL_PATH, list_constants, run_scenario
+from models.model import run_scenario
+from tests.models.model_data import model_lookup
 
 HISTORY = Path(__file__).resolve().parents[2] / "calibration" / "data" / "history_USA.csv"
 LOOKUP = "frontier GDP per person deviation data"
 
 
-@pytest.fixture(scope="module")
-def constants() -> pd.Series:
-    return list_constants().set_index("name")["default"]
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def deviation(constants: pd.Series) -> pd.Series:
     """ln(US GDP per person / trend) by year, 1990-2022, from the history rows."""
     df = pd.read_csv(HISTORY)
@@ -43,8 +38,7 @@ def deviation(constants: pd.Series) -> pd.Series:
 @pytest.fixture(scope="module")
 def lookup() -> pd.Series:
     """The model file's lookup, year -> deviation."""
-    table = next(t for t in load_ir(MODEL_PATH).lookups.values() if t.vensim == LOOKUP)
-    return pd.Series(np.asarray(table.y, dtype=float), index=np.asarray(table.x))
+    return model_lookup(LOOKUP)
 
 
 def test_lookup_equals_the_history_over_the_trend(deviation: pd.Series, lookup: pd.Series) -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.batch.compiler import load_model as load_ir
-from models.model import MODEL_PATH, ModelInputError, load_model, run_scenario
+from models.model import ModelInputError, load_model, run_scenario
+from tests.models.model_data import model_lookup
 
 MODEL = load_model()
 POLICY_YEAR = MODEL.constants["policy start year"].default
@@ -251,14 +251,13 @@ def test_a_region_above_the_frontier_level_closes_the_log_gap_at_the_convergence
     # with c the change of the frontier's deviation from its trend (a data input; the
     # region's proximity P / F is above 1 here, so it takes all of c)
     tau = MODEL.constants["frontier deviation adjustment time"].default
-    table = next(tb for tb in load_ir(MODEL_PATH).lookups.values()
-                 if tb.vensim == "frontier GDP per person deviation data")
-    s = float(table.y[0])
+    table = model_lookup("frontier GDP per person deviation data")
+    s = float(table.iloc[0])
     p, f, expected = out["Productivity"].iloc[0], out["Frontier Productivity"].iloc[0], []
     for n in range(int(round(t[-1] / dt)) + 1):
         if n % per_save == 0:
             expected.append(np.log(1.2 * f / p))
-        c = (np.interp(out.index[0] + n * dt, table.x, table.y) - s) / tau
+        c = (np.interp(out.index[0] + n * dt, table.index, table.to_numpy()) - s) / tau
         p, f, s = p + dt * p * (g + min(1.0, p / f) * c + lam * np.log(1.2 * f / p)), f + dt * f * (g + c), s + dt * c
     np.testing.assert_allclose(gap, expected, rtol=1e-9)
     # and the continuous solution, to the accuracy of Euler steps of a quarter year

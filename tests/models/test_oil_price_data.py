@@ -16,16 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.batch.compiler import load_model as load_ir
-from models.model import MODEL_PATH, list_constants, run_scenario
+from models.model import run_scenario
+from tests.models.model_data import model_lookup
 
 DATA = Path(__file__).resolve().parents[2] / "calibration" / "data" / "raw" / "world_crude_oil_price.csv"
 LOOKUP = "world crude oil price data"
-
-
-@pytest.fixture(scope="module")
-def constants() -> pd.Series:
-    return list_constants().set_index("name")["default"]
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +32,7 @@ def real_price() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def lookup() -> pd.Series:
-    table = next(t for t in load_ir(MODEL_PATH).lookups.values() if t.vensim == LOOKUP)
-    return pd.Series(np.asarray(table.y, dtype=float), index=np.asarray(table.x))
+    return model_lookup(LOOKUP)
 
 
 def test_lookup_equals_the_deflated_brent_price(real_price: pd.Series, lookup: pd.Series) -> None:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.batch.compiler import load_model as load_ir
-from models.model import MODEL_PATH, list_constants
+from models.model import list_constants
+from tests.models.model_data import model_lookup
 
 RAW = Path(__file__).resolve().parents[2] / "calibration" / "data" / "raw" / "global_wind_solar_ei.csv"
 
@@ -32,16 +32,10 @@ def world() -> pd.Series:
     return (wide["wind_electricity"] + wide["solar_electricity"]).round(3)
 
 
-@pytest.fixture(scope="module")
-def constants() -> pd.Series:
-    return list_constants().set_index("name")["default"]
-
-
 def test_lookup_equals_source(world: pd.Series) -> None:
-    ir = load_ir(MODEL_PATH)
-    table = next(t for t in ir.lookups.values() if t.vensim == "global wind and solar generation data")
-    assert list(table.x) == list(range(1990, 2025))
-    np.testing.assert_allclose(table.y, world.loc[1990:2024].to_numpy(), rtol=0, atol=1e-9)
+    table = model_lookup("global wind and solar generation data")
+    assert list(table.index) == list(range(1990, 2025))
+    np.testing.assert_allclose(table.to_numpy(), world.loc[1990:2024].to_numpy(), rtol=0, atol=1e-9)
 
 
 def test_initial_experience_is_the_sum_before_1990(world: pd.Series, constants: pd.Series) -> None:

@@ -1,0 +1,23 @@
+"""The product model file's defaults and data lookups, read once for the model tests."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from models.batch.compiler import load_model as load_ir
+from models.model import MODEL_PATH, list_constants
+
+
+@cache
+def default_constants() -> pd.Series:
+    """Default value of every constant of the model file, by Vensim name."""
+    return list_constants().set_index("name")["default"]
+
+
+def model_lookup(name: str) -> pd.Series:
+    """The model file's lookup ``name`` (Vensim name) as a Series, x -> y."""
+    table = next(t for t in load_ir(MODEL_PATH).lookups.values() if t.vensim == name)
+    return pd.Series(np.asarray(table.y, dtype=float), index=np.asarray(table.x))
