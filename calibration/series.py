@@ -249,10 +249,26 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "国际净迁移率（当年国际净迁移人数/年中人口；联合国《世界人口展望2024》；模型数据输入）",
        fitted=False, min_value=None),
     _s("coal_gas_cost_ratio", "coal to gas fuel cost ratio", UNIT_FRACTION,
-       "Cost of coal / cost of natural gas delivered to electric generating plants ($/MMBtu); EIA "
-       "Monthly Energy Review table 9.9 (a data input of the model, given in the region's data block)",
-       "发电厂煤炭与天然气到厂成本之比（美元/百万英热单位；美国能源信息署《月度能源评论》表9.9；模型数据输入）",
+       "Cost of coal / cost of natural gas delivered to power plants, per unit of energy; USA: EIA "
+       "Monthly Energy Review table 9.9 ($/MMBtu), United Kingdom: DESNZ Quarterly Energy Prices table "
+       "3.2.1 (p/kWh) (a data input of the model, given in the region's data block)",
+       "发电厂煤炭与天然气到厂成本之比（按单位能量；美国：美国能源信息署《月度能源评论》表9.9，美元/百万英热单位；"
+       "英国：能源安全与净零部《季度能源价格》表3.2.1，便士/千瓦时；模型数据输入）",
        fitted=False),
+    _s("gas_cost_power", "gas fuel cost for power", "currency/MWh",
+       "Cost of natural gas delivered to power plants per MWh of fuel, in the currency of the region's carbon "
+       "price; United Kingdom: DESNZ Quarterly Energy Prices table 3.2.1, nominal GBP/MWh (a data input of "
+       "the model, given in the region's data block)",
+       "发电厂天然气到厂成本（每兆瓦时燃料，与碳价同一货币；英国：能源安全与净零部《季度能源价格》表3.2.1，"
+       "名义英镑/兆瓦时；模型数据输入）",
+       fitted=False),
+    _s("carbon_price_power", "carbon price for power", "currency/t CO2",
+       "Carbon price paid by fossil power plants per tonne of CO2; United Kingdom: EU ETS allowance price "
+       "2005-2020 or UK ETS allowance price 2021, plus the Carbon Price Support from April 2013, GBP/t (a "
+       "data input of the model, given in the region's data block)",
+       "火电厂每吨CO2支付的碳价（英国：2005–2020年欧盟排放交易体系配额价格、2021年英国排放交易体系配额价格，"
+       "加2013年4月起的碳价支持机制，英镑/吨；模型数据输入）",
+       fitted=False, min_value=0.0),
     # --- emissions (排放) ------------------------------------------------------------------
     _s("co2_fossil_industry", "fossil and industry CO2 emissions", UNIT_CO2,
        "Territorial CO2 from fossil fuels and industry (cement, flaring, other), excl. land use; GCB 2024 via OWID",

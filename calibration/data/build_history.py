@@ -43,6 +43,7 @@ U_MTC, U_AREA_FLOW, U_MT = "Mt C", "10^4 ha/Year", "Mt/Year"
 U_M2PC, U_FLOOR = "m2/person", "10^8 m2/Year"
 U_RATE = "1/Year"
 U_FRACTION = "Dmnl"
+U_CURRENCY_MWH, U_CURRENCY_T = "currency/MWh", "currency/t CO2"
 
 #: FRA reporting years; other years of the FAO forest series are FAO interpolations.
 FRA2025_REPORTING_YEARS = frozenset({1990, 2000, 2010, 2015, 2020, 2025})
@@ -92,6 +93,7 @@ class Rule:
 ONE = Decimal(1)
 E_4 = Decimal("0.0001")  # persons → 10^4 persons; ha → 10^4 ha
 E_1 = Decimal("0.1")  # 1000 ha → 10^4 ha
+TEN = Decimal(10)  # p/kWh → GBP/MWh
 E_2 = Decimal("0.01")  # km2 → 10^4 ha (1 km2 = 100 ha)
 E_9 = Decimal("1e-9")  # int-$ → billion int-$
 GG_TO_MT_REMOVAL = Decimal("-0.001")  # Gg CO2(e) emissions → Mt net removal (sign turned)
@@ -113,6 +115,7 @@ BLD = "cement_buildings.csv"
 VITAL = "china_vital_rates.csv"
 AGE = "china_age_structure.csv"
 AGE_OTHER = "age_structure_usa_gbr.csv"
+UK_POWER = "uk_power_fuel_costs_carbon_price.csv"
 PER_MILLE = Decimal("0.001")  # per mille -> per person and year
 PER_CENT = Decimal("0.01")  # per cent -> fraction
 CENSUS_YEARS = frozenset({1990, 2000, 2010, 2020})
@@ -160,6 +163,19 @@ RULES: tuple[Rule, ...] = (
          "EIA Monthly Energy Review table 9.9: cost of coal / cost of natural gas delivered to "
          "electric generating plants (data input of the model, not a fitted series)",
          regions=("USA",)),
+    Rule("coal_gas_cost_ratio", UK_POWER, "coal_gas_cost_ratio", U_FRACTION, ONE, "none (ratio of p/kWh)",
+         "DESNZ Quarterly Energy Prices table 3.2.1: price of coal / price of natural gas bought by the "
+         "major UK power producers (data input of the model, not a fitted series)",
+         regions=("GBR",)),
+    Rule("gas_cost_power", UK_POWER, "gas_cost_power", U_CURRENCY_MWH, TEN, "p/kWh x 10 = GBP/MWh",
+         "DESNZ Quarterly Energy Prices table 3.2.1: price of natural gas bought by the major UK power "
+         "producers, nominal (data input of the model, not a fitted series)",
+         regions=("GBR",)),
+    Rule("carbon_price_power", UK_POWER, "carbon_price_power", U_CURRENCY_T, ONE, "none (GBP/t CO2)",
+         "carbon price paid by UK fossil power plants: EU ETS allowance price (2005-2020) or UK ETS "
+         "allowance price (2021) plus the Carbon Price Support (from April 2013), 0 before 2005 "
+         "(data input of the model, not a fitted series)",
+         regions=("GBR",)),
     # ---- FAOSTAT land use ----------------------------------------------------------
     Rule("cropland", FAO, "cropland_area", U_AREA, E_1, "1000 ha / 10",
          "FAOSTAT RL Cropland (arable land + permanent crops)"),
