@@ -403,3 +403,32 @@ def test_the_age_structure_is_anchored_on_the_regions_own_data(region, birth_rat
     assert v == pytest.approx(birth_rate_1990)
     timing = {t.name: t.timing for t in cfg.series}
     assert timing["elderly_share"] == "mid" and timing["working_age_share"] == "mid"
+
+
+@pytest.mark.parametrize("region", ["USA", "GBR"])
+def test_oil_and_gas_emission_factor_is_the_regions_own(region):
+    """The United States and the United Kingdom fix the CO2 per unit of oil and gas energy at
+    their own 1990-2000 average, recomputed here from the raw files: GCB CO2 from oil and gas
+    over EI primary energy times the oil and gas shares. China keeps the model default, close
+    to its own 1990-2012 average."""
+    import csv
+
+    raw = NATIONAL.parent / "data" / "raw"
+
+    def table(name: str) -> dict[tuple[str, int, str], float]:
+        with open(raw / name, encoding="utf-8") as fh:
+            return {(r["region"], int(r["year"]), r["variable"]): float(r["value"]) for r in csv.DictReader(fh)}
+
+    owid, mix = table("owid_co2_energy_gdp_pop.csv"), table("energy_mix_ei.csv")
+
+    def factor(reg: str, year: int) -> float:
+        share = (mix[(reg, year, "oil_share_energy")] + mix[(reg, year, "gas_share_energy")]) / 100
+        co2 = owid[(reg, year, "co2_oil")] + owid[(reg, year, "co2_gas")]
+        return co2 / (owid[(reg, year, "primary_energy")] * share)
+
+    mean = sum(factor(region, y) for y in range(1990, 2001)) / 11
+    cfg = load_config(NATIONAL, region=region)
+    assert cfg.fixed["oil and gas emission factor"].value == pytest.approx(mean, abs=0.0005)
+    china = sum(factor("CHN", y) for y in range(1990, 2013)) / 23
+    assert "oil and gas emission factor" not in load_config(NATIONAL, region="CHN").fixed
+    assert china == pytest.approx(0.231, abs=0.0005) and abs(china - 0.235) < 0.005  # the model default
