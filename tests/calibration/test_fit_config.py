@@ -8,6 +8,7 @@ import pytest
 
 from calibration.config import ConfigError, load_config
 from calibration.testing import tiny_config, write_config
+from tests.calibration.raw_data import raw_values
 
 NATIONAL = Path(__file__).resolve().parents[2] / "calibration" / "national.yaml"
 
@@ -169,8 +170,6 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     """USA's coal-to-gas fuel cost ratio comes from the EIA costs of the raw file (ratio
     computed here from the two cost columns), every year 1990-2024, although the fit stops
     in 2000: a data input is exogenous, not a fitted series."""
-    import csv
-
     from calibration.observations import data_input_values, load_region_history
 
     cfg = load_config(NATIONAL, region="USA", fit_until=2000)
@@ -178,15 +177,11 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     history = load_region_history(cfg)
     assert int(history.fit["year"].max()) == 2000
     series = data_input_values(cfg)[RATIO]
-    raw = NATIONAL.parent / "data" / "raw" / "us_power_fuel_costs_eia.csv"
-    costs: dict = {}
-    with open(raw, encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            costs.setdefault(int(row["year"]), {})[row["variable"]] = float(row["value"])
-    years = sorted(costs)
+    costs = raw_values("us_power_fuel_costs_eia.csv", "USA")
+    years = sorted(costs["coal_cost_power"])
     assert years[0] == 1990 and years[-1] == 2024
     assert list(series.index) == [float(y) for y in years]
-    expected = [costs[y]["coal_cost_power"] / costs[y]["gas_cost_power"] for y in years]
+    expected = [costs["coal_cost_power"][y] / costs["gas_cost_power"][y] for y in years]
     assert series.to_numpy() == pytest.approx(expected, abs=5e-5)  # 4 decimals in the file
     values, source = cfg.data_series[RATIO]
     assert "EIA" in source["en"] and "美国能源信息署" in source["zh"]
@@ -200,21 +195,10 @@ def test_net_migration_is_a_data_input_from_the_un_counts(region, first_rate):
     population, both read here from the raw files (not from the derived column), and runs
     through the whole series after a 2000 cut-off. The 1990 rates are the counts of the
     UN file by hand: 1,084,720 / 253,373,337 and 57,132 / 57,367,820."""
-    import csv
-
     from calibration.observations import data_input_values, load_region_history
 
-    raw = NATIONAL.parent / "data" / "raw"
-    migrants: dict[int, float] = {}
-    with open(raw / "net_migration_wpp2024.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["region"] == region and row["variable"] == "net_migration":
-                migrants[int(row["year"])] = float(row["value"])
-    population: dict[int, float] = {}
-    with open(raw / "owid_co2_energy_gdp_pop.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["region"] == region and row["variable"] == "population":
-                population[int(row["year"])] = float(row["value"])
+    migrants = raw_values("net_migration_wpp2024.csv", region)["net_migration"]
+    population = raw_values("owid_co2_energy_gdp_pop.csv", region)["population"]
     cfg = load_config(NATIONAL, region=region, fit_until=2000)
     load_region_history(cfg)
     series = data_input_values(cfg)[MIGRATION]
@@ -411,20 +395,12 @@ def test_oil_and_gas_emission_factor_is_the_regions_own(region):
     their own 1990-2000 average, recomputed here from the raw files: GCB CO2 from oil and gas
     over EI primary energy times the oil and gas shares. China keeps the model default, close
     to its own 1990-2012 average."""
-    import csv
-
-    raw = NATIONAL.parent / "data" / "raw"
-
-    def table(name: str) -> dict[tuple[str, int, str], float]:
-        with open(raw / name, encoding="utf-8") as fh:
-            return {(r["region"], int(r["year"]), r["variable"]): float(r["value"]) for r in csv.DictReader(fh)}
-
-    owid, mix = table("owid_co2_energy_gdp_pop.csv"), table("energy_mix_ei.csv")
 
     def factor(reg: str, year: int) -> float:
-        share = (mix[(reg, year, "oil_share_energy")] + mix[(reg, year, "gas_share_energy")]) / 100
-        co2 = owid[(reg, year, "co2_oil")] + owid[(reg, year, "co2_gas")]
-        return co2 / (owid[(reg, year, "primary_energy")] * share)
+        owid, mix = raw_values("owid_co2_energy_gdp_pop.csv", reg), raw_values("energy_mix_ei.csv", reg)
+        share = (mix["oil_share_energy"][year] + mix["gas_share_energy"][year]) / 100
+        co2 = owid["co2_oil"][year] + owid["co2_gas"][year]
+        return co2 / (owid["primary_energy"][year] * share)
 
     mean = sum(factor(region, y) for y in range(1990, 2001)) / 11
     cfg = load_config(NATIONAL, region=region)

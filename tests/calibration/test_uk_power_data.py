@@ -16,6 +16,7 @@ import pytest
 
 from calibration.config import load_config
 from calibration.observations import data_input_values, load_region_history
+from tests.calibration.raw_data import raw_values
 
 NATIONAL = Path(__file__).resolve().parents[2] / "calibration" / "national.yaml"
 RAW = NATIONAL.parent / "data" / "raw" / "uk_power_fuel_costs_carbon_price.csv"
@@ -27,12 +28,10 @@ CPS_CAP = 18.0
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, dict[int, float]]:
-    out: dict[str, dict[int, float]] = {}
     with open(RAW, encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             assert row["region"] == "GBR" and row["source_id"], row
-            out.setdefault(row["variable"], {})[int(row["year"])] = float(row["value"])
-    return out
+    return raw_values(RAW.name, "GBR")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_fuel_cost_ratio_and_gas_cost_come_from_table_3_2_1(raw, inputs) -> None
     ratio, gas = inputs["values"][RATIO], inputs["values"][GAS]
     assert list(ratio.index) == [float(y) for y in range(1993, 2024)]  # no gas price before 1993
     for year in range(1993, 2024):
-        real = "coal_cost_power_real" in raw and year in raw["gas_cost_power_real"]
+        real = year in raw["gas_cost_power_real"]
         coal, gas_price = (raw["coal_cost_power_real"], raw["gas_cost_power_real"]) if real else (
             raw["coal_cost_power"], raw["gas_cost_power"])
         assert ratio.loc[float(year)] == pytest.approx(coal[year] / gas_price[year], abs=5e-5), year
