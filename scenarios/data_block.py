@@ -23,7 +23,16 @@ which the batch runner follows), so after the last data year the input keeps its
 observed value.
 
 A scenario inherits the series of its base chain; its own entry for a constant
-replaces the inherited series as a whole.
+replaces the inherited series as a whole, or, with ``extends: true``, continues it: the
+inherited points before the entry's first year are kept and the entry's own points
+replace the rest (a projection that starts from the history of the base, e.g. an
+investment share that falls after the last observed year)::
+
+    data:
+      investment share of GDP:
+        source: "Assumption: rebalancing towards consumption"
+        extends: true
+        values: {2023: 0.411, 2040: 0.30}
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import pandas as pd
 
 from models.model import ModelInputError, TerritorialModel
 
-__all__ = ["DataSeries", "parse_data_block", "data_block_mapping", "as_series", "run_value"]
+__all__ = ["DataSeries", "parse_data_block", "data_block_mapping", "as_series", "run_value", "extend_series"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class DataSeries:
     years: tuple[int, ...]
     values: tuple[float, ...]
     source: Mapping[str, str]
+    #: continue the base scenario's series from the first own year (resolved by the loader)
+    extends: bool = False
 
     def series(self) -> pd.Series:
         """The input as a ``pandas.Series`` indexed by year (float), for a run."""
@@ -115,8 +126,12 @@ def parse_data_block(
         const = model.constants[name]
         if not const.adjustable:
             raise fail(f"{where}: '{name}' is a fixed constant and cannot be given as data")
-        if not isinstance(spec, Mapping) or set(spec) - {"source", "values"}:
-            raise fail(f"{where}: expected {{source: ..., values: {{year: value, ...}}}}")
+        if not isinstance(spec, Mapping) or set(spec) - {"source", "values", "extends"}:
+            raise fail(f"{where}: expected {{source: ..., values: {{year: value, ...}}}} "
+                       "(optional: extends: true)")
+        extends = spec.get("extends", False)
+        if not isinstance(extends, bool):
+            raise fail(f"{where}.extends: must be true or false, got {extends!r}")
         texts = _source_texts(where, spec.get("source"), fail)
         raw_values = spec.get("values")
         if not isinstance(raw_values, Mapping) or not raw_values:
@@ -133,8 +148,23 @@ def parse_data_block(
                            f"{const.range_text()}")
             points[year] = float(number)
         years = tuple(sorted(points))
-        out[name] = DataSeries(years, tuple(points[y] for y in years), MappingProxyType(texts))
+        out[name] = DataSeries(years, tuple(points[y] for y in years), MappingProxyType(texts), extends)
     return out
+
+
+def extend_series(base: DataSeries, own: DataSeries) -> DataSeries:
+    """``own`` continuing ``base``: the base points before own's first year, then own's
+    points; the source names both (the base's up to the year before)."""
+    first = own.years[0]
+    keep = [(y, v) for y, v in zip(base.years, base.values) if y < first]
+    if not keep:
+        return DataSeries(own.years, own.values, own.source)
+    last = keep[-1][0]
+    source = {lang: f"{base.source[lang]} (to {last}); {own.source[lang]} (from {first})"
+              for lang in ("en", "zh")}
+    years = tuple(y for y, _ in keep) + own.years
+    values = tuple(v for _, v in keep) + own.values
+    return DataSeries(years, values, MappingProxyType(source))
 
 
 def data_block_mapping(data: Mapping[str, DataSeries]) -> dict[str, Any]:

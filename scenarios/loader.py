@@ -66,7 +66,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from models.model import ModelInputError, load_model
-from scenarios.data_block import DataSeries, as_series, parse_data_block
+from scenarios.data_block import DataSeries, as_series, extend_series, parse_data_block
 from scenarios.safe_yaml import PLAIN_NAME, InputError, UnsafeYamlError, as_error, parse_yaml, read_confined
 from scenarios.targets_block import targets_block
 from scenarios.targets_block import freeze as _freeze
@@ -323,6 +323,12 @@ def _build(
             )
         own_names[vensim] = str(raw_key)
     own_data = parse_data_block(source, data.get("data"), model, own_names, ScenarioError)
+    for const, entry in list(own_data.items()):
+        if entry.extends:
+            if base is None or const not in base.data:
+                raise ScenarioError(f"{source}: data.{const}.extends: the base scenario has no series of "
+                                    f"'{const}' to continue; give the whole series or remove 'extends'")
+            own_data[const] = extend_series(base.data[const], entry)
     inherited = {} if base is None else {
         k: v for k, v in base.overrides.items() if k not in own_names and k not in own_data}
     inherited_data = {} if base is None else {

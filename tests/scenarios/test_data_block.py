@@ -88,6 +88,25 @@ def test_series_are_inherited_and_replaced_by_the_child(tmp_path: Path) -> None:
     assert RATIO not in replaced.data and replaced.overrides[RATIO] == 0.5
 
 
+def test_a_child_series_with_extends_continues_the_inherited_one(tmp_path: Path) -> None:
+    """``extends: true``: the base's points before the child's first year are kept, the
+    child's replace the rest, and the source names both; without a base series it is an
+    error naming the key; ``extends`` must be true or false."""
+    (tmp_path / "region.yaml").write_text(yaml.safe_dump(doc(ratio_block()), allow_unicode=True), encoding="utf-8")
+    child = doc({RATIO: {"source": "Assumption (test)", "extends": True, "values": {2012: 0.9, 2030: 1.2}}},
+                base="region")
+    (tmp_path / "child.yaml").write_text(yaml.safe_dump(child, allow_unicode=True), encoding="utf-8")
+    entry = load_scenario(tmp_path / "child.yaml").data[RATIO]
+    assert entry.years == (1990, 2000, 2008, 2012, 2030)
+    assert entry.values == (0.63, 0.28, 0.23, 0.9, 1.2)
+    assert entry.source["en"] == "EIA MER table 9.9 (test) (to 2008); Assumption (test) (from 2012)"
+    orphan = doc({RATIO: {"source": "x", "extends": True, "values": {2030: 1.0}}})
+    message = error_of(orphan)
+    assert f"data.{RATIO}.extends: the base scenario has no series" in message
+    message = error_of(doc({RATIO: {"source": "x", "extends": "yes", "values": {2030: 1.0}}}))
+    assert f"data.{RATIO}.extends: must be true or false" in message
+
+
 def test_round_trip_through_a_file(tmp_path: Path) -> None:
     sc = scenario_from_mapping(doc(ratio_block(), {SENSITIVITY: 1.5}), source="region.yaml", key="region")
     path = write_scenario(sc, tmp_path / "region.yaml")
