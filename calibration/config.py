@@ -78,7 +78,10 @@ Keys (all paths are relative to the configuration file):
                  by the region's whole series of that variable (every observed year, also
                  after ``fit_until``: an exogenous input, not a fitted series); it is
                  passed to every run as a time series and written to the ``data`` block
-                 of the fitted scenario (scenarios/data_block.py).
+                 of the fitted scenario (scenarios/data_block.py). ``{series: VAR,
+                 required: false}`` makes it optional: a region without that series keeps
+                 the model default, and the report says so (used by the ``default`` block,
+                 whose regions may or may not have the data).
 ``regions``      region code -> block with any of ``data, fixed, parameters, series,
                  window, acceptance, name, description, from_data, data_inputs`` that replaces (``data``)
                  or updates (mappings) the top-level values when that region is fitted. The
@@ -244,6 +247,10 @@ class CalibrationConfig:
     from_data: dict[str, str] = field(default_factory=dict)
     #: constant -> history variable of the region's data inputs (key ``data_inputs``)
     data_inputs: dict[str, str] = field(default_factory=dict)
+    #: data inputs that a region may lack (``required: false``): the model default is kept
+    optional_data_inputs: set[str] = field(default_factory=set)
+    #: report notes about the data inputs (an optional one the region has no data for)
+    data_input_notes: list[str] = field(default_factory=list)
     #: constant -> (series by year, source text), set from the history when it is loaded
     data_series: dict[str, Any] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
@@ -265,9 +272,12 @@ class CalibrationConfig:
 
 # ----------------------------------------------------------------------------- helpers
 def _series_of_constants(ctx: "_Ctx", raw: Mapping, block: Mapping | None, prefix: str, key: str,
-                         model: Any, taken: set[str]) -> dict[str, str]:
+                         model: Any, taken: set[str],
+                         optional: set[str] | None = None) -> dict[str, str]:
     """A mapping constant -> history variable (``from_data``, ``data_inputs``): top level
-    updated by the region block; each constant neither fixed, estimated nor set otherwise."""
+    updated by the region block; each constant neither fixed, estimated nor set otherwise.
+    With ``optional`` (``data_inputs``), a value may also be ``{series: VAR, required: BOOL}``;
+    the constants with ``required: false`` are added to ``optional``."""
     mapping = _mapping(ctx, key, raw.get(key))
     where = key
     if block and key in block:
@@ -278,11 +288,22 @@ def _series_of_constants(ctx: "_Ctx", raw: Mapping, block: Mapping | None, prefi
         vname = _resolve_constant(ctx, f"{where}.{name}", name, model)
         if series is None:
             continue
+        required = True
+        if optional is not None and isinstance(series, Mapping):
+            _check_keys(ctx, f"{where}.{name}", series, ("series", "required"))
+            req = series.get("required", True)
+            if not isinstance(req, bool):
+                raise ctx.fail(f"{where}.{name}.required", f"must be true or false, got {req!r}")
+            required, series = req, series.get("series")
+        if not isinstance(series, str):
+            raise ctx.fail(f"{where}.{name}", f"must name a history variable, got {series!r}")
         if series not in SERIES:
             raise ctx.fail(f"{where}.{name}", f"unknown history variable {series!r}")
         if vname in taken:
             raise ctx.fail(f"{where}.{name}", f"{vname!r} is also fixed, estimated or set from data")
         out[vname] = series
+        if not required and optional is not None:
+            optional.add(vname)
     return out
 
 
@@ -684,8 +705,10 @@ def load_config(
     # ---- constants set from the region's own data (value of a series at INITIAL TIME)
     from_data = _series_of_constants(ctx, raw, block, prefix, "from_data", model,
                                      set(fixed) | {p.name for p in params})
+    optional_inputs: set[str] = set()
     data_inputs = _series_of_constants(ctx, raw, block, prefix, "data_inputs", model,
-                                       set(fixed) | {p.name for p in params} | set(from_data))
+                                       set(fixed) | {p.name for p in params} | set(from_data),
+                                       optional_inputs)
     if target_region != home:
         estimated = {p.name for p in params}
         if ("total land area" not in fixed and "total land area" not in estimated
@@ -805,6 +828,7 @@ def load_config(
         identification=identification,
         from_data=from_data,
         data_inputs=data_inputs,
+        optional_data_inputs=optional_inputs,
         raw=copy.deepcopy(raw),
     )
 

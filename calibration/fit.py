@@ -150,6 +150,7 @@ def build_problem(cfg: CalibrationConfig, history: RegionHistory, model=None) ->
     model = model or load_model()
     times = model_times(initial_time=cfg.initial_time)
     targets, notes, end = build_targets(cfg, history.fit, times)
+    notes = [*cfg.data_input_notes, *notes]
     # the runs stop at the last saved time a target reads (the year after its last data
     # year, for values at the year's end or mid-year): the values up to it are those of a
     # run to FINAL TIME, and the years after it would only cost time

@@ -98,7 +98,9 @@ def resolve_data_inputs(cfg: CalibrationConfig, history: RegionHistory) -> None:
     Every observed year is used, also the years after ``fit_until``: a data input is
     exogenous (like the world wind and solar generation of the model file), so an
     out-of-sample projection is conditional on the observed input. The source is a
-    ``{en, zh}`` text. Raises ConfigError when the region has no observation of the series.
+    ``{en, zh}`` text. Raises ConfigError when the region has no observation of the series,
+    unless the input is optional (``cfg.optional_data_inputs``): then the model default is
+    kept and a note is added to ``cfg.data_input_notes``.
     """
     from calibration.series import SERIES
 
@@ -107,6 +109,12 @@ def resolve_data_inputs(cfg: CalibrationConfig, history: RegionHistory) -> None:
     rows = history.all
     for const, series in cfg.data_inputs.items():
         d = rows[rows["variable"] == series].sort_values("year")
+        if d.empty and const in cfg.optional_data_inputs:
+            note = (f"data input `{const}`: region {cfg.region} has no observation of "
+                    f"`{series}`; the model default is kept")
+            if note not in cfg.data_input_notes:
+                cfg.data_input_notes.append(note)
+            continue
         if d.empty:
             raise ConfigError(
                 f"{cfg.path}: data_inputs.{const}: region {cfg.region} has no observation of "

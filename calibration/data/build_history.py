@@ -176,6 +176,11 @@ RULES: tuple[Rule, ...] = (
          "allowance price (2021) plus the Carbon Price Support (from April 2013), 0 before 2005 "
          "(data input of the model, not a fitted series)",
          regions=("GBR",)),
+    Rule("investment_share", "investment_share_wdi.csv", "gross_capital_formation_pct_gdp", U_FRACTION, PER_CENT,
+         "% / 100", "World Bank WDI NE.GDI.TOTL.ZS: gross capital formation, share of GDP (data input of the "
+         "model, not a fitted series)"),
+    Rule("industry_share", "industry_share_wdi.csv", "industry_value_added_pct_gdp", U_FRACTION, PER_CENT,
+         "% / 100", "World Bank WDI NV.IND.TOTL.ZS: industry (including construction) value added, share of GDP"),
     # ---- FAOSTAT land use ----------------------------------------------------------
     Rule("cropland", FAO, "cropland_area", U_AREA, E_1, "1000 ha / 10",
          "FAOSTAT RL Cropland (arable land + permanent crops)"),

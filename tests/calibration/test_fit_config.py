@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,7 @@ def test_fit_until_must_lie_in_the_window(tmp_path):
 
 RATIO = "coal to gas fuel cost ratio"
 MIGRATION = "net international migration rate"
+INVESTMENT = "investment share of GDP"
 
 
 def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
@@ -173,7 +175,8 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
     from calibration.observations import data_input_values, load_region_history
 
     cfg = load_config(NATIONAL, region="USA", fit_until=2000)
-    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio", MIGRATION: "net_migration_rate"}
+    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio", MIGRATION: "net_migration_rate",
+                               INVESTMENT: "investment_share"}
     history = load_region_history(cfg)
     assert int(history.fit["year"].max()) == 2000
     series = data_input_values(cfg)[RATIO]
@@ -232,6 +235,33 @@ def test_a_region_without_the_data_series_gets_a_clear_error(tmp_path):
     cfg = load_config(p)
     with pytest.raises(ConfigError, match="data_inputs.coal to gas fuel cost ratio: region CHN has no observation"):
         load_region_history(cfg)
+
+
+def test_an_optional_data_input_that_a_region_lacks_keeps_the_model_default(tmp_path):
+    """``required: false``: the region has no coal-to-gas cost ratio, so the run keeps the
+    model default and the fit's notes say so; nothing else changes."""
+    from calibration.fit import build_problem
+    from calibration.observations import load_region_history
+
+    spec = {"series": "coal_gas_cost_ratio", "required": False}
+    p = write_config(tmp_path / "c.yaml", tiny_config(data_inputs={RATIO: spec}))
+    cfg = load_config(p)
+    assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio"} and cfg.optional_data_inputs == {RATIO}
+    history = load_region_history(cfg)
+    assert RATIO not in cfg.data_series
+    problem = build_problem(cfg, history)
+    assert RATIO not in problem.data
+    assert any(f"`{RATIO}`" in n and "model default is kept" in n for n in problem.notes)
+
+
+@pytest.mark.parametrize("spec, text", [
+    ({"series": "coal_gas_cost_ratio", "required": "no"}, "must be true or false"),
+    ({"series": "coal_gas_cost_ratio", "when": 1}, "unknown key"),
+    ({"required": False}, "must name a history variable"),
+])
+def test_a_malformed_optional_data_input_names_the_key(tmp_path, spec, text):
+    msg = _err(tmp_path, data_inputs={RATIO: spec})
+    assert f"data_inputs.{RATIO}" in msg and text in msg, msg
 
 
 def test_a_region_whose_data_start_later_is_anchored_on_its_earliest_observation(tmp_path):
@@ -408,3 +438,70 @@ def test_oil_and_gas_emission_factor_is_the_regions_own(region):
     china = sum(factor("CHN", y) for y in range(1990, 2013)) / 23
     assert "oil and gas emission factor" not in load_config(NATIONAL, region="CHN").fixed
     assert china == pytest.approx(0.231, abs=0.0005) and abs(china - 0.235) < 0.005  # the model default
+
+
+def _coal_emission_factor(region: str, years: range) -> float:
+    """GCB CO2 from coal over EI primary energy times the coal share, mean over ``years``."""
+    owid, mix = raw_values("owid_co2_energy_gdp_pop.csv", region), raw_values("energy_mix_ei.csv", region)
+    return sum(owid["co2_coal"][y] / (owid["primary_energy"][y] * mix["coal_share_energy"][y] / 100)
+               for y in years) / len(years)
+
+
+def test_coal_emission_factor_is_the_regions_own():
+    """China fixes its own 1990-2012 average (the years its out-of-sample fit sees), the United
+    States and the United Kingdom their 1990-2000 averages, recomputed here from the raw files;
+    a region without a block gets the IPCC default of the model file."""
+    expected = {"CHN": _coal_emission_factor("CHN", range(1990, 2013)),
+                "USA": _coal_emission_factor("USA", range(1990, 2001)),
+                "GBR": _coal_emission_factor("GBR", range(1990, 2001))}
+    for region, value in expected.items():
+        cfg = load_config(NATIONAL, region=region)
+        assert cfg.fixed["coal emission factor"].value == pytest.approx(value, abs=0.0005), region
+    from calibration.config import read_yaml
+    from models.model import load_model
+
+    ipcc = 94.6 * 0.0036  # t CO2/TJ x TJ/MWh, IPCC 2006 other bituminous coal
+    assert load_model().constants["coal emission factor"].default == pytest.approx(ipcc, abs=1e-4)
+    default = read_yaml(NATIONAL)["regions"]["default"]["fixed"]["coal emission factor"]["value"]
+    assert float(default) == pytest.approx(ipcc, abs=1e-4)
+
+
+def _pwt_means(region: str) -> tuple[float, float]:
+    """Penn World Table 11.0 capital share (1 - labour share) and depreciation rate, means
+    over 1990-2000."""
+    pwt = raw_values("pwt110_capital.csv", region)
+    years = range(1990, 2001)
+    return (sum(1 - pwt["labsh"][y] for y in years) / 11, sum(pwt["delta"][y] for y in years) / 11)
+
+
+def _growth_1980s(region: str) -> float:
+    gdp = raw_values("owid_co2_energy_gdp_pop.csv", region)["gdp_const"]
+    return math.log(gdp[1990] / gdp[1980]) / 10
+
+
+def test_capital_constants_are_each_regions_own_data():
+    """Capital share and depreciation rate: Penn World Table 11.0 means over 1990-2000; GDP
+    growth before 1990: Maddison 1980-1990; all recomputed from the raw files. China's are
+    the model defaults, the United States' and the United Kingdom's are fixed in their blocks,
+    and a region without a block takes the mean of the three."""
+    from calibration.config import read_yaml
+    from models.model import load_model
+
+    names = ("capital share of income", "capital depreciation rate", "output growth before initial time")
+    constants = load_model().constants
+    own = {r: (*_pwt_means(r), _growth_1980s(r)) for r in ("CHN", "USA", "GBR")}
+    for name, value in zip(names, own["CHN"]):
+        assert constants[name].default == pytest.approx(value, abs=0.0005), name
+    for region in ("USA", "GBR"):
+        fixed = load_config(NATIONAL, region=region).fixed
+        for name, value in zip(names, own[region]):
+            assert fixed[name].value == pytest.approx(value, abs=0.0005), (region, name)
+    default = read_yaml(NATIONAL)["regions"]["default"]["fixed"]
+    for i, name in enumerate(names):
+        mean = sum(v[i] for v in own.values()) / 3
+        assert float(default[name]["value"]) == pytest.approx(mean, abs=0.0005), name
+    # the frontier's reference capital-output ratio: the US steady state of 1990
+    share = raw_values("investment_share_wdi.csv", "USA")["gross_capital_formation_pct_gdp"][1990] / 100
+    _, usa_depreciation, usa_growth = own["USA"]
+    assert constants["reference capital output ratio"].default == pytest.approx(
+        share / (usa_growth + usa_depreciation), abs=0.005)

@@ -215,13 +215,15 @@ def test_constants_listing_has_units_ranges_and_comments() -> None:
 
 def _frontier_start(share: float) -> tuple[dict[str, float], pd.DataFrame]:
     """Overrides that start the region's productivity exactly at the frontier's level
-    (initial GDP solved from the model's own initial population, working-age and
-    urbanization effects), and the run."""
+    (initial GDP solved from the model's own initial population, working-age,
+    urbanization and capital intensity effects, none of which depends on initial GDP),
+    and the run."""
     cols = ["Productivity", "Frontier Productivity", "total population", "demographic effect",
-            "urbanization productivity effect", "GDP per capita unit"]
+            "urbanization productivity effect", "capital intensity effect", "GDP per capita unit"]
     first = run_scenario({}, return_columns=cols).iloc[0]
     gdp0 = (first["Frontier Productivity"] * first["total population"] * first["demographic effect"]
-            * first["urbanization productivity effect"] / first["GDP per capita unit"])
+            * first["urbanization productivity effect"] * first["capital intensity effect"]
+            / first["GDP per capita unit"])
     overrides = {"initial GDP": float(gdp0), "attainable share of frontier productivity": share}
     return overrides, run_scenario(overrides, return_columns=cols[:2])
 
