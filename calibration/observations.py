@@ -125,8 +125,8 @@ def resolve_data_inputs(cfg: CalibrationConfig, history: RegionHistory) -> None:
         spec = SERIES[series]
         text = {"en": f"{spec.description_en}. {cfg.region} {first}-{last}, history series {series} "
                       f"(source {sources}, calibration/data/raw/SOURCES.md)",
-                "zh": f"{spec.description_zh}。{cfg.region} {first}–{last}年，历史序列 {series}"
-                      f"（来源 {sources}，见 calibration/data/raw/SOURCES.md）"}
+                # no codes in the Chinese text (region, series and source ids are in the English one)
+                "zh": f"{spec.description_zh}。{first}–{last}年历史数据，来源详见数据目录的来源登记"}
         cfg.data_series[const] = (values, text)
 
 

@@ -251,11 +251,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
     _s("investment_share", "investment share of GDP", UNIT_FRACTION,
        "Gross capital formation as a share of GDP; World Bank WDI NE.GDI.TOTL.ZS (a data input of the model, "
        "given in the region's data block)",
-       "资本形成总额占GDP比重（世界银行WDI NE.GDI.TOTL.ZS；模型数据输入）",
+       "资本形成总额占GDP比重（世界银行世界发展指标；模型数据输入）",
        fitted=False, max_value=1.0),
     _s("industry_share", "industry share of GDP", UNIT_FRACTION,
        "Industry (including construction) value added as a share of GDP; World Bank WDI NV.IND.TOTL.ZS",
-       "工业（含建筑业）增加值占GDP比重（世界银行WDI NV.IND.TOTL.ZS）", max_value=1.0),
+       "工业（含建筑业）增加值占GDP比重（世界银行世界发展指标）", max_value=1.0),
     _s("coal_gas_cost_ratio", "coal to gas fuel cost ratio", UNIT_FRACTION,
        "Cost of coal / cost of natural gas delivered to power plants, per unit of energy; USA: EIA "
        "Monthly Energy Review table 9.9 ($/MMBtu), United Kingdom: DESNZ Quarterly Energy Prices table "

@@ -232,7 +232,9 @@ def diff_from(start: Mapping[str, float], current: Mapping[str, float], model) -
 
 
 def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    """Equal up to the precision links and saved sessions keep (10 significant digits,
+    ``format(v, ".10g")``), so a value restored from a link is not a change."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def overrides_key(overrides: Mapping[str, float]) -> tuple[tuple[str, float], ...]:

@@ -278,6 +278,12 @@ def attribute(
     for name in dict.fromkeys([*base_full, *policy_full]):
         b = base_full.get(name, model.constants[name].default)
         p = policy_full.get(name, b)
+        if isinstance(b, pd.Series) or isinstance(p, pd.Series):
+            # a data input (time series of the region) is shared by every coalition
+            if not (isinstance(b, pd.Series) and isinstance(p, pd.Series) and b.equals(p)):
+                raise PolicyConfigError(f"'{name}': the policy changes a data series of the base; "
+                                        "attribution compares constants, give it as a number in both")
+            continue
         if b != p:
             changed[name] = (float(b), float(p))
     if isinstance(groups, (list, tuple)) and len(groups) == 0:
@@ -287,7 +293,8 @@ def attribute(
     member = coalition_matrix(k)
     n = 2**k
 
-    params: dict[str, object] = {name: float(v) for name, v in base_full.items()}
+    params: dict[str, object] = {name: (v if isinstance(v, pd.Series) else float(v))
+                                 for name, v in base_full.items()}
     for i, g in enumerate(players):
         for c in g.constants:
             if c in changed:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from models.model import INITIAL_FOREST_FRACTIONS, INITIAL_LAND_SHARES, MODEL_PATH, ModelInputError, load_model
 
@@ -53,7 +54,7 @@ ENGINES = ("auto", "batch", "pysd")
 #: Constants whose consistency is checked jointly (row by row) by the model API.
 _JOINT_CHECK = set(INITIAL_LAND_SHARES) | set(INITIAL_FOREST_FRACTIONS)
 
-ParamSets = Mapping[str, float | int | np.ndarray | Sequence[float]]
+ParamSets = Mapping[str, float | int | np.ndarray | Sequence[float] | pd.Series]
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,10 @@ def simulate(
     Returns:
         :class:`Simulation` with arrays (N, T) and the saved times (years).
     """
-    values, n = validate_param_sets(param_sets, n_runs, mdl_path)
+    # a scenario's data inputs (pandas Series by year) are shared by every run
+    given = {k: v for k, v in param_sets.items() if isinstance(v, pd.Series)}
+    series = load_model(mdl_path).validate_overrides(given, source="data inputs") if given else {}
+    values, n = validate_param_sets({k: v for k, v in param_sets.items() if k not in given}, n_runs, mdl_path)
     outputs = list(dict.fromkeys(outputs))
     which = resolve_engine(engine, mdl_path)
     if which == "batch":
@@ -222,6 +226,7 @@ def simulate(
         params: dict[str, object] = {
             k: (float(v[0]) if np.all(v == v[0]) else v) for k, v in values.items()
         }
+        params.update(series)
         res = bm.run(params, n_runs=n, outputs=outputs)
         arrays = {name: np.asarray(res[name], dtype=float).reshape(n, -1) for name in outputs}
         return Simulation(arrays=arrays, times=np.asarray(res.times, dtype=float), engine="batch")
@@ -230,7 +235,7 @@ def simulate(
     columns = [model.resolve(o) for o in outputs]
     frames = []
     for i in range(n):
-        row = {k: float(v[i]) for k, v in values.items()}
+        row: dict[str, object] = {**series, **{k: float(v[i]) for k, v in values.items()}}
         frames.append(model.run(row, return_columns=columns))
     times = frames[0].index.to_numpy(dtype=float)
     arrays = {

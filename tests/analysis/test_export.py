@@ -155,13 +155,13 @@ def test_write_results_csv_and_excel(runs, tmp_path: Path) -> None:
     ass = book["assumptions"]
     eco = ass[ass["scenario"] == "archetype_ecological"].set_index("variable")
     sc = runs["archetype_ecological"].scenario
-    assert set(eco.index) == set(sc.overrides)
+    assert set(eco.index) == set(sc.overrides) | set(sc.data)  # data inputs inherited from its base
     assert eco.loc["total land area", "value"] == 300
     assert eco.loc["total land area", "rationale_zh"] == sc.rationale["total land area"]["zh"]
     base = ass[ass["scenario"] == "baseline"].set_index("variable")
     baseline = runs["baseline"].scenario
     if baseline.overrides:
-        assert set(base.index) == set(baseline.overrides)
+        assert set(base.index) == set(baseline.overrides) | set(baseline.data)
     else:
         assert base["rationale_en"].iloc[0].startswith("No overrides")
 

@@ -79,10 +79,13 @@ def baseline_values() -> dict:
 
 
 def expected(extra: dict | None = None):
-    """Outcome (run, turning points, targets) of the baseline plus ``extra``."""
+    """Outcome (run, turning points, targets) of the baseline plus ``extra``, with the
+    baseline's data inputs (the calibrated region's time series)."""
+    from scenarios import load_scenario
     from webapp import core
 
-    return core.outcome({**baseline_values(), **(extra or {})})
+    return core.outcome({**baseline_values(), **(extra or {})},
+                        data_key=core.data_key(load_scenario("baseline").data))
 
 
 def expected_year(key: str, extra: dict | None = None, lang: str = "zh") -> str:

@@ -28,9 +28,11 @@ def test_two_sessions_do_not_affect_each_other():
     # each page shows its own run, identical to a direct model run of its own levers
     from webapp import core
 
-    base = baseline_values()
-    direct_a = core.value_at(core.simulate({**base, NONFOSSIL_LEVER: 0.3}), "net emissions", 2060)
-    direct_b = core.value_at(core.simulate({**base, EFFICIENCY_LEVER: 0.02}), "net emissions", 2060)
+    from scenarios import load_scenario
+
+    base, data = baseline_values(), core.data_key(load_scenario("baseline").data)
+    direct_a = core.value_at(core.simulate({**base, NONFOSSIL_LEVER: 0.3}, data=data), "net emissions", 2060)
+    direct_b = core.value_at(core.simulate({**base, EFFICIENCY_LEVER: 0.02}, data=data), "net emissions", 2060)
     assert metric(a, "2060") == f"{direct_a:,.0f}"
     assert metric(b, "2060") == f"{direct_b:,.0f}"
     assert metric(a, "2060") != base_net_a

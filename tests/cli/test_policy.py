@@ -46,7 +46,7 @@ def _baseline_at(overrides: dict[str, float], variable: str, year: float) -> flo
     from models.model import run_scenario
     from scenarios import load_scenario
 
-    run = run_scenario({**load_scenario("baseline").overrides, **overrides}, return_columns=[variable])
+    run = run_scenario({**load_scenario("baseline").inputs, **overrides}, return_columns=[variable])
     return float(run.loc[year, variable])
 
 

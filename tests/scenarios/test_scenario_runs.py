@@ -26,7 +26,7 @@ def test_run_scenarios_is_the_reference_run() -> None:
     sc = load_scenario("slow_rural_reform")
     out = run_scenarios(["baseline", sc], return_columns=["gross emissions", "Cropland"])
     assert list(out) == ["baseline", "slow_rural_reform"]
-    direct = run_scenario(dict(sc.overrides), return_columns=["gross emissions", "Cropland"])
+    direct = run_scenario(dict(sc.inputs), return_columns=["gross emissions", "Cropland"])
     pd.testing.assert_frame_equal(out["slow_rural_reform"], direct)
 
 
