@@ -419,6 +419,15 @@ def test_the_age_structure_is_anchored_on_the_regions_own_data(region, birth_rat
     assert timing["elderly_share"] == "mid" and timing["working_age_share"] == "mid"
 
 
+def _emission_factor(region: str, years: range, fuels: tuple[str, ...]) -> float:
+    """GCB CO2 from ``fuels`` over EI primary energy times their shares (Mt CO2/TWh), mean
+    over ``years``."""
+    owid, mix = raw_values("owid_co2_energy_gdp_pop.csv", region), raw_values("energy_mix_ei.csv", region)
+    return sum(sum(owid[f"co2_{f}"][y] for f in fuels)
+               / (owid["primary_energy"][y] * sum(mix[f"{f}_share_energy"][y] for f in fuels) / 100)
+               for y in years) / len(years)
+
+
 @pytest.mark.parametrize("region", ["USA", "GBR"])
 def test_oil_and_gas_emission_factor_is_the_regions_own(region):
     """The United States and the United Kingdom fix the CO2 per unit of oil and gas energy at
@@ -426,34 +435,23 @@ def test_oil_and_gas_emission_factor_is_the_regions_own(region):
     over EI primary energy times the oil and gas shares. China keeps the model default, close
     to its own 1990-2012 average."""
 
-    def factor(reg: str, year: int) -> float:
-        owid, mix = raw_values("owid_co2_energy_gdp_pop.csv", reg), raw_values("energy_mix_ei.csv", reg)
-        share = (mix["oil_share_energy"][year] + mix["gas_share_energy"][year]) / 100
-        co2 = owid["co2_oil"][year] + owid["co2_gas"][year]
-        return co2 / (owid["primary_energy"][year] * share)
-
-    mean = sum(factor(region, y) for y in range(1990, 2001)) / 11
+    mean = _emission_factor(region, range(1990, 2001), ("oil", "gas"))
     cfg = load_config(NATIONAL, region=region)
     assert cfg.fixed["oil and gas emission factor"].value == pytest.approx(mean, abs=0.0005)
-    china = sum(factor("CHN", y) for y in range(1990, 2013)) / 23
+    china = _emission_factor("CHN", range(1990, 2013), ("oil", "gas"))
     assert "oil and gas emission factor" not in load_config(NATIONAL, region="CHN").fixed
     assert china == pytest.approx(0.231, abs=0.0005) and abs(china - 0.235) < 0.005  # the model default
 
 
-def _coal_emission_factor(region: str, years: range) -> float:
-    """GCB CO2 from coal over EI primary energy times the coal share, mean over ``years``."""
-    owid, mix = raw_values("owid_co2_energy_gdp_pop.csv", region), raw_values("energy_mix_ei.csv", region)
-    return sum(owid["co2_coal"][y] / (owid["primary_energy"][y] * mix["coal_share_energy"][y] / 100)
-               for y in years) / len(years)
 
 
 def test_coal_emission_factor_is_the_regions_own():
     """China fixes its own 1990-2012 average (the years its out-of-sample fit sees), the United
     States and the United Kingdom their 1990-2000 averages, recomputed here from the raw files;
     a region without a block gets the IPCC default of the model file."""
-    expected = {"CHN": _coal_emission_factor("CHN", range(1990, 2013)),
-                "USA": _coal_emission_factor("USA", range(1990, 2001)),
-                "GBR": _coal_emission_factor("GBR", range(1990, 2001))}
+    expected = {"CHN": _emission_factor("CHN", range(1990, 2013), ("coal",)),
+                "USA": _emission_factor("USA", range(1990, 2001), ("coal",)),
+                "GBR": _emission_factor("GBR", range(1990, 2001), ("coal",))}
     for region, value in expected.items():
         cfg = load_config(NATIONAL, region=region)
         assert cfg.fixed["coal emission factor"].value == pytest.approx(value, abs=0.0005), region
