@@ -12,6 +12,7 @@ Usage::
     python benchmarks/bench_batch.py --model path/to/x.mdl
     python benchmarks/bench_batch.py --compare-model old.mdl   # same rows on both, ratios
     python benchmarks/bench_batch.py --compare-model old.mdl --only-paired --paired-rounds 9
+    python benchmarks/bench_batch.py --data-scenario scenarios/baseline.yaml  # data series cost
     python benchmarks/bench_batch.py --synthetic 250       # generated chain of 250 variables
     python benchmarks/bench_batch.py --no-dask --max-n 10000
 
@@ -375,25 +376,54 @@ def print_comparison(label: str, figures: Figures, other_label: str, other: Figu
     print(f"ratio = {label} / {other_label}: above 1 a rate is faster and a time (s, ms) slower")
 
 
-def paired_throughput(mdl: Path, other: Path, args: argparse.Namespace, rounds: int) -> None:
-    """Numba runs/s of two model files measured alternately (A B, B A, A B, ...).
+def scenario_data(path: Path) -> dict:
+    """The time series of a scenario file's ``data`` block (its inherited ones included),
+    as the batch runner takes them: constant name -> pandas Series over time."""
+    from scenarios.data_block import as_series
+    from scenarios.loader import load_scenario
+
+    return as_series(load_scenario(path).data)
+
+
+def _paired_side(path: Path, args: argparse.Namespace, n: int, data: dict | None,
+                 without: tuple = ()) -> tuple:
+    """(model, outputs, per-run draws, metrics) of one side of the paired rounds: draws
+    of every ranged constant but those in ``without``, plus the shared series ``data``."""
+    model = compile_model(path)
+    outputs = chosen_outputs(model, args)
+    params = {k: v for k, v in draw_params(model, n, np.random.default_rng(0)).items()
+              if k not in without}
+    params.update(data or {})
+    # 64 runs: the parallel kernel too (compiled when a batch first needs threads)
+    warm = {k: (v[:64] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+    model.run(warm, n_runs=64, outputs=outputs, backend="numba")
+    return model, outputs, params, final_value_metrics(outputs)
+
+
+def paired_throughput(mdl: Path, other: Path | None, args: argparse.Namespace, rounds: int,
+                      data: dict | None = None) -> None:
+    """Numba runs/s of two model files measured alternately (A B, B A, A B, ...); with
+    ``data`` (and no ``other``), of the model with these shared time series against the
+    same model and draws without them.
 
     The rows of ``bench_model`` time one model after the other, minutes apart, so a
     change of the machine's speed in between (another process, CPU frequency) enters
-    their ratio. Here each round times both models back to back, in alternating
+    their ratio. Here each round times both sides back to back, in alternating
     order, and the ratio is taken per round: the median over the rounds and its
     range say how far the difference is real."""
     n = min(args.max_n, 10_000)
-    sides = []
-    for path in (mdl, other):
-        model = compile_model(path)
-        outputs = chosen_outputs(model, args)
-        params = draw_params(model, n, np.random.default_rng(0))
-        metrics = final_value_metrics(outputs)
-        model.run(draw_params(model, 2, np.random.default_rng(1)), outputs=outputs, backend="numba")
-        sides.append((model, outputs, params, metrics))
-    print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of both models back to back "
-          "(order alternating); ratio = model / compared model per round:")
+    if data is not None:
+        names = tuple(data)
+        sides = [_paired_side(mdl, args, n, data, names), _paired_side(mdl, args, n, None, names)]
+        what = (f"the model with the scenario's {len(names)} data series ({', '.join(names)}) "
+                "and without them (same draws of the other constants)")
+        print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of {what}, back to back "
+              "(order alternating); ratio = with / without per round:")
+    else:
+        assert other is not None
+        sides = [_paired_side(path, args, n, None) for path in (mdl, other)]
+        print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of both models back to back "
+              "(order alternating); ratio = model / compared model per round:")
     for mode in ("every stock saved", "metrics mode"):
         rates: list[list[float]] = [[], []]
         for r in range(rounds):
@@ -407,7 +437,9 @@ def paired_throughput(mdl: Path, other: Path, args: argparse.Namespace, rounds: 
                         p, outputs=o, chunk_size=args.chunk_size, backend="numba")
                 rates[side].append(n / timed(call)[0])
         ratios = sorted(a / b for a, b in zip(*rates))
-        print(f"  {mode:<18} model {statistics.median(rates[0]):>8,.0f} runs/s, compared "
+        print(f"  {mode:<18} {'with' if data is not None else 'model'} "
+              f"{statistics.median(rates[0]):>8,.0f} runs/s, "
+              f"{'without' if data is not None else 'compared'} "
               f"{statistics.median(rates[1]):>8,.0f} runs/s; ratio median "
               f"{statistics.median(ratios):.2f} (rounds {ratios[0]:.2f} to {ratios[-1]:.2f})")
 
@@ -423,6 +455,9 @@ def main(argv: list[str] | None = None) -> None:
                              "(Numba, N = 10^4), ratio per round (0: skip)")
     parser.add_argument("--only-paired", action="store_true",
                         help="with --compare-model: only the paired rounds, not the other rows")
+    parser.add_argument("--data-scenario", type=Path, default=None, metavar="YAML",
+                        help="only paired rounds of the model with this scenario's data series "
+                             "(e.g. scenarios/baseline.yaml) against the same draws without them")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N_VARS",
                         help="benchmark a generated model with N_VARS variables instead")
     parser.add_argument("--outputs", default="",
@@ -446,6 +481,13 @@ def main(argv: list[str] | None = None) -> None:
         for path in (mdl, args.compare_model):
             if path is not None and not path.exists():
                 parser.error(f"model {path} not found (use --synthetic N to benchmark a generated one)")
+        if args.data_scenario is not None:
+            if not args.paired_rounds:
+                parser.error("--data-scenario needs --paired-rounds > 0")
+            print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(f"model: {mdl}; data series of {args.data_scenario}")
+            paired_throughput(mdl, None, args, args.paired_rounds, scenario_data(args.data_scenario))
+            return
         if args.only_paired:
             if args.compare_model is None or not args.paired_rounds:
                 parser.error("--only-paired needs --compare-model and --paired-rounds > 0")

@@ -45,6 +45,10 @@ _LAYER_LOCK = threading.Lock()  # serialises calls when Numba only has 'workqueu
 
 #: Blocks with fewer runs use the single-threaded kernel.
 PARALLEL_MIN_RUNS = 32
+#: How the model file's comment of a constant that is a historical data input begins
+#: (e.g. ``investment share of GDP``); see ``NumbaEngine.data_inputs``.
+DATA_INPUT_COMMENT = "Historical data input"
+
 #: SIMD blocks a thread takes at a time (dynamic scheduling of the parallel loop).
 PARALLEL_CHUNK_BLOCKS = 2
 
@@ -179,6 +183,13 @@ class NumbaEngine:
         #: why the NumPy fallback runs these inputs (None while every run used the kernel)
         self.fallback_reason: str | None = None
         self._variable_index = {name: i for i, name in enumerate(self.variables)}
+        #: constants the model documents as historical data inputs (comment starting
+        #: "Historical data input"): the kernel reads them as time series even when a run
+        #: gives a number or nothing, so runs with and without their data share one kernel
+        self.data_inputs = tuple(
+            n for n in self.constants
+            if n in model.info and model.info[n].comment.startswith(DATA_INPUT_COMMENT)
+        )
         self._osel_cache: dict = {}
         # generate the default kernel now: an unsupported construct falls back to NumPy
         try:
@@ -190,15 +201,22 @@ class NumbaEngine:
     def _signature_key(self, kinds: dict, int_names: frozenset, grid: TimeGrid,
                        plain: bool = False) -> tuple:
         nums = self.constant_set
+        # data inputs given as a series, a number or not at all: always a series
+        as_series = {
+            (name, "series") for name in self.data_inputs
+            if kinds.get(name, "series") in ("scalar", "series") and name not in int_names
+        }
+        series_names = {name for name, _ in as_series}
         if plain and nums.issuperset(kinds):  # plain numbers for constants: no structure
-            return (), self.integer_set.difference(kinds), grid.integer_start
-        structural = tuple(sorted(
+            return (tuple(sorted(as_series)), self.integer_set.difference(kinds, series_names),
+                    grid.integer_start)
+        structural = tuple(sorted(as_series.union(
             (name, "value" if kind in ("scalar", "array") else kind)
             for name, kind in kinds.items()
-            if name not in nums or kind in ("series", "frame")
-        ))
+            if (name not in nums or kind in ("series", "frame")) and (name, "series") not in as_series
+        )))
         integers = frozenset(
-            n for n in self.integer_constants if n not in kinds
+            n for n in self.integer_constants if n not in kinds and n not in series_names
         ) | frozenset(n for n in int_names if n in nums)
         return structural, integers, grid.integer_start
 
@@ -275,7 +293,7 @@ class NumbaEngine:
                 values[layout.slots[name]] = value
         columns, index = [], []
         for name, kind in prepared.kinds.items():
-            if kind == "scalar":
+            if kind == "scalar" and name in layout.slots:  # else a data input's series
                 values[layout.slots[name]] = prepared.values[name]
             elif kind == "array":
                 columns.append(prepared.values[name])
@@ -283,7 +301,8 @@ class NumbaEngine:
         n_points = grid.n_points
         per_run = (np.ascontiguousarray(np.column_stack(columns), dtype=float) if columns
                    else np.zeros((1, 0)))
-        series = np.array([prepared.values[s] for s in layout.series], dtype=float)
+        series = np.array([self._series_values(prepared, s, n_points) for s in layout.series],
+                          dtype=float)
         frames = (np.stack([prepared.values[f] for f in layout.frames]) if layout.frames
                   else np.zeros((0, n_points, 1)))
         arrays = dict(
@@ -296,6 +315,15 @@ class NumbaEngine:
         )
         cache[grid.key] = arrays
         return arrays
+
+    def _series_values(self, prepared: PreparedParams, name: str, n_points: int) -> list:
+        """Values at the grid points of the shared series ``name``: the run's series, or
+        its number (or the model default) at every point for a data input."""
+        kind = prepared.kinds.get(name)
+        if kind == "series":
+            return prepared.values[name]
+        value = prepared.values[name] if kind == "scalar" else self.model.nodes[name].expr.value
+        return [float(value)] * n_points
 
     def _osel(self, outputs: list) -> tuple[np.ndarray, dict[str, int]]:
         """Index (in the layout's variables) of each output, and the row of each output

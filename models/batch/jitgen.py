@@ -4,7 +4,10 @@ One kernel serves every run of a model: every numeric constant (control variable
 included) is read from a value vector, so overriding other constants, other values,
 another time grid or other outputs needs no recompilation. Only overriding a
 *computed* variable, giving a time series, or integer values that change PySD's
-integer semantics changes the plan and so the kernel (``NumbaEngine._signature_key``).
+integer semantics changes the plan and so the kernel (``NumbaEngine._signature_key``);
+the constants the model documents as historical data inputs are always read as time
+series (``NumbaEngine.data_inputs``), so giving them one does not. Shared time series
+are read once per time step, before the loop over the runs of a block.
 
 The kernel (``kernel(...)``, arguments ``KERNEL_ARGS``) splits the runs into blocks
 of ``BLOCK`` runs, in parallel threads (``prange``). A block is simulated by one
@@ -423,7 +426,6 @@ class KernelGenerator:
         for key in plan.dynamic_statefuls:
             for j in range(model.statefuls[key].order):
                 lines.append(f"s{key}_{j} = {self.stored(('s', key, j))}")
-        lines += [f"n_{name} = TS[{q}, i]" for q, name in enumerate(self.layout.series)]
         lines += [f"n_{name} = TF[{q}, i, R0 + first + min(j1, m - 1)]"
                   for q, name in enumerate(self.layout.frames)]
         for name in plan.core_block + (plan.output_block if save else []):
@@ -471,6 +473,10 @@ class KernelGenerator:
             "    t = T[i]",
         ]
         body += ["    " + line for line in self.uniform_lines]
+        # shared time series: read once per step, before the lane loop. Read inside it,
+        # the loads from TS (an argument that LLVM cannot prove apart from A, which the
+        # loop stores to) stopped the vectorisation of the lanes: 4.7x slower per run
+        body += [f"    n_{name} = TS[{q}, i]" for q, name in enumerate(self.layout.series)]
         # the stores of every variable (any output can be asked for without a
         # recompile) only at save points; in the other steps only the equations the
         # derivatives need (a model without dynamics has an empty time step: its values
