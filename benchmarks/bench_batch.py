@@ -395,8 +395,9 @@ def _paired_side(path: Path, args: argparse.Namespace, n: int, data: dict | None
               if k not in without}
     params.update(data or {})
     # 64 runs: the parallel kernel too (compiled when a batch first needs threads)
-    warm = {k: (v[:64] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
-    model.run(warm, n_runs=64, outputs=outputs, backend="numba")
+    n_warm = min(n, 64)
+    warm = {k: (v[:n_warm] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+    model.run(warm, n_runs=n_warm, outputs=outputs, backend="numba")
     return model, outputs, params, final_value_metrics(outputs)
 
 
