@@ -14,76 +14,18 @@ import pytest
 
 from models.batch import compile_model, jit
 
-from .conftest import assert_close, pysd_run
+from .conftest import MDL_DIR, assert_close, pysd_run
 
-DATA_INPUT_MODEL = """{UTF-8}
-Stock= INTEG (
-\tinflow-outflow,
-\t100)
-\t~\tunit
-\t~\tA stock.
-\t|
-
-inflow=
-\tStock*investment share
-\t~\tunit/Year
-\t~\tInflow.
-\t|
-
-outflow=
-\tStock*loss rate+carbon price*0.01
-\t~\tunit/Year
-\t~\tOutflow.
-\t|
-
-investment share=
-\t0.25
-\t~\tDmnl [0,0.7]
-\t~\tHistorical data input, region-specific: a share given year by year.
-\t|
-
-carbon price=
-\t0
-\t~\t$/t [0,500]
-\t~\tHistorical data input, region-specific: a price, 0 (an integer) by default.
-\t|
-
-loss rate=
-\t0.2
-\t~\t1/Year [0,1]
-\t~\tAn ordinary constant.
-\t|
-
-FINAL TIME  = 2030
-\t~\tYear
-\t~\tThe final time.
-\t|
-
-INITIAL TIME  = 1990
-\t~\tYear
-\t~\tThe initial time.
-\t|
-
-SAVEPER  = 1
-\t~\tYear
-\t~\tThe save period.
-\t|
-
-TIME STEP  = 0.25
-\t~\tYear
-\t~\tThe time step.
-\t|
-"""
 
 SHARE = pd.Series([0.30, 0.18, 0.26, 0.22], index=[1990.0, 2000.0, 2010.0, 2023.0])
 PRICE = pd.Series([0.0, 0.0, 25.0, 80.0], index=[1990.0, 2004.0, 2005.0, 2022.0])
 
 
 @pytest.fixture(scope="module")
-def mdl(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data_inputs") / "data_inputs.mdl"
-    path.write_text(DATA_INPUT_MODEL, encoding="utf-8")
-    return path
+def mdl():
+    """Two data inputs (one with an integer default) and an ordinary constant; also in
+    the equivalence suite's construct models."""
+    return MDL_DIR / "data_inputs.mdl"
 
 
 def _numba_engine(model) -> jit.NumbaEngine:
