@@ -58,7 +58,8 @@ from calibration.observations import (
     build_targets,
     data_input_values,
     load_region_history,
-    model_at_years,
+    values_at_columns,
+    year_columns,
 )
 
 #: objective value given to runs that produce NaN or inf
@@ -90,6 +91,8 @@ class Problem:
     initial_time: float | None = None  # year the runs start (None: the model's INITIAL TIME)
     final_time: float | None = None  # year the runs stop: the last saved time the data need
     data: dict[str, pd.Series] = field(default_factory=dict)  # data inputs (time series)
+    _columns: list = field(default_factory=list, init=False, repr=False, compare=False)
+    _columns_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def outputs(self) -> list[str]:
@@ -109,11 +112,19 @@ class Problem:
         """Residuals (N, m) of N parameter sets (rows of X)."""
         arrays = self.simulate(X)
         parts = []
-        for t in self.targets:
-            m = model_at_years(arrays[t.target.model_variable], self.times, t.years,
-                               t.target.timing)
+        for t, columns in zip(self.targets, self.target_columns):
+            m = values_at_columns(arrays[t.target.model_variable], columns)
             parts.append(math.sqrt(t.target.weight / t.n) * (m - t.values) / t.scale)
         return np.concatenate(parts, axis=1)
+
+    @property
+    def target_columns(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Saved-time columns of each target's data years (``year_columns``), found once."""
+        key = (id(self.times), len(self.times), tuple(id(t) for t in self.targets))
+        if self._columns_key != key:
+            self._columns = [year_columns(self.times, t.years, t.target.timing) for t in self.targets]
+            self._columns_key = key
+        return self._columns
 
     def objective(self, X: np.ndarray) -> np.ndarray:
         R = self.residual_matrix(X)

@@ -281,24 +281,41 @@ def build_targets(
     return out, notes, end
 
 
-def model_at_years(
-    arrays: np.ndarray, times: np.ndarray, years: Sequence[int], timing: str
-) -> np.ndarray:
-    """Model values (N, len(years)) compared with data years.
+def year_columns(times: np.ndarray, years: Sequence[int], timing: str) -> tuple[np.ndarray, np.ndarray]:
+    """Columns (a, b) of the saved ``times`` whose mean is the model value of each data year.
 
-    ``start``: value at the integer year (1 January); ``mid``: mean of the values at the
-    year and the next one (mid-year stock, or calendar-year mean of a flow); ``end``: value
-    at the next integer year (31 December).
+    ``start``: the value at the integer year (1 January), a = b = that year's column;
+    ``mid``: mean of the values at the year and the next one (mid-year stock, or
+    calendar-year mean of a flow); ``end``: the value at the next integer year (31
+    December), a = b = the next year's column.
+
+    Raises:
+        ValueError: a data year is not a saved time of the model.
     """
     years = np.asarray(years)
     idx = np.searchsorted(times, years.astype(float))  # type: ignore[attr-defined]  # an array since asarray
     if np.any(idx >= len(times)) or np.any(times[np.minimum(idx, len(times) - 1)] != years):
         raise ValueError("data years outside the model's saved times")
     if timing == "start":
-        return arrays[:, idx]
+        return idx, idx
     if timing == "end":
-        return arrays[:, idx + 1]
-    return 0.5 * (arrays[:, idx] + arrays[:, idx + 1])
+        return idx + 1, idx + 1
+    return idx, idx + 1
+
+
+def values_at_columns(arrays: np.ndarray, columns: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Model values (N, len(columns)) at the columns of ``year_columns``."""
+    a, b = columns
+    if a is b:
+        return arrays[:, a]
+    return 0.5 * (arrays[:, a] + arrays[:, b])
+
+
+def model_at_years(
+    arrays: np.ndarray, times: np.ndarray, years: Sequence[int], timing: str
+) -> np.ndarray:
+    """Model values (N, len(years)) compared with data years (timing: ``year_columns``)."""
+    return values_at_columns(arrays, year_columns(times, years, timing))
 
 
 __all__ = [
@@ -307,6 +324,8 @@ __all__ = [
     "build_targets",
     "load_region_history",
     "model_at_years",
+    "values_at_columns",
+    "year_columns",
     "observation_at",
     "select_points",
     "window_end",

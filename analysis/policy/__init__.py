@@ -14,12 +14,37 @@
 Heavy imports (EMA Workbench, matplotlib) happen only in the modules that need them.
 """
 
-from .attribution import AttributionResult, attribute, shapley_values
-from .discovery import BoxCheck, DiscoveryResult, Factor, PrimResult, check_box, discover, prim_box
-from .evaluate import Simulation, engine_status, simulate
-from .levers import Lever, LeverGroup, PolicyConfigError, load_groups, load_scenario, policy_levers
-from .metrics import Metric, MetricTable, Target, evaluate_metrics, load_targets
-from .seek import SeekResult, seek
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below are imported when first used (``__getattr__``)
+    from .attribution import AttributionResult, attribute, shapley_values
+    from .discovery import BoxCheck, DiscoveryResult, Factor, PrimResult, check_box, discover, prim_box
+    from .evaluate import Simulation, engine_status, simulate
+    from .levers import Lever, LeverGroup, PolicyConfigError, load_groups, load_scenario, policy_levers
+    from .metrics import Metric, MetricTable, Target, evaluate_metrics, load_targets
+    from .seek import SeekResult, seek
+
+#: Submodule of each public name, imported when first used: importing one submodule
+#: (e.g. the command line's defaults) does not import the others and their SciPy.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("AttributionResult", "attribute", "shapley_values"), "attribution"),
+    **dict.fromkeys(("BoxCheck", "DiscoveryResult", "Factor", "PrimResult", "check_box", "discover",
+                     "prim_box"), "discovery"),
+    **dict.fromkeys(("Simulation", "engine_status", "simulate"), "evaluate"),
+    **dict.fromkeys(("Lever", "LeverGroup", "PolicyConfigError", "load_groups", "load_scenario",
+                     "policy_levers"), "levers"),
+    **dict.fromkeys(("Metric", "MetricTable", "Target", "evaluate_metrics", "load_targets"), "metrics"),
+    **dict.fromkeys(("SeekResult", "seek"), "seek"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "AttributionResult", "attribute", "shapley_values",

@@ -17,28 +17,45 @@ Modules: :mod:`.problem` (parameters), :mod:`.sampling` (SALib designs),
 :mod:`.plots`, :mod:`.outputs`, :mod:`.result`, :mod:`.api`; command line: ``tcsd sensitivity`` (:mod:`cli.sensitivity`).
 """
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .api import run_analysis
-from .convergence import ConvergenceResult, sobol_convergence
-from .execution import Evaluator, EvaluatorOutputError, RunOutputs, evaluate_sample
-from .indices import compute_indices
-from .metrics import AnalysisOptions, analyze_scalar_outputs, analyze_time_outputs
-from .problem import ProblemDefinitionError, SensitivityProblem
-from .result import SensitivityResult
-from .sampling import SampleDesign, fast_sample, make_sample, morris_sample, sobol_sample
+if TYPE_CHECKING:  # the names below are imported when first used (``__getattr__``)
+    from .api import run_analysis
+    from .convergence import ConvergenceResult, sobol_convergence
+    from .execution import Evaluator, EvaluatorOutputError, RunOutputs, evaluate_sample
+    from .indices import compute_indices
+    from .metrics import AnalysisOptions, analyze_scalar_outputs, analyze_time_outputs
+    from .plots import plot_convergence, plot_morris, plot_sobol_bars, plot_time_heatmap, save_figure
+    from .problem import ProblemDefinitionError, SensitivityProblem
+    from .result import SensitivityResult
+    from .sampling import SampleDesign, fast_sample, make_sample, morris_sample, sobol_sample
 
-#: Plot functions, imported with matplotlib when first used (an analysis without figures
-#: does not pay matplotlib's import).
-_PLOTS = ("plot_convergence", "plot_morris", "plot_sobol_bars", "plot_time_heatmap", "save_figure")
+#: Submodule of each public name. They are imported when first used, so that importing
+#: one light submodule (e.g. ``.sampling`` for the command line's choices) does not pay
+#: SciPy's statistics and SALib's analysers, nor an analysis without figures matplotlib.
+_EXPORTS: dict[str, str] = {
+    "run_analysis": "api",
+    "ConvergenceResult": "convergence", "sobol_convergence": "convergence",
+    "Evaluator": "execution", "EvaluatorOutputError": "execution", "RunOutputs": "execution",
+    "evaluate_sample": "execution",
+    "compute_indices": "indices",
+    "AnalysisOptions": "metrics", "analyze_scalar_outputs": "metrics", "analyze_time_outputs": "metrics",
+    "plot_convergence": "plots", "plot_morris": "plots", "plot_sobol_bars": "plots",
+    "plot_time_heatmap": "plots", "save_figure": "plots",
+    "ProblemDefinitionError": "problem", "SensitivityProblem": "problem",
+    "SensitivityResult": "result",
+    "SampleDesign": "sampling", "fast_sample": "sampling", "make_sample": "sampling",
+    "morris_sample": "sampling", "sobol_sample": "sampling",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _PLOTS:
-        from . import plots
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
 
-        return getattr(plots, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AnalysisOptions",

@@ -10,9 +10,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from SALib.sample import fast_sampler
-from SALib.sample import morris as morris_sampler
-from SALib.sample import sobol as sobol_sampler
 
 from .problem import SensitivityProblem
 
@@ -95,6 +92,8 @@ def sobol_sample(
         )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+        from SALib.sample import sobol as sobol_sampler  # SALib (with SciPy's statistics) when first sampled
+
         X = sobol_sampler.sample(problem.to_salib(), n, calc_second_order=calc_second_order, seed=seed)
     return SampleDesign(SOBOL, X, n, seed, calc_second_order=calc_second_order)
 
@@ -117,6 +116,8 @@ def morris_sample(
     """
     seed = resolve_seed(seed)
     _check_positive(trajectories, "trajectories")
+    from SALib.sample import morris as morris_sampler
+
     X = morris_sampler.sample(
         problem.to_salib(),
         trajectories,
@@ -132,6 +133,8 @@ def fast_sample(problem: SensitivityProblem, n: int, *, M: int = 4, seed: int | 
     """eFAST design (``SALib.sample.fast_sampler``); ``n > 4 M**2`` runs per parameter."""
     seed = resolve_seed(seed)
     _check_positive(n, "n")
+    from SALib.sample import fast_sampler
+
     X = fast_sampler.sample(problem.to_salib(), n, M=M, seed=seed)
     return SampleDesign(FAST, X, n, seed, M=M)
 

@@ -11,7 +11,7 @@ from calibration.config import Thresholds, load_config
 from calibration.evaluate import model_times, simulate_many
 from calibration.fit import (FitResult, Problem, build_problem, fit, identification_warnings,
                              uncertainty)
-from calibration.observations import build_targets, load_region_history
+from calibration.observations import build_targets, load_region_history, model_at_years
 from calibration.config import SeriesTarget
 from calibration.testing import synthetic_history, tiny_config, write_config
 
@@ -34,6 +34,34 @@ def test_tiny_fit_is_reproducible_and_improves(tiny):
     assert sum(r1.objective_by_series.values()) == pytest.approx(r1.objective)
     # every generation was one batch call of the whole population: runs counted
     assert r1.optimizer["runs"] >= (tiny.optimizer.maxiter + 1) * tiny.optimizer.popsize * 2
+
+
+def test_residuals_equal_the_model_values_at_the_data_years(tiny):
+    """The data years' columns, found once per problem, give the residuals that the
+    model values at the years (``model_at_years``, each call on its own) give; and
+    new times or targets are not served from the columns found before."""
+    prob = build_problem(tiny, load_region_history(tiny))
+    rng = np.random.default_rng(5)
+    X = prob.lower + rng.random((3, len(prob.names))) * (prob.upper - prob.lower)
+    arrays = prob.simulate(X)
+    expected = np.concatenate([
+        math.sqrt(t.target.weight / t.n)
+        * (model_at_years(arrays[t.target.model_variable], prob.times, t.years, t.target.timing) - t.values)
+        / t.scale for t in prob.targets], axis=1)
+    times = np.array([1990.0, 1991.0, 1992.0, 1993.0])
+    a = np.array([[10.0, 12.0, 16.0, 22.0]])
+    assert model_at_years(a, times, [1991, 1992], "start").tolist() == [[12.0, 16.0]]  # 1 January
+    assert model_at_years(a, times, [1991, 1992], "mid").tolist() == [[14.0, 19.0]]  # mean over the year
+    assert model_at_years(a, times, [1991, 1992], "end").tolist() == [[16.0, 22.0]]  # 31 December
+    np.testing.assert_array_equal(prob.residual_matrix(X), expected)
+    first = prob.target_columns
+    prob.targets = prob.targets[1:]
+    assert len(prob.target_columns) == len(first) - 1
+    assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+               for a, b in zip(prob.target_columns, first[1:]))
+    prob.times = prob.times + 1.0
+    with pytest.raises(ValueError, match="outside the model's saved times"):
+        prob.target_columns
 
 
 def test_result_json_round_trip(tiny, tmp_path):
