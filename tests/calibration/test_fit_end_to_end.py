@@ -61,7 +61,7 @@ def test_residuals_equal_the_model_values_at_the_data_years(tiny):
                for a, b in zip(prob.target_columns, first[1:]))
     prob.times = prob.times + 1.0
     with pytest.raises(ValueError, match="outside the model's saved times"):
-        prob.target_columns
+        _ = prob.target_columns
 
 
 def test_result_json_round_trip(tiny, tmp_path):
