@@ -210,7 +210,8 @@ class KernelGenerator:
             return f"s{key[1]}_{key[2]}"
         name = self.loads.get(key)
         if name is None:
-            name = self.loads[key] = (f"c_{key[1]}" if kind == "v" else f"c{key[1]}_{key[2]}")
+            name = self.loads[key] = (f"c_{key[1]}" if kind == "v" else
+                                      f"r_{key[1]}" if kind == "r" else f"c{key[1]}_{key[2]}")
         return name
 
     def atom(self, expr: ir.Expr) -> str:
@@ -235,6 +236,10 @@ class KernelGenerator:
         if isinstance(expr, ir.Lookup):
             return self.lookup(expr)
         if isinstance(expr, ir.Op):
+            if expr.op == "/":
+                factor = self.reciprocal(expr.args[1])
+                if factor is not None:
+                    return f"({self.num(expr.args[0])} * {factor})"
             args = [self.num(a) for a in expr.args]
             if expr.op == "^":
                 return self.power(args[0], expr.args[1], args[1])
@@ -307,6 +312,34 @@ class KernelGenerator:
             x = self.temp(args[0])
             return f"select(i == 0, np.trunc({x}), {x})"
         raise KernelUnsupported(f"function {fn.upper()}")
+
+    def reciprocal(self, divisor: ir.Expr) -> str | None:
+        """Source of 1 / ``divisor`` when a division by it can be a multiplication, else None.
+
+        A literal power of two: its exact reciprocal (the same bits as the division).
+        In a time step, a value that is constant over the run (a constant, or computed
+        once per run): its reciprocal, computed once per run at initialisation (row
+        ``("r", name)`` of A). A division costs about as much as 8 multiplications, the
+        product model divides by run constants 91 times per step (time constants,
+        years per age cohort), and ``x * (1 / c)`` is within one ulp of ``x / c``, with
+        the same zeros, infinities and NaN (a divisor below 2^-1022 in magnitude,
+        whose reciprocal overflows, would give infinity: no model time constant is one).
+        """
+        if isinstance(divisor, ir.Num):
+            v = divisor.value
+            if math.isfinite(v) and v != 0.0 and abs(math.frexp(v)[0]) == 0.5:
+                inverse = 1.0 / v
+                if math.isfinite(inverse) and inverse * v == 1.0:
+                    return _num(inverse)
+            return None
+        if self.phase != "step" or not isinstance(divisor, ir.Ref):
+            return None
+        if divisor.name in self.plan.dynamic_nodes or ("v", divisor.name) not in self.rows:
+            return None  # computed in the step, or a time series
+        key = ("r", divisor.name)
+        if key not in self.rows:
+            self.rows[key] = len(self.rows)
+        return self.local(key)
 
     def power(self, base: str, exponent_expr: ir.Expr, exponent: str) -> str:
         """``base ^ exponent``: the literal exponents of smooth minima and maxima as
@@ -408,6 +441,9 @@ class KernelGenerator:
         for name in plan.const_block:
             lines += self.node(name)
         for key in self.rows:
+            if key[0] == "r":  # reciprocal of a run constant (``reciprocal``)
+                lines.append(f"{self.stored(key)} = 1.0 / {self.local(('v', key[1]))}")
+                continue
             if key[0] == "v" and key[1] in plan.dynamic_nodes or key[1] in self.layout.slots:
                 continue
             if key[0] == "v" and key[1] not in plan.needed_nodes:
@@ -452,9 +488,9 @@ class KernelGenerator:
 
     def source(self, function_name: str = "kernel") -> str:
         self.assign_rows()
-        init = self.init_lines()
         step = self.step_lines()
         quiet = _renamed(self.step_lines(save=False), "q")
+        init = self.init_lines()  # after the steps: it stores the reciprocals they use
         n_rows = len(self.rows)
         body = [
             f"A = np.empty({n_rows * self.block})",
