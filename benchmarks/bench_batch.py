@@ -41,6 +41,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -396,7 +397,8 @@ def _paired_side(path: Path, args: argparse.Namespace, n: int, data: dict | None
     params.update(data or {})
     # 64 runs: the parallel kernel too (compiled when a batch first needs threads)
     n_warm = min(n, 64)
-    warm = {k: (v[:n_warm] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+    warm = {k: (v[:n_warm] if isinstance(v, np.ndarray) else
+                v.iloc[:, :n_warm] if isinstance(v, pd.DataFrame) else v) for k, v in params.items()}
     model.run(warm, n_runs=n_warm, outputs=outputs, backend="numba")
     return model, outputs, params, final_value_metrics(outputs)
 
@@ -415,8 +417,14 @@ def paired_throughput(mdl: Path, other: Path | None, args: argparse.Namespace, r
     n = min(args.max_n, 10_000)
     if data is not None:
         names = tuple(data)
-        sides = [_paired_side(mdl, args, n, data, names), _paired_side(mdl, args, n, None, names)]
-        what = (f"the model with the scenario's {len(names)} data series ({', '.join(names)}) "
+        given = data
+        if args.per_run_data:  # each run its own series: the scenario's, scaled per run
+            factors = 1.0 + args.spread * np.linspace(-1.0, 1.0, n)
+            given = {k: pd.DataFrame(np.outer(v.to_numpy(dtype=float), factors), index=v.index)
+                     for k, v in data.items()}
+        sides = [_paired_side(mdl, args, n, given, names), _paired_side(mdl, args, n, None, names)]
+        what = (f"the model with the scenario's {len(names)} data series ({', '.join(names)}"
+                f"{'; per run, scaled by 1 +/- spread' if args.per_run_data else '; shared'}) "
                 "and without them (same draws of the other constants)")
         print(f"\npaired Numba throughput, N={n:,}, {rounds} rounds of {what}, back to back "
               "(order alternating); ratio = with / without per round:")
@@ -459,6 +467,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-scenario", type=Path, default=None, metavar="YAML",
                         help="only paired rounds of the model with this scenario's data series "
                              "(e.g. scenarios/baseline.yaml) against the same draws without them")
+    parser.add_argument("--per-run-data", action="store_true",
+                        help="with --data-scenario: give each run its own series (the scenario's "
+                             "scaled per run within the spread, a DataFrame) instead of sharing them")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N_VARS",
                         help="benchmark a generated model with N_VARS variables instead")
     parser.add_argument("--outputs", default="",

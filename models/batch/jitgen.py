@@ -7,7 +7,11 @@ another time grid or other outputs needs no recompilation. Only overriding a
 integer semantics changes the plan and so the kernel (``NumbaEngine._signature_key``);
 the constants the model documents as historical data inputs are always read as time
 series (``NumbaEngine.data_inputs``), so giving them one does not. Shared time series
-are read once per time step, before the loop over the runs of a block.
+are read once per time step, before the loop over the runs of a block; per-run series
+are copied into rows of the block's value array there, so that loop reads only that
+array (loads from another argument array kept it from vectorising). In a time step a
+division by a value constant over the run is a multiplication by its reciprocal,
+computed once per run (``KernelGenerator.reciprocal``).
 
 The kernel (``kernel(...)``, arguments ``KERNEL_ARGS``) splits the runs into blocks
 of ``BLOCK`` runs, in parallel threads (``prange``). A block is simulated by one
@@ -182,6 +186,8 @@ class KernelGenerator:
         for name in self.layout.variables:
             if name in plan.dynamic_nodes:
                 rows[("v", name)] = len(rows)
+        for name in self.layout.frames:  # this step's value of each run's series
+            rows[("f", name)] = len(rows)
         self.rows = rows
 
     def variable_rows(self) -> list[int]:
@@ -444,6 +450,8 @@ class KernelGenerator:
             if key[0] == "r":  # reciprocal of a run constant (``reciprocal``)
                 lines.append(f"{self.stored(key)} = 1.0 / {self.local(('v', key[1]))}")
                 continue
+            if key[0] == "f":  # a per-run series, copied at every time step
+                continue
             if key[0] == "v" and key[1] in plan.dynamic_nodes or key[1] in self.layout.slots:
                 continue
             if key[0] == "v" and key[1] not in plan.needed_nodes:
@@ -462,8 +470,7 @@ class KernelGenerator:
         for key in plan.dynamic_statefuls:
             for j in range(model.statefuls[key].order):
                 lines.append(f"s{key}_{j} = {self.stored(('s', key, j))}")
-        lines += [f"n_{name} = TF[{q}, i, R0 + first + min(j1, m - 1)]"
-                  for q, name in enumerate(self.layout.frames)]
+        lines += [f"n_{name} = {self.stored(('f', name))}" for name in self.layout.frames]
         for name in plan.core_block + (plan.output_block if save else []):
             if name not in plan.inputs:
                 lines += self.node(name)
@@ -511,8 +518,14 @@ class KernelGenerator:
         body += ["    " + line for line in self.uniform_lines]
         # shared time series: read once per step, before the lane loop. Read inside it,
         # the loads from TS (an argument that LLVM cannot prove apart from A, which the
-        # loop stores to) stopped the vectorisation of the lanes: 4.7x slower per run
+        # loop stores to) stopped the vectorisation of the lanes: 3-4x slower per run
         body += [f"    n_{name} = TS[{q}, i]" for q, name in enumerate(self.layout.series)]
+        # per-run series: this step's values copied into rows of A by a loop of their
+        # own, so that the loop over the runs reads only A (and vectorises)
+        if self.layout.frames:
+            body += ["    for j in range(B):", "        R = R0 + first + min(j, m - 1)"]
+            body += [f"        A[{self.rows[('f', name)] * self.block} + j] = TF[{q}, i, R]"
+                     for q, name in enumerate(self.layout.frames)]
         # the stores of every variable (any output can be asked for without a
         # recompile) only at save points; in the other steps only the equations the
         # derivatives need (a model without dynamics has an empty time step: its values

@@ -55,19 +55,21 @@ def test_paired_rounds_print_both_rates_and_the_median_ratio(tmp_path, capsys):
         assert low <= ratio <= high
 
 
-def test_paired_rounds_with_and_without_data_series(tmp_path, capsys):
-    """--data-scenario: the same draws with and without the shared series, per round;
-    the series' constant is not drawn on either side."""
+@pytest.mark.parametrize("per_run", [False, True])
+def test_paired_rounds_with_and_without_data_series(tmp_path, capsys, per_run):
+    """--data-scenario: the same draws with and without the series (shared, or with
+    --per-run-data one per run), per round; the series' constant is not drawn on
+    either side."""
     import argparse
 
     import pandas as pd
 
     mdl = bench_batch.write_synthetic_model(tmp_path / "a.mdl", 20)
-    args = argparse.Namespace(max_n=16, outputs="", chunk_size=8)
+    args = argparse.Namespace(max_n=16, outputs="", chunk_size=8, per_run_data=per_run, spread=0.05)
     series = pd.Series([0.01, 0.05, 0.02], index=[0.0, 5.0, 10.0])
     bench_batch.paired_throughput(mdl, None, args, rounds=3, data={"rate 0": series})
     out = capsys.readouterr().out
-    assert "1 data series (rate 0)" in out
+    assert f"1 data series (rate 0; {'per run' if per_run else 'shared'}" in out
     lines = [line for line in out.splitlines() if "ratio median" in line]
     assert [line.split()[0] for line in lines] == ["every", "metrics"]
     for line in lines:

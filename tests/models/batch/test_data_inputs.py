@@ -94,3 +94,33 @@ def test_shared_series_are_read_outside_the_loop_over_runs(mdl):
             assert "TS[" not in line, f"a shared series read inside the lane loop: {line.strip()}"
     step_reads = [line for line in lines if re.search(r"TS\[\d+, i\]", line)]
     assert len(step_reads) == len(layout.series)
+
+
+def test_per_run_series_are_copied_outside_the_loop_over_runs(mdl, pysd_cache):
+    """A DataFrame (one series per run) is copied into the block's value array once per
+    time step, before the loop over the runs (which then reads that array alone); five
+    runs (two blocks, the second one partly filled) each equal PySD given its series."""
+    model = compile_model(mdl)
+    engine = _numba_engine(model)
+    share = next(n for n in engine.data_inputs if engine.model.info[n].vensim == "investment share")
+    key = engine._signature_key({share: "frame"}, frozenset(), engine.compiler.grid)
+    source, layout = engine._source(key)
+    assert layout.frames == (share,)
+    lines = source.splitlines()
+    for start in (i for i, line in enumerate(lines) if re.match(r"\s*for j1 in range\(B\):", line)):
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        for line in lines[start + 1:]:
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                break
+            assert "TF[" not in line, f"a per-run series read inside the lane loop: {line.strip()}"
+    assert len([line for line in lines if re.search(r"= TF\[0, i, R\]", line)]) == 1
+
+    frame = pd.DataFrame({k: SHARE.values * (0.6 + 0.2 * k) for k in range(5)}, index=SHARE.index)
+    batch = model.run({"investment share": frame}, backend="numba")
+    numpy = model.run({"investment share": frame}, backend="numpy")
+    pysd_model = pysd_cache(mdl)
+    for k in range(5):
+        expected = pysd_run(pysd_model, {"investment share": frame[k]}, ["Stock", "outflow"])
+        for name in ("Stock", "outflow"):
+            assert_close(batch[name][k], expected[name].values, f"{name} run {k}")
+            assert_close(batch[name][k], numpy[name][k], f"{name} run {k} numpy")
