@@ -327,9 +327,10 @@ class KernelGenerator:
         once per run): its reciprocal, computed once per run at initialisation (row
         ``("r", name)`` of A). A division costs about as much as 8 multiplications, the
         product model divides by run constants 91 times per step (time constants,
-        years per age cohort), and ``x * (1 / c)`` is within one ulp of ``x / c``, with
-        the same zeros, infinities and NaN (a divisor below 2^-1022 in magnitude,
-        whose reciprocal overflows, would give infinity: no model time constant is one).
+        years per age cohort), and ``x * (1 / c)`` is within two ulp of ``x / c`` (two
+        roundings instead of one), with the same zeros, signs, infinities and NaN; only a
+        subnormal divisor below about 5.6e-309, whose reciprocal overflows, would give
+        infinity where the division is finite (no model time constant is one).
         """
         if isinstance(divisor, ir.Num):
             v = divisor.value
