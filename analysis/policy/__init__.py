@@ -14,8 +14,9 @@
 Heavy imports (EMA Workbench, matplotlib) happen only in the modules that need them.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from analysis.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below are imported when first used (``__getattr__``)
     from .attribution import AttributionResult, attribute, shapley_values
@@ -39,11 +40,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -17,8 +17,9 @@ Modules: :mod:`.problem` (parameters), :mod:`.sampling` (SALib designs),
 :mod:`.plots`, :mod:`.outputs`, :mod:`.result`, :mod:`.api`; command line: ``tcsd sensitivity`` (:mod:`cli.sensitivity`).
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from analysis.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below are imported when first used (``__getattr__``)
     from .api import run_analysis
@@ -50,11 +51,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [
