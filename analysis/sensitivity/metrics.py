@@ -15,9 +15,12 @@ calls :func:`.indices.compute_indices` on the complete vectors.
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,7 +29,7 @@ import xarray as xr
 from . import undefined as und
 from .indices import ROW_COLUMNS, compute_indices, empty_indices
 from .problem import SensitivityProblem
-from .sampling import MORRIS, SampleDesign
+from .sampling import FAST, MORRIS, SampleDesign
 
 INDEX_COLUMNS: list[str] = ["metric", *ROW_COLUMNS, "status"]
 UNDEFINED_COLUMNS: list[str] = [
@@ -53,6 +56,26 @@ class AnalysisOptions:
     num_resamples: int = 100
     conf_level: float = 0.95
     seed: int = 1
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_outputs(function: Callable[[T], R], items: Sequence[T], design: SampleDesign) -> list[R]:
+    """``function`` of every item, in order, on one thread per core.
+
+    SALib's bootstrap spends its time in NumPy, which releases the GIL, and each output
+    has its own bootstrap generator (seeded from the options), so the results are those
+    of a loop, in the same order (``tests/analysis/test_sensitivity_threads.py``).
+    eFAST stays in one thread: its analysis mutes a warning with
+    ``warnings.catch_warnings``, which changes process-wide filters.
+    """
+    workers = min(len(items), os.cpu_count() or 1)
+    if design.method == FAST or workers < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
 
 
 @dataclass(frozen=True)
@@ -136,8 +159,12 @@ def analyze_scalar_outputs(
     """Indices of all scalar outputs and the undefined-value report."""
     censor = dict(censor or {})
     frames, records = [], []
-    for metric, y in outputs.items():
-        result = analyze_vector(problem, design, metric, y, censor_value=censor.get(metric), options=options)
+    results = map_outputs(
+        lambda item: analyze_vector(problem, design, item[0], item[1], censor_value=censor.get(item[0]),
+                                    options=options),
+        list(outputs.items()), design,
+    )
+    for (metric, y), result in zip(outputs.items(), results):
         frames.append(result.rows)
         records.append(
             _record(
@@ -175,8 +202,8 @@ def analyze_time_outputs(
         mask = und.undefined_mask(Y)
         with_indicator = bool(0 < np.isnan(Y).sum() < Y.size)
         statuses, dropped, used, reasons = set(), 0, None, []
-        for t_index, t in enumerate(times):
-            result = analyze_vector(
+        results = map_outputs(
+            lambda t_index, metric=metric, Y=Y, with_indicator=with_indicator: analyze_vector(
                 problem,
                 design,
                 metric,
@@ -185,7 +212,10 @@ def analyze_time_outputs(
                 options=options,
                 with_indicator=with_indicator,
                 second_order=False,
-            )
+            ),
+            range(len(times)), design,
+        )
+        for t, result in zip(times, results):
             frames.append(result.rows.assign(time=t))
             for name, status in result.rows.groupby("metric", sort=False)["status"].first().items():
                 status_rows.append((name, t, status, result.n_undefined))
