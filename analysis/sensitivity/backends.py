@@ -29,6 +29,14 @@ Scheduler = str | Any | None
 ChunkTask = Callable[..., Any]
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on: its affinity where the OS reports it (in a
+    container that can be fewer than ``os.cpu_count()``), else the CPU count."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def map_chunks(
     task: ChunkTask,
     chunks: Sequence[Any],
@@ -58,7 +66,7 @@ def map_chunks(
     if scheduler == LOCAL:
         from distributed import Client, LocalCluster
 
-        workers = os.cpu_count() or 1
+        workers = usable_cores()
         with (
             LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
             Client(cluster) as client,
@@ -91,7 +99,7 @@ def _map_serial(task: ChunkTask, chunks: Sequence[Any], evaluator: Any, on_done:
 
 def _map_threads(task: ChunkTask, chunks: Sequence[Any], evaluator: Any, on_done: Callable[[int], None]) -> list[Any]:
     results: list[Any] = [None] * len(chunks)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
         futures = {pool.submit(task, evaluator, chunk): index for index, chunk in enumerate(chunks)}
         for future in as_completed(futures):
             index = futures[future]

@@ -15,7 +15,6 @@ calls :func:`.indices.compute_indices` on the complete vectors.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from . import undefined as und
+from . import backends
 from .indices import ROW_COLUMNS, compute_indices, empty_indices
 from .problem import SensitivityProblem
 from .sampling import FAST, MORRIS, SampleDesign
@@ -71,7 +71,7 @@ def map_outputs(function: Callable[[T], R], items: Sequence[T], design: SampleDe
     eFAST stays in one thread: its analysis mutes a warning with
     ``warnings.catch_warnings``, which changes process-wide filters.
     """
-    workers = min(len(items), os.cpu_count() or 1)
+    workers = min(len(items), backends.usable_cores())
     if design.method == FAST or workers < 2:
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:

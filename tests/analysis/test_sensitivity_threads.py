@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from analysis.sensitivity import SensitivityProblem, run_analysis
+from analysis.sensitivity import backends
 from analysis.sensitivity import metrics as metrics_module
 from analysis.sensitivity.examples import LinearTrend
 from analysis.sensitivity.sampling import fast_sample, sobol_sample
@@ -27,7 +28,7 @@ def _run(method: str, n: int):
 @pytest.mark.parametrize(("method", "n"), [("sobol", 128), ("morris", 30)])
 def test_threads_give_the_tables_of_one_thread(monkeypatch, method, n):
     threads = _run(method, n)
-    monkeypatch.setattr(metrics_module.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(backends, "usable_cores", lambda: 1)
     serial = _run(method, n)
     assert len(threads.indices) > 0 and len(threads.time_indices.time) == len(TIMES)
     pd.testing.assert_frame_equal(threads.indices, serial.indices)
@@ -47,7 +48,7 @@ def test_map_outputs_keeps_the_order_and_uses_threads(monkeypatch):
         seen.append(threading.get_ident())
         return item * 2
 
-    monkeypatch.setattr(metrics_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(backends, "usable_cores", lambda: 2)
     sobol = sobol_sample(PROBLEM, 8, seed=1)
     assert metrics_module.map_outputs(record, list(range(40)), sobol) == [2 * i for i in range(40)]
     assert all(ident != threading_main() for ident in seen)
@@ -55,6 +56,15 @@ def test_map_outputs_keeps_the_order_and_uses_threads(monkeypatch):
     fast = fast_sample(PROBLEM, 100, seed=1)  # eFAST: one thread (process-wide warning filters)
     assert metrics_module.map_outputs(record, [1, 2, 3], fast) == [2, 4, 6]
     assert set(seen) == {threading_main()}
+
+
+def test_usable_cores_is_the_affinity_of_the_process():
+    import os
+
+    cores = backends.usable_cores()
+    assert 1 <= cores <= (os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        assert cores == len(os.sched_getaffinity(0))
 
 
 def threading_main() -> int:
