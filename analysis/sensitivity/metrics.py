@@ -159,11 +159,11 @@ def analyze_scalar_outputs(
     """Indices of all scalar outputs and the undefined-value report."""
     censor = dict(censor or {})
     frames, records = [], []
-    results = map_outputs(
-        lambda item: analyze_vector(problem, design, item[0], item[1], censor_value=censor.get(item[0]),
-                                    options=options),
-        list(outputs.items()), design,
-    )
+    def analyse(item: tuple[str, np.ndarray]) -> MetricAnalysis:
+        metric, y = item
+        return analyze_vector(problem, design, metric, y, censor_value=censor.get(metric), options=options)
+
+    results = map_outputs(analyse, list(outputs.items()), design)
     for (metric, y), result in zip(outputs.items(), results):
         frames.append(result.rows)
         records.append(
