@@ -253,6 +253,11 @@ _SPECS: tuple[SeriesSpec, ...] = (
        "given in the region's data block)",
        "资本形成总额占GDP比重（世界银行世界发展指标；模型数据输入）",
        fitted=False, max_value=1.0),
+    _s("export_share", "export share of GDP", UNIT_FRACTION,
+       "Exports of goods and services as a share of GDP; World Bank WDI NE.EXP.GNFS.ZS (a data input of the "
+       "model, given in the region's data block)",
+       "货物和服务出口占GDP比重（世界银行世界发展指标；模型数据输入）",
+       fitted=False),
     _s("industry_share", "industry share of GDP", UNIT_FRACTION,
        "Industry (including construction) value added as a share of GDP; World Bank WDI NV.IND.TOTL.ZS",
        "工业（含建筑业）增加值占GDP比重（世界银行世界发展指标）", max_value=1.0),

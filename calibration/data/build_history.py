@@ -179,6 +179,9 @@ RULES: tuple[Rule, ...] = (
     Rule("investment_share", "investment_share_wdi.csv", "gross_capital_formation_pct_gdp", U_FRACTION, PER_CENT,
          "% / 100", "World Bank WDI NE.GDI.TOTL.ZS: gross capital formation, share of GDP (data input of the "
          "model, not a fitted series)"),
+    Rule("export_share", "export_share_wdi.csv", "exports_pct_gdp", U_FRACTION, PER_CENT,
+         "% / 100", "World Bank WDI NE.EXP.GNFS.ZS: exports of goods and services, share of GDP (data input of "
+         "the model, not a fitted series)"),
     Rule("industry_share", "industry_share_wdi.csv", "industry_value_added_pct_gdp", U_FRACTION, PER_CENT,
          "% / 100", "World Bank WDI NV.IND.TOTL.ZS: industry (including construction) value added, share of GDP"),
     # ---- FAOSTAT land use ----------------------------------------------------------

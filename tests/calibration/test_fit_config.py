@@ -166,6 +166,7 @@ def test_fit_until_must_lie_in_the_window(tmp_path):
 RATIO = "coal to gas fuel cost ratio"
 MIGRATION = "net international migration rate"
 INVESTMENT = "investment share of GDP"
+EXPORTS = "export share of GDP"
 
 
 def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
@@ -176,7 +177,7 @@ def test_a_data_input_is_the_whole_series_also_after_the_cut_off():
 
     cfg = load_config(NATIONAL, region="USA", fit_until=2000)
     assert cfg.data_inputs == {RATIO: "coal_gas_cost_ratio", MIGRATION: "net_migration_rate",
-                               INVESTMENT: "investment_share"}
+                               INVESTMENT: "investment_share", EXPORTS: "export_share"}
     history = load_region_history(cfg)
     assert int(history.fit["year"].max()) == 2000
     series = data_input_values(cfg)[RATIO]
@@ -475,6 +476,25 @@ def _pwt_means(region: str) -> tuple[float, float]:
 def _growth_1980s(region: str) -> float:
     gdp = raw_values("owid_co2_energy_gdp_pop.csv", region)["gdp_const"]
     return math.log(gdp[1990] / gdp[1980]) / 10
+
+
+@pytest.mark.parametrize("region", ["CHN", "USA", "GBR"])
+def test_exports_are_a_data_input_from_the_wdi_shares(region):
+    """The export share of GDP, 1990-2023, is the WDI percentage of the raw file divided by
+    100, and runs through the whole series after a cut-off (2000, 2012 for China): the
+    composition of final demand is exogenous, like the investment share."""
+    from calibration.observations import data_input_values, load_region_history
+
+    shares = raw_values("export_share_wdi.csv", region)["exports_pct_gdp"]
+    cfg = load_config(NATIONAL, region=region, fit_until=2012 if region == "CHN" else 2000)
+    load_region_history(cfg)
+    series = data_input_values(cfg)[EXPORTS]
+    years = sorted(shares)
+    assert years == list(range(1990, 2024))
+    assert list(series.index) == [float(y) for y in years]
+    assert series.to_numpy() == pytest.approx([shares[y] / 100 for y in years], rel=1e-12)
+    _, source = cfg.data_series[EXPORTS]
+    assert "NE.EXP.GNFS.ZS" in source["en"] and "出口" in source["zh"]
 
 
 def test_capital_constants_are_each_regions_own_data():
