@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import numpy as np
@@ -202,19 +203,9 @@ def analyze_time_outputs(
         mask = und.undefined_mask(Y)
         with_indicator = bool(0 < np.isnan(Y).sum() < Y.size)
         statuses, dropped, used, reasons = set(), 0, None, []
-        results = map_outputs(
-            lambda t_index, metric=metric, Y=Y, with_indicator=with_indicator: analyze_vector(
-                problem,
-                design,
-                metric,
-                Y[:, t_index],
-                censor_value=censor.get(metric),
-                options=options,
-                with_indicator=with_indicator,
-                second_order=False,
-            ),
-            range(len(times)), design,
-        )
+        analyse_step = partial(analyze_vector, problem, design, metric, censor_value=censor.get(metric),
+                               options=options, with_indicator=with_indicator, second_order=False)
+        results = map_outputs(analyse_step, [Y[:, t_index] for t_index in range(len(times))], design)
         for t, result in zip(times, results):
             frames.append(result.rows.assign(time=t))
             for name, status in result.rows.groupby("metric", sort=False)["status"].first().items():
