@@ -248,8 +248,12 @@ def test_integration_error_of_the_time_step_is_small(scenario: str) -> None:
     depend on the time step. Euler's global error is first order in the step, so the
     error of a run at step dt is about 2 (x(dt) - x(dt/2)) (Richardson). At the model's
     TIME STEP it must stay below 1 % of each output's largest value over the run, under
-    the 2-5 % in-sample acceptance limits of the calibration, and the emission peak year
-    must be the same at half and at twice the step."""
+    the 2-5 % in-sample acceptance limits of the calibration, and so must the time of the
+    emission peak: 2 |t(dt) - t(dt/2)| below half a year, t(2 dt) within a year of t(dt/2).
+    The peak time is the vertex of the parabola through the largest annual value and its two
+    neighbours: on a plateau whose top two years differ by less than the integration error
+    (the calibrated baseline: 11,801.31 and 11,801.27 Mt in 2033 and 2034) the year of the
+    largest annual value is not a property of the model but of rounding, while the vertex is."""
     from scenarios.loader import load_scenario
 
     inputs = load_scenario(scenario).inputs
@@ -259,9 +263,29 @@ def test_integration_error_of_the_time_step_is_small(scenario: str) -> None:
     fine, used = runs[dt / 2], runs[dt]
     error = 2 * (used - fine).abs().max() / fine.abs().max()
     assert (error < 0.01).all(), error[error >= 0.01].to_dict()
-    peaks = {step: float(out["gross emissions"].idxmax()) for step, out in runs.items()}
-    assert len(set(peaks.values())) == 1, peaks
+    peaks = {step: _peak_time(out["gross emissions"]) for step, out in runs.items()}
+    assert 2 * abs(peaks[dt] - peaks[dt / 2]) < 0.5, peaks
+    assert abs(peaks[2 * dt] - peaks[dt / 2]) < 1.0, peaks
 
+
+def _peak_time(series: pd.Series) -> float:
+    """Time of the maximum of an annual series (years): the vertex of the parabola through the
+    largest value and its neighbours; the year itself at either end of the run."""
+    k = int(np.argmax(series.to_numpy()))
+    if k in (0, len(series) - 1):
+        return float(series.index[k])
+    before, top, after = series.iloc[k - 1], series.iloc[k], series.iloc[k + 1]
+    return float(series.index[k]) + 0.5 * (before - after) / (before - 2 * top + after)
+
+
+
+@pytest.mark.parametrize("vertex", [2033.0, 2033.4, 2033.5, 2061.9])
+def test_peak_time_is_the_vertex_of_a_parabola(vertex: float) -> None:
+    """The peak time of annual samples of a parabola is its vertex, exactly, whichever of two
+    nearly equal years has the larger sample; at the end of a run it is the last year."""
+    years = np.arange(1990.0, 2101.0)
+    assert _peak_time(pd.Series(1e4 - 3.0 * (years - vertex) ** 2, index=years)) == pytest.approx(vertex, abs=1e-9)
+    assert _peak_time(pd.Series(years, index=years)) == 2100.0
 
 @pytest.mark.parametrize("elasticity", [0.0, 1.1, 2.4])
 def test_non_fossil_energy_displaces_coal_first(elasticity: float) -> None:

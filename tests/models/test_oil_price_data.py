@@ -46,36 +46,76 @@ def test_lookup_equals_the_deflated_brent_price(real_price: pd.Series, lookup: p
         assert round(real_price.loc[year]) == value, year
 
 
-def _euler(constants: pd.Series, price: pd.Series) -> np.ndarray:
-    """Hand calculation, Euler steps of 0.25 year: the perceived price, every year 1990-2100."""
+def _euler(constants: pd.Series, price: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hand calculation, Euler steps of 0.25 year, every year 1990-2100: the perceived price,
+    the sum of its relative rises and the sum of its relative cuts (negative)."""
     dt, tau = 0.25, constants["oil price adjustment time"]
     years = price.index.to_numpy()
-    p = price.iloc[0]
+    p, rises, cuts = price.iloc[0], 0.0, 0.0
     out = []
     for n, t in enumerate(np.arange(1990, 2100 + dt / 2, dt)):
         if n % 4 == 0:
-            out.append(p)
-        p = p + dt * (np.interp(t, years, price.to_numpy()) - p) / tau  # held at 2024 afterwards
-    return np.array(out)
+            out.append((p, rises, cuts))
+        change = (np.interp(t, years, price.to_numpy()) - p) / tau  # held at 2024 afterwards
+        rises += dt * max(0.0, change / p)
+        cuts += dt * min(0.0, change / p)
+        p = p + dt * change
+    return tuple(np.array(column) for column in zip(*out))  # type: ignore[return-value]
 
 
 def test_perceived_price_follows_the_data_with_a_first_order_delay(constants: pd.Series, lookup: pd.Series) -> None:
     out = run_scenario({}, return_columns=["Perceived Oil Price", "world crude oil price", "energy price demand factor",
-                                           "oil price exposure"])
+                                           "oil price exposure", "Cumulative Oil Price Rises",
+                                           "Cumulative Oil Price Cuts"])
     years = np.arange(1990, 2101)
-    perceived = _euler(constants, lookup)
+    perceived, rises, cuts = _euler(constants, lookup)
     np.testing.assert_allclose(out["Perceived Oil Price"].loc[years].to_numpy(), perceived, rtol=1e-9)
+    np.testing.assert_allclose(out["Cumulative Oil Price Rises"].loc[years].to_numpy(), rises, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(out["Cumulative Oil Price Cuts"].loc[years].to_numpy(), cuts, rtol=1e-9, atol=1e-12)
+    # rises plus cuts are the log change of the perceived price since 1990, up to the second-
+    # order term of Euler steps of a quarter year (a step adds x = dt x change / P, the log
+    # grows by ln(1 + x); the steps of the perceived price are at most about 0.1)
+    np.testing.assert_allclose(rises + cuts, np.log(perceived / perceived[0]), rtol=0, atol=0.05)
     # projection rule: the price is held at its last observed value
     np.testing.assert_allclose(out["world crude oil price"].loc[2024:], lookup.loc[2024], rtol=0, atol=1e-12)
     exposure = out["oil price exposure"].iloc[0]
     np.testing.assert_allclose(out["oil price exposure"], exposure, rtol=0, atol=0)  # fixed at INITIAL TIME
-    factor = (perceived / perceived[0]) ** (-constants["oil price elasticity of energy demand"] * exposure)
+    reversibility = constants["price cut reversibility"]
+    factor = np.exp(-constants["oil price elasticity of energy demand"] * exposure * (rises + reversibility * cuts))
     np.testing.assert_allclose(out["energy price demand factor"].loc[years].to_numpy(), factor, rtol=1e-9)
     # no transient at the start; energy use per service rose while oil was cheaper than in
     # 1990 (the 1990s) and fell while it was dear (2005-2014)
     assert out["energy price demand factor"].loc[1990] == 1
     assert out["energy price demand factor"].loc[2000] > 1
     assert out["energy price demand factor"].loc[2013] < 0.98
+
+
+def test_price_cuts_reverse_a_share_of_the_response_to_rises(constants: pd.Series, lookup: pd.Series) -> None:
+    """Imperfect price reversibility (Gately 1993): after the price rises of 2000-2013 and the
+    fall of 2014-2016, energy use per service stays below its 1990 level, and the saving kept is
+    larger the smaller the reversibility; with a reversibility of 1 the factor is the symmetric
+    power law of the perceived price."""
+    cols = ["energy price demand factor", "Perceived Oil Price", "oil price exposure"]
+    runs = {r: run_scenario({"price cut reversibility": r}, return_columns=cols) for r in (0.0, 0.2, 1.0)}
+    symmetric = runs[1.0]
+    power = -constants["oil price elasticity of energy demand"] * symmetric["oil price exposure"].iloc[0]
+    perceived = symmetric["Perceived Oil Price"]
+    # the sum of Euler steps of d ln P equals ln P to the accuracy of quarter-year steps
+    np.testing.assert_allclose(symmetric["energy price demand factor"], (perceived / perceived.iloc[0]) ** power,
+                               rtol=2e-3)
+    # the perceived price does not depend on the reversibility
+    for r in (0.0, 0.2):
+        np.testing.assert_allclose(runs[r]["Perceived Oil Price"], perceived, rtol=1e-12)
+    # while the perceived price only fell (1990-1996: 57 $/bbl in 1990, 35-41 in 1993-1996) a
+    # full ratchet keeps energy use per service at its 1990 level
+    np.testing.assert_allclose(runs[0.0]["energy price demand factor"].loc[1990:1996], 1.0, rtol=0, atol=1e-12)
+    assert runs[1.0]["energy price demand factor"].loc[1996] > 1.01
+    # after the fall of 2014-2016 the ratchets keep more of the saving of the high prices
+    for year in (2017, 2020, 2050, 2100):
+        f0, f02, f1 = (runs[r]["energy price demand factor"].loc[year] for r in (0.0, 0.2, 1.0))
+        assert f0 < f02 < f1, year
+    # a full ratchet never lets energy use per service rise again: the factor only falls
+    assert (np.diff(runs[0.0]["energy price demand factor"].to_numpy()) <= 1e-15).all()
 
 
 def test_every_end_use_scales_with_the_price_factor(constants: pd.Series) -> None:
@@ -117,10 +157,10 @@ def test_exposure_is_the_oil_and_gas_share_of_primary_energy_at_the_start() -> N
 
 def test_a_run_started_later_takes_the_price_of_its_start_year_as_reference(lookup: pd.Series) -> None:
     """With INITIAL TIME 2010 energy use is taken as adjusted to the price of 2010: the factor
-    is 1 then, above 1 once prices fell below it (2015-2017) and below 1 while they were higher
-    (2011-2014)."""
-    out = run_scenario({}, return_columns=["Perceived Oil Price", "energy price demand factor"],
-                       initial_time=2010)
+    is 1 then, below 1 while prices were higher (2011-2014) and, with a symmetric response,
+    above 1 once they fell below it (2015-2017)."""
+    out = run_scenario({"price cut reversibility": 1.0},
+                       return_columns=["Perceived Oil Price", "energy price demand factor"], initial_time=2010)
     assert out["Perceived Oil Price"].iloc[0] == pytest.approx(lookup.loc[2010], rel=1e-12)
     assert out["energy price demand factor"].iloc[0] == 1
     assert out["energy price demand factor"].loc[2013] < 1 < out["energy price demand factor"].loc[2017]
