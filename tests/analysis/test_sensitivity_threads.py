@@ -5,6 +5,9 @@ indicators and constant outputs."""
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -43,31 +46,22 @@ def test_map_outputs_keeps_the_order_and_uses_threads(monkeypatch):
     seen = []
 
     def record(item):
-        import threading
-
         seen.append(threading.get_ident())
         return item * 2
 
     monkeypatch.setattr(backends, "usable_cores", lambda: 2)
     sobol = sobol_sample(PROBLEM, 8, seed=1)
     assert metrics_module.map_outputs(record, list(range(40)), sobol) == [2 * i for i in range(40)]
-    assert all(ident != threading_main() for ident in seen)
+    assert all(ident != threading.main_thread().ident for ident in seen)
     seen.clear()
     fast = fast_sample(PROBLEM, 100, seed=1)  # eFAST: one thread (process-wide warning filters)
     assert metrics_module.map_outputs(record, [1, 2, 3], fast) == [2, 4, 6]
-    assert set(seen) == {threading_main()}
+    assert set(seen) == {threading.main_thread().ident}
 
 
 def test_usable_cores_is_the_affinity_of_the_process():
-    import os
-
     cores = backends.usable_cores()
     assert 1 <= cores <= (os.cpu_count() or 1)
     if hasattr(os, "sched_getaffinity"):
         assert cores == len(os.sched_getaffinity(0))
 
-
-def threading_main() -> int:
-    import threading
-
-    return threading.main_thread().ident or 0

@@ -60,7 +60,8 @@ def _euler(constants: pd.Series, price: pd.Series) -> tuple[np.ndarray, np.ndarr
         rises += dt * max(0.0, change / p)
         cuts += dt * min(0.0, change / p)
         p = p + dt * change
-    return tuple(np.array(column) for column in zip(*out))  # type: ignore[return-value]
+    perceived, rises, cuts = np.array(out).T
+    return perceived, rises, cuts
 
 
 def test_perceived_price_follows_the_data_with_a_first_order_delay(constants: pd.Series, lookup: pd.Series) -> None:
