@@ -46,7 +46,8 @@ Keys (all paths are relative to the configuration file):
                  of the ``least_squares`` polish.
 ``identification``  ``{eliminate: BOOL, max_rounds: N, final_global: BOOL,
                  fix_at_bounds: BOOL, round_generations: N, se_limit: X,
-                 first_generations: N, one_at_a_time: BOOL}``: after the fit,
+                 first_generations: N, one_at_a_time: BOOL,
+                 max_objective_increase: X}``: after the fit,
                  constants whose standard error exceeds ``se_limit`` (default 1) times their
                  bounds' width or that have no effect are fixed
                  to their literature value (the model default) and the rest is fitted again
@@ -59,9 +60,12 @@ Keys (all paths are relative to the configuration file):
                  find the basin for the identification test); the fresh global search at
                  the end then always runs with the optimizer's ``maxiter``. Each round fixes
                  the worst flagged constant (``one_at_a_time``, the default) or, with
-                 ``one_at_a_time: false``, the worst third of them. Default: on, bounds
+                 ``one_at_a_time: false``, the worst third of them. With
+                 ``max_objective_increase`` (a share, e.g. 0.2) a fixing that raises the
+                 in-sample objective by more is undone (the data reject the literature
+                 value) and the next flagged constant is tried. Default: on, bounds
                  reported, ``max_rounds`` 60, ``round_generations`` 0, ``first_generations``
-                 the optimizer's ``maxiter``, one constant per round.
+                 the optimizer's ``maxiter``, one constant per round, every fixing stands.
 ``thresholds``   ``rel_se`` (relative standard error above which a parameter is poorly
                  identified, default 0.5), ``correlation`` (|r| above which a pair is
                  flagged, default 0.9), ``bound_tol`` (distance to a bound, as a fraction
@@ -211,6 +215,10 @@ class IdentificationSettings:
     first_generations: int | None = None
     #: fix one unidentified constant per round (the worst); false: the worst third
     one_at_a_time: bool = True
+    #: largest relative rise of the in-sample objective that fixing a flagged constant to
+    #: its literature value may cause; above it the fixing is undone (the data reject the
+    #: value) and the next flagged constant is tried. None: every fixing stands
+    max_objective_increase: float | None = None
 
 
 @dataclass(frozen=True)
@@ -778,6 +786,9 @@ def load_config(
         one_at_a_time=ident.get("one_at_a_time", di.one_at_a_time),
         first_generations=(None if ident.get("first_generations") is None else
                            _integer(ctx, "identification.first_generations", ident["first_generations"], minimum=0)),
+        max_objective_increase=(None if ident.get("max_objective_increase") is None else
+                                _number(ctx, "identification.max_objective_increase",
+                                        ident["max_objective_increase"], positive=True)),
     )
 
     # ---- outputs

@@ -349,6 +349,23 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
                               f"[{_fmt(d['lower'])}, {_fmt(d['upper'])}]", d["reason"],
                               _fmt(d["value"], 6)] for d in elim]))
             L.append("")
+        # the last undone fixing of each constant still estimated
+        kept = list({d["name"]: d for d in (result.identification or {}).get("kept") or []
+                     if d["name"] in result.names}.values())
+        if kept:
+            L.append("### Flagged constants kept estimated: the data reject their literature value")
+            L.append("")
+            L.append("Fixing each to its literature value raised the in-sample objective by more "
+                     "than the configured limit (`identification.max_objective_increase`), so the "
+                     "fixing was undone: the wide standard error is local (a ridge shared with "
+                     "other constants), not a flat profile (a finding).")
+            L.append("")
+            L.append(_table(["constant", "round", "reason flagged", "literature value",
+                             "objective before", "objective with it fixed"],
+                            [[f"`{d['name']}`", str(d.get("round", "")), d["reason"],
+                              _fmt(d["value"], 6), _fmt(d["objective_before"], 4),
+                              _fmt(d["objective_fixed"], 4)] for d in kept]))
+            L.append("")
         from calibration.identify import ANCHOR_BOUND_REASON
 
         at_bound = [(n, p.bound_reason or ANCHOR_BOUND_REASON) for p in cfg.parameters

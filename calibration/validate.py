@@ -233,7 +233,8 @@ def run_case(
     ident = result.identification or {}
     return CaseResult(case, seed, eliminated=[d["name"] for d in ident.get("eliminated", [])],
                       runtime_s=time.perf_counter() - t0, objective=result.objective, scenario=scenario,
-                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", [])),
+                      at_bound=tuple(at_bound_label(d) for d in ident.get("at_bound_without_reason", []))
+                      + kept_labels(ident),
                       **scored)
 
 
@@ -325,6 +326,18 @@ def at_bound_label(item: dict) -> str:
     """``name = value (upper bound of [lo, hi])`` for an estimate at a bound of its range."""
     lo, hi = item["range"]
     return f"{item['name']} = {item['estimate']:.4g} ({item['bound']} bound of [{lo:.4g}, {hi:.4g}])"
+
+
+def kept_labels(identification: dict) -> tuple[str, ...]:
+    """``name = value (flagged, kept estimated: ...)`` for each constant still flagged at
+    the end (other than at a bound, labelled by :func:`at_bound_label`) whose fixing at its
+    literature value the data rejected (``kept``)."""
+    remaining = (set(identification.get("remaining_unidentified", []))
+                 - {d["name"] for d in identification.get("at_bound_without_reason", [])})
+    last = {d["name"]: d for d in identification.get("kept", []) if d["name"] in remaining}
+    return tuple(f"{n} = {d['estimate']:.4g} (flagged, kept estimated: at {d['value']:.4g} the "
+                 f"objective rose {100 * (d['objective_fixed'] / d['objective_before'] - 1):.0f} %)"
+                 for n, d in last.items())
 
 
 def results_frame(results: list[CaseResult]) -> pd.DataFrame:
@@ -459,11 +472,13 @@ def markdown_frames(summary: pd.DataFrame, detail: pd.DataFrame, commands: Seque
           "CONFIG --region REGION --fit-until YEAR --scenario FILE` plots it against the whole history "
           "(fit and out-of-sample years).", "",
           "At a bound: estimated constants that end at a bound of their prior range without a "
-          "written reason in the configuration (`bound_reason`): a finding about the model or the "
-          "range, not a result.", "",
+          "written reason in the configuration (`bound_reason`), and flagged constants kept "
+          "estimated because fixing them at their literature value raised the objective by more "
+          "than `identification.max_objective_increase`: findings about the model or the range, "
+          "not results.", "",
           "In-sample acceptance: the acceptance limits of the configuration (MAPE %) over the "
           "whole fitting window; a seed passes only if it meets them too.", "",
-          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | in-sample acceptance | constants fixed as unidentified | at a bound, no written reason | in-sample objective | fitted scenario | runtime s |",
+          "| region | fit to | seed | CO2 MAPE % | limit % | projected peak | observed peak | tolerance | pass | in-sample acceptance | constants fixed as unidentified | at a bound without a written reason, or flagged and kept | in-sample objective | fitted scenario | runtime s |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, s in summary.iterrows():
         obs = _f(s["observed_peak"]) if s["observed_status"] == "peak" else s["observed_status"]

@@ -129,6 +129,8 @@ def test_region_without_a_block_reads_its_own_history_file(tmp_path):
     ({"identification": {"se_limit": 0}}, "identification.se_limit", "> 0"),
     ({"identification": {"first_generations": -5}}, "identification.first_generations", ">= 0"),
     ({"identification": {"one_at_a_time": "yes"}}, "identification.one_at_a_time", "true or false"),
+    ({"identification": {"max_objective_increase": 0}}, "identification.max_objective_increase", "> 0"),
+    ({"identification": {"max_objective_increase": "half"}}, "identification.max_objective_increase", "must be a number"),
     ({"data": ["missing.csv"]}, "data[0]", "not found"),
     ({"parameters": {
         "initial cropland share": {"bounds": [0.1, 0.5]},

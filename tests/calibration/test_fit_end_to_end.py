@@ -362,3 +362,56 @@ def test_every_identification_flag_has_a_chinese_name():
     assert {"at_lower_bound", "at_upper_bound", "poorly_identified", "no_effect"} <= codes
     assert codes <= set(FLAGS_ZH)
     assert all(not re.search(r"[A-Za-z]", name) for name in FLAGS_ZH.values())
+
+
+@pytest.mark.parametrize("limit", [None, 0.5])
+def test_a_fixing_the_data_reject_is_undone(tmp_path, monkeypatch, limit):
+    """``identification.max_objective_increase``: the migration coefficient is flagged first
+    and its literature value (set to 0.02, the lower bound, far from the urbanization data)
+    makes the fit much worse. With a limit the fixing is undone, the next flagged constant
+    (one without effect) is fixed, the coefficient is tried again and undone again, and it
+    stays estimated and listed as kept; after the global search on what is left it is
+    tried once more (the optimum may have moved) and undone a third time. Without a limit it is
+    fixed."""
+    from calibration import identify
+
+    flag_order = ["migration coefficient", "initial suitable other land share"]
+
+    def flag(result, cfg, *, bounds=True):
+        return [{"name": n, "estimate": result.estimates[result.names.index(n)], "se": math.inf,
+                 "width": 1.0, "lower": 0.0, "upper": 1.0, "kind": "se", "severity": 1.0,
+                 "reason": "flagged by the test", "reason_zh": "测试标记"}
+                for n in flag_order if n in result.names]
+
+    monkeypatch.setattr(identify, "unidentified", flag)
+    params = {"migration coefficient": {"bounds": [0.02, 0.12], "literature": 0.02, "source": "test"},
+              "attainable share of frontier productivity": {"bounds": [0.3, 1.0]},
+              "initial suitable other land share": {"bounds": [0.0, 0.1]}}
+    extra = {} if limit is None else {"identification": {"max_objective_increase": limit}}
+    cfg = load_config(write_config(tmp_path / "c.yaml", tiny_config(
+        parameters=params, optimizer={"seed": 7, "popsize": 4, "maxiter": 3, "polish_max_nfev": 20},
+        **extra)))
+    result, _ = identify.fit_identified(cfg)
+    ident = result.identification
+    fixed = [d["name"] for d in ident["eliminated"]]
+    if limit is None:
+        assert fixed == flag_order and ident["kept"] == []
+        assert "migration coefficient" not in result.names
+        return
+    assert fixed == ["initial suitable other land share"]
+    kept = ident["kept"]
+    assert [d["name"] for d in kept] == ["migration coefficient"] * 3
+    assert [d["round"] for d in kept] == [1, 3, 4]
+    for d in kept:
+        assert d["objective_fixed"] > (1 + limit) * d["objective_before"]
+    assert "migration coefficient" in result.names
+    # the undone fixing left the fit where it was: its objective is the one before the attempt
+    assert result.objective <= kept[-1]["objective_before"] * (1 + 1e-9)
+    # the fit report lists it with both objectives
+    from calibration.report import assess, render_markdown
+
+    overrides = {n: float(x) for n, x in zip(result.names, result.estimates)}
+    text = render_markdown(cfg, assess(cfg, overrides, load_region_history(cfg)), result)
+    section = text.split("the data reject their literature value", 1)[1]
+    table = section.split("##", 1)[0]
+    assert table.count("`migration coefficient`") == 1  # its last try only

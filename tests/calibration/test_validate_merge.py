@@ -295,3 +295,30 @@ def test_the_fitting_commands_survive_merge_and_rescore(folders, tmp_path):
     again = merge([tmp_path / "m"], tmp_path / "m2").read_text(encoding="utf-8")
     assert report_commands(again) == expected
     assert report_commands("# title\n\nno command\n") == []
+
+
+def test_flagged_constants_kept_estimated_are_named_with_the_rise_that_kept_them():
+    """A constant whose fixing was undone and that is still flagged at the end is labelled
+    with its estimate, the literature value tried and the rise of the objective; one fixed
+    later, or labelled already as at a bound, is not."""
+    from calibration.validate import kept_labels
+
+    ident = {
+        "remaining_unidentified": ["income at half cement intensity", "migration coefficient"],
+        "at_bound_without_reason": [{"name": "migration coefficient", "estimate": 0.2,
+                                     "bound": "upper", "range": [0.005, 0.2]}],
+        "kept": [
+            {"name": "income at half cement intensity", "estimate": 38000.0, "value": 6000.0,
+             "objective_before": 0.002, "objective_fixed": 0.008},
+            {"name": "income at half cement intensity", "estimate": 38987.0, "value": 6000.0,
+             "objective_before": 0.0021, "objective_fixed": 0.00798},
+            {"name": "migration coefficient", "estimate": 0.2, "value": 0.05,
+             "objective_before": 0.01, "objective_fixed": 0.02},
+            {"name": "convergence speed", "estimate": 0.03, "value": 0.02,
+             "objective_before": 0.01, "objective_fixed": 0.013}],
+    }
+    # 0.00798 / 0.0021 = 3.8: a rise of 280 %
+    assert kept_labels(ident) == (
+        "income at half cement intensity = 3.899e+04 (flagged, kept estimated: at 6000 the "
+        "objective rose 280 %)",)
+    assert kept_labels({}) == ()
