@@ -119,6 +119,17 @@ def at_bound_without_reason(result: FitResult, cfg: CalibrationConfig) -> list[d
             for d in unidentified(result, cfg) if d["kind"] == "bound"]
 
 
+def last_undone(identification: dict | None) -> dict[str, dict]:
+    """The last undone fixing of each constant (``identification["kept"]``), by name."""
+    return {d["name"]: d for d in (identification or {}).get("kept") or []}
+
+
+def _json_safe(items: list[dict]) -> list[dict]:
+    """``items`` with non-finite floats (an undefined standard error) as None."""
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+            for d in items]
+
+
 def _with_fixed(cfg: CalibrationConfig, items: list[dict], defaults: dict[str, float],
                 sources: dict[str, str] | None = None) -> CalibrationConfig:
     new = copy.copy(cfg)
@@ -291,10 +302,8 @@ def fit_identified(
         "total_s": time.perf_counter() - t0,
         "runs": runs,
         "rounds": rounds,
-        "eliminated": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in d.items()} for d in eliminated],
-        "kept": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                  for k, v in d.items()} for d in kept],
+        "eliminated": _json_safe(eliminated),
+        "kept": _json_safe(kept),
         "remaining_unidentified": [d["name"] for d in unidentified(result, current)],
         "at_bound_without_reason": at_bound_without_reason(result, current),
     }

@@ -349,9 +349,9 @@ def render_markdown(cfg: CalibrationConfig, assessment: Assessment, result=None,
                               f"[{_fmt(d['lower'])}, {_fmt(d['upper'])}]", d["reason"],
                               _fmt(d["value"], 6)] for d in elim]))
             L.append("")
-        # the last undone fixing of each constant still estimated
-        kept = list({d["name"]: d for d in (result.identification or {}).get("kept") or []
-                     if d["name"] in result.names}.values())
+        from calibration.identify import last_undone
+
+        kept = [d for n, d in last_undone(result.identification).items() if n in result.names]
         if kept:
             L.append("### Flagged constants kept estimated: the data reject their literature value")
             L.append("")

@@ -332,12 +332,13 @@ def kept_labels(identification: dict) -> tuple[str, ...]:
     """``name = value (flagged, kept estimated: ...)`` for each constant still flagged at
     the end (other than at a bound, labelled by :func:`at_bound_label`) whose fixing at its
     literature value the data rejected (``kept``)."""
+    from calibration.identify import last_undone
+
     remaining = (set(identification.get("remaining_unidentified", []))
                  - {d["name"] for d in identification.get("at_bound_without_reason", [])})
-    last = {d["name"]: d for d in identification.get("kept", []) if d["name"] in remaining}
     return tuple(f"{n} = {d['estimate']:.4g} (flagged, kept estimated: at {d['value']:.4g} the "
                  f"objective rose {100 * (d['objective_fixed'] / d['objective_before'] - 1):.0f} %)"
-                 for n, d in last.items())
+                 for n, d in last_undone(identification).items() if n in remaining)
 
 
 def results_frame(results: list[CaseResult]) -> pd.DataFrame:
