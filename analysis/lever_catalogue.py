@@ -40,8 +40,8 @@ LEVERS: Mapping[str, LeverText] = {
         "政策杠杆：户籍制度改革对迁移系数的相对改变；0.2 表示迁移加快 20%。默认 0（不变）。", True),
     "saturation urbanization level": LeverText("饱和城镇化水平", "Saturation urbanization level",
         "迁移停止时的城镇化水平。默认 80%：发达国家为 70–85%，预计中国 2050 年超过 75%。", False),
-    "long run birth rate": LeverText("长期出生率", "Long-run birth rate",
-        "高收入时趋近的粗出生率。默认 6.5‰，接近 2023 年粗出生率（6.39‰）。", False),
+    "long run total fertility rate": LeverText("长期总和生育率", "Long-run total fertility rate",
+        "高收入时趋近的总和生育率（每名妇女生育子女数）。默认 1.0，即中国 2023 年的水平；范围 0.7（韩国 2023 年）至 2.1（更替水平）。", False),
     "attainable share of frontier productivity": LeverText("可达到的前沿生产率比例", "Attainable share of frontier productivity",
         "本区域生产率长期收敛到的前沿经济体（美国）水平的比例（条件收敛）。默认 0.6：长期预测中国 2060 年人均 GDP 约为美国的 50–60%。", False),
     # --- construction land and buildings

@@ -74,7 +74,7 @@ def test_result_json_round_trip(tiny, tmp_path):
 
 def test_recovers_known_constants_from_synthetic_history(tmp_path):
     truth = {"migration coefficient": 0.061, "attainable share of frontier productivity": 0.72,
-             "long run birth rate": 0.0095}
+             "long run total fertility rate": 1.4}
     data = synthetic_history(tmp_path / "syn.csv", truth,
                              ["urbanization_rate", "gdp", "total_population"],
                              list(range(1990, 2021)))
@@ -83,7 +83,7 @@ def test_recovers_known_constants_from_synthetic_history(tmp_path):
                       parameters={"migration coefficient": {"bounds": [0.02, 0.12]},
                                   "attainable share of frontier productivity":
                                       {"bounds": [0.3, 1.0]},
-                                  "long run birth rate": {"bounds": [0.004, 0.015]}},
+                                  "long run total fertility rate": {"bounds": [0.9, 2.0]}},
                       optimizer={"seed": 3, "popsize": 6, "maxiter": 15,
                                  "polish_max_nfev": 50})
     # a region other than CHN needs its land area; the synthetic data used the default

@@ -111,11 +111,11 @@ def test_constants_at_a_bound_are_listed_per_seed_and_survive_a_merge(tmp_path, 
     from calibration.identify import at_bound_without_reason
     from calibration.validate import at_bound_label
 
-    names = ["attainable share of frontier productivity", "long run birth rate",
+    names = ["attainable share of frontier productivity", "long run total fertility rate",
              "initial GDP", "convergence speed"]
     fit = SimpleNamespace(
-        names=names, estimates=[1.2, 0.003, 8000.0, 0.03], lower=[0.4, 0.003, 7000.0, 0.005],
-        upper=[1.2, 0.012, 9000.0, 0.08], se=[0.01, 0.0001, 10.0, 0.005], integer=[False] * 4,
+        names=names, estimates=[1.2, 0.7, 8000.0, 0.03], lower=[0.4, 0.7, 7000.0, 0.005],
+        upper=[1.2, 2.1, 9000.0, 0.08], se=[0.01, 0.0001, 10.0, 0.005], integer=[False] * 4,
         flags=[{"flags": ["at_upper_bound"]}, {"flags": ["at_lower_bound"]},
                {"flags": ["at_lower_bound"]}, {"flags": []}])
     params = [SimpleNamespace(name=names[0], bound_reason=None, anchor=None),
