@@ -21,3 +21,10 @@ def model_lookup(name: str) -> pd.Series:
     """The model file's lookup ``name`` (Vensim name) as a Series, x -> y."""
     table = next(t for t in load_ir(MODEL_PATH).lookups.values() if t.vensim == name)
     return pd.Series(np.asarray(table.y, dtype=float), index=np.asarray(table.x))
+
+
+def uniform_draws(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` sets of constants, each drawn uniformly in its (low, high) range, in the order of
+    ``ranges`` (a fixed seed gives the same sets)."""
+    rng = np.random.default_rng(seed)
+    return [{name: float(rng.uniform(low, high)) for name, (low, high) in ranges.items()} for _ in range(n)]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from models.model import load_model
+from tests.models.model_data import uniform_draws
 
 MODEL = load_model()
 COHORTS = ["Population Aged 20 to 24", "Population Aged 25 to 29", "Population Aged 30 to 34"]
@@ -25,14 +26,14 @@ def _run(overrides: dict[str, float] | None = None, final_time: float = 2060):
     return MODEL.run(overrides or {}, return_columns=COLUMNS, final_time=final_time)
 
 
+RANGES = {"initial birth rate": (0.008, 0.04), "long run total fertility rate": (0.7, 2.1),
+          "fertility income elasticity": (0.1, 4),
+          "female share of childbearing age population": (0.45, 0.55),
+          "initial share aged 0 to 14": (0.15, 0.4), "initial share aged 65 and over": (0.03, 0.2)}
+
+
 def _draws(n: int, seed: int) -> list[dict[str, float]]:
-    rng = np.random.default_rng(seed)
-    return [{"initial birth rate": float(rng.uniform(0.008, 0.04)),
-             "long run total fertility rate": float(rng.uniform(0.7, 2.1)),
-             "fertility income elasticity": float(rng.uniform(0.1, 4)),
-             "female share of childbearing age population": float(rng.uniform(0.45, 0.55)),
-             "initial share aged 0 to 14": float(rng.uniform(0.15, 0.4)),
-             "initial share aged 65 and over": float(rng.uniform(0.03, 0.2))} for _ in range(n)]
+    return uniform_draws(RANGES, n, seed)
 
 
 @pytest.mark.parametrize("draw", _draws(5, seed=21))

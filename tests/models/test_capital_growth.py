@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from models.model import load_model
+from tests.models.model_data import uniform_draws
 
 MODEL = load_model()
 REFERENCE_RATIO = 0.21529213 / (0.0316 + 0.0368)  # US 1990: WDI share / (growth + depreciation)
@@ -21,13 +22,13 @@ COLUMNS = ["GDP", "Capital Stock", "capital intensity effect", "effective labour
            "GDP growth rate", "gross investment", "investment share of GDP"]
 
 
+RANGES = {"capital share of income": (0.25, 0.55), "capital depreciation rate": (0.02, 0.1),
+          "output growth before initial time": (0.0, 0.12), "investment share of GDP": (0.1, 0.5),
+          "initial GDP": (500, 20000)}
+
+
 def _draws(n: int, seed: int) -> list[dict[str, float]]:
-    rng = np.random.default_rng(seed)
-    return [{"capital share of income": float(rng.uniform(0.25, 0.55)),
-             "capital depreciation rate": float(rng.uniform(0.02, 0.1)),
-             "output growth before initial time": float(rng.uniform(0.0, 0.12)),
-             "investment share of GDP": float(rng.uniform(0.1, 0.5)),
-             "initial GDP": float(rng.uniform(500, 20000))} for _ in range(n)]
+    return uniform_draws(RANGES, n, seed)
 
 
 def test_the_reference_ratio_is_that_of_the_united_states_in_1990() -> None:
