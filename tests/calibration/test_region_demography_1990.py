@@ -170,3 +170,69 @@ def test_uk_exposures_agree_with_the_broad_age_shares_of_other_sources() -> None
     assert HMD_GROUPS[14] == "65_69"
     assert children == pytest.approx(0.191, abs=0.002)
     assert elderly == pytest.approx(0.157, abs=0.002)
+
+
+#: the model's old-age groups as HMD's printed groups
+OLD_AGE = {"65 to 74": HMD_GROUPS[14:16], "75 to 84": HMD_GROUPS[16:18], "85 and over": HMD_GROUPS[18:]}
+
+
+def _exposure(region: str, groups: list[str]) -> float:
+    rows = raw_values(HMD, region)
+    return sum(rows[f"exposure_{g}"][1990] for g in groups)
+
+
+@pytest.mark.parametrize("region_code", ["GBR", "USA"])
+def test_old_age_constants_are_the_shares_and_rates_of_1990(region_code) -> None:
+    """The shares of the people aged 65+ that are 75-84 and 85+ (person-years of 1990) and the
+    mortality of those groups relative to ages 65-74 (deaths over person-years)."""
+    assert OLD_AGE["65 to 74"] == ["65_69", "70_74"] and OLD_AGE["85 and over"][0] == "85_89"
+    assert OLD_AGE["85 and over"][-1] == "110_over"
+    cfg = load_config(NATIONAL, region=region_code, fit_until=2000)
+    fixed = {name: fv.value for name, fv in cfg.fixed.items()}
+    elderly = _exposure(region_code, HMD_GROUPS[14:])
+    young_old = _hmd_rate(region_code, OLD_AGE["65 to 74"])
+    for group in ("75 to 84", "85 and over"):
+        # the configuration rounds to 4 (shares) and 3 (ratios) decimals
+        share = _exposure(region_code, OLD_AGE[group]) / elderly
+        assert fixed[f"initial share of elderly aged {group}"] == pytest.approx(share, abs=5.1e-5), group
+        ratio = _hmd_rate(region_code, OLD_AGE[group]) / young_old
+        assert fixed[f"relative mortality aged {group}"] == pytest.approx(ratio, abs=5.1e-4), group
+    # mortality rises with age (Gompertz), by the same order in both countries
+    assert 2 < fixed["relative mortality aged 75 to 84"] < 2.6 < 5 < fixed["relative mortality aged 85 and over"] < 6.5
+
+
+def test_old_age_constants_of_china_are_its_census_figures() -> None:
+    """China's defaults: the 1990 census's people aged 75-84 and 85+ among those aged 65+ (Zeng and
+    George 2000, whose total agrees with the UNSD census count to 0.1 million) and the mortality
+    of those groups relative to ages 65-74 from the deaths of the 2000 census year (NBS)."""
+    from models.model import load_model
+
+    constants = load_model().constants
+    zeng = raw_values("china_age_structure.csv", "CHN")
+    million = {g: zeng[f"population_{g}_census_million"][1990] for g in ("65_74", "75_84", "85_over", "65_over")}
+    assert million["65_74"] + million["75_84"] + million["85_over"] == pytest.approx(million["65_over"], abs=0.05)
+    assert million["65_over"] * 1e6 == pytest.approx(zeng["population_65_over_census"][1990], abs=0.05e6)
+    assert constants["initial share of elderly aged 75 to 84"].default == pytest.approx(
+        million["75_84"] / million["65_over"], abs=5.1e-5)
+    assert constants["initial share of elderly aged 85 and over"].default == pytest.approx(
+        million["85_over"] / million["65_over"], abs=5.1e-5)
+
+    def rate(ages: list[str]) -> float:
+        deaths = sum(zeng[f"deaths_{a}_census_year"][2000] for a in ages)
+        people = sum(zeng[f"deaths_{a}_census_year"][2000] / (zeng[f"death_rate_{a}_census_year"][2000] / 1000)
+                     for a in ages)
+        return deaths / people
+
+    young_old = rate(["65_69", "70_74"])
+    assert constants["relative mortality aged 75 to 84"].default == pytest.approx(
+        rate(["75_79", "80_84"]) / young_old, abs=5.1e-3)
+    assert constants["relative mortality aged 85 and over"].default == pytest.approx(
+        rate(["85_89", "90_94", "95_99", "100_over"]) / young_old, abs=5.1e-3)
+
+
+def test_no_old_age_default_of_china_is_left() -> None:
+    for region_code in ("GBR", "USA"):
+        cfg = load_config(NATIONAL, region=region_code, fit_until=2000)
+        old_age = [c for c in cfg.region_specific if "elderly aged" in c or c.startswith("relative mortality")]
+        assert len(old_age) == 4, old_age
+        assert all(c in cfg.fixed for c in old_age), region_code

@@ -20,7 +20,7 @@ DT = MODEL.time_settings["TIME STEP"]
 
 INITIAL_LAND_SHARES = list(INITIAL_LAND_SHARES)
 # Every stock of the age chain: the stages of the five-year cohorts below 65 and the elderly.
-AGE_STOCKS = [s for s in MODEL.stocks() if s.startswith("Population Aged")] + ["Elderly Population"]
+AGE_STOCKS = [s for s in MODEL.stocks() if s.startswith("Population Aged")]
 assert len(AGE_STOCKS) >= 14, AGE_STOCKS
 
 

@@ -208,8 +208,8 @@ def test_view_data_is_json_ready() -> None:
 
 
 def test_a_long_chain_wraps_into_rows_joined_by_vertical_pipes(views) -> None:
-    """The 40 stocks of the age chain (three stages of each five-year group to 64, and the
-    elderly) do not run 15,000 px to
+    """The 42 stocks of the age chain (three stages of each five-year group to 64, and the
+    old-age groups 65-74, 75-84 and 85+) do not run 15,000 px to
     the right: they wrap into rows of the view's width, every other row right to left, so the
     pipe from the end of one row to the start of the next is vertical, and no inflow or
     outflow pipe of those two stocks sits on that vertical line between them."""
@@ -218,7 +218,7 @@ def test_a_long_chain_wraps_into_rows_joined_by_vertical_pipes(views) -> None:
     view = next(v for v in views if v.name == "Population and migration")
     node = {n.id: n for n in view.nodes}
     chain = [n for n in view.nodes if n.kind == "stock" and n.name.startswith(("Population Aged", "Elderly"))]
-    assert len(chain) == 40
+    assert len(chain) == 42
     assert max(n.x for n in chain) <= _MAX_WIDTH
     rows = sorted({round(n.y) for n in chain})
     assert len(rows) >= 5
