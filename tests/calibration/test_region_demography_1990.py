@@ -134,11 +134,14 @@ def test_male_shares_agree_with_the_1996_print(group, parts) -> None:
 HMD_GROUPS = ["0", "1_4"] + [f"{a}_{a + 4}" for a in range(5, 110, 5)] + ["110_over"]
 
 
-def _hmd_rate(region: str, groups: list[str]) -> float:
+def _hmd_sum(region: str, what: str, groups: list[str]) -> float:
+    """HMD ``what`` ("deaths" or "exposure", person-years) of 1990 summed over printed groups."""
     rows = raw_values(HMD, region)
-    deaths = sum(rows[f"deaths_{g}"][1990] for g in groups)
-    exposure = sum(rows[f"exposure_{g}"][1990] for g in groups)
-    return deaths / exposure
+    return sum(rows[f"{what}_{g}"][1990] for g in groups)
+
+
+def _hmd_rate(region: str, groups: list[str]) -> float:
+    return _hmd_sum(region, "deaths", groups) / _hmd_sum(region, "exposure", groups)
 
 
 @pytest.mark.parametrize("region_code", ["GBR", "USA"])
@@ -157,16 +160,14 @@ def test_mortality_constants_are_the_rates_of_1990(region_code) -> None:
 
 def test_us_deaths_add_up_to_the_nchs_total() -> None:
     """NCHS, Advance Report of Final Mortality Statistics, 1990: 2,148,463 deaths."""
-    rows = raw_values(HMD, "USA")
-    assert sum(rows[f"deaths_{g}"][1990] for g in HMD_GROUPS) == pytest.approx(2_148_463, abs=1)
+    assert _hmd_sum("USA", "deaths", HMD_GROUPS) == pytest.approx(2_148_463, abs=1)
 
 
 def test_uk_exposures_agree_with_the_broad_age_shares_of_other_sources() -> None:
     """OECD 19.1 % aged 0-14; UN via Statistics Norway 15.7 % aged 65 and over (1990)."""
-    rows = raw_values(HMD, "GBR")
-    total = sum(rows[f"exposure_{g}"][1990] for g in HMD_GROUPS)
-    children = sum(rows[f"exposure_{g}"][1990] for g in HMD_GROUPS[:4]) / total
-    elderly = sum(rows[f"exposure_{g}"][1990] for g in HMD_GROUPS[14:]) / total
+    total = _hmd_sum("GBR", "exposure", HMD_GROUPS)
+    children = _hmd_sum("GBR", "exposure", HMD_GROUPS[:4]) / total
+    elderly = _hmd_sum("GBR", "exposure", HMD_GROUPS[14:]) / total
     assert HMD_GROUPS[14] == "65_69"
     assert children == pytest.approx(0.191, abs=0.002)
     assert elderly == pytest.approx(0.157, abs=0.002)
@@ -174,11 +175,6 @@ def test_uk_exposures_agree_with_the_broad_age_shares_of_other_sources() -> None
 
 #: the model's old-age groups as HMD's printed groups
 OLD_AGE = {"65 to 74": HMD_GROUPS[14:16], "75 to 84": HMD_GROUPS[16:18], "85 and over": HMD_GROUPS[18:]}
-
-
-def _exposure(region: str, groups: list[str]) -> float:
-    rows = raw_values(HMD, region)
-    return sum(rows[f"exposure_{g}"][1990] for g in groups)
 
 
 @pytest.mark.parametrize("region_code", ["GBR", "USA"])
@@ -189,11 +185,11 @@ def test_old_age_constants_are_the_shares_and_rates_of_1990(region_code) -> None
     assert OLD_AGE["85 and over"][-1] == "110_over"
     cfg = load_config(NATIONAL, region=region_code, fit_until=2000)
     fixed = {name: fv.value for name, fv in cfg.fixed.items()}
-    elderly = _exposure(region_code, HMD_GROUPS[14:])
+    elderly = _hmd_sum(region_code, "exposure", HMD_GROUPS[14:])
     young_old = _hmd_rate(region_code, OLD_AGE["65 to 74"])
     for group in ("75 to 84", "85 and over"):
         # the configuration rounds to 4 (shares) and 3 (ratios) decimals
-        share = _exposure(region_code, OLD_AGE[group]) / elderly
+        share = _hmd_sum(region_code, "exposure", OLD_AGE[group]) / elderly
         assert fixed[f"initial share of elderly aged {group}"] == pytest.approx(share, abs=5.1e-5), group
         ratio = _hmd_rate(region_code, OLD_AGE[group]) / young_old
         assert fixed[f"relative mortality aged {group}"] == pytest.approx(ratio, abs=5.1e-4), group
