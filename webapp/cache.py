@@ -47,9 +47,11 @@ def outcome(key: tuple[tuple[str, float], ...], targets_key: str = "",
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def history(key: tuple[tuple[str, float], ...]):
-    """National history vs the run of ``key``."""
-    return history_fit(core.outcome(dict(key)).results, load_model(), HISTORY_PATH)
+def history(key: tuple[tuple[str, float], ...], initial_time: float | None = None, data_key: str = ""):
+    """National history vs the run of ``key`` (from ``initial_time``, with the data inputs
+    ``data_key`` of the starting scenario: the national baseline's investment and export
+    shares, as every other page runs it)."""
+    return history_fit(core.outcome(dict(key), "", initial_time, data_key).results, load_model(), HISTORY_PATH)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

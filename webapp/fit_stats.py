@@ -2,12 +2,16 @@
 
 The statistics come from ``calibration.statistics.fit_statistics(simulated, actual)``
 (Sterman 1984: R² as coefficient of determination, r, MAPE, RMSPE, Theil's U and its
-decomposition U^M/U^S/U^C). The same function
-produces the calibration report, so the page and the report always agree.
+decomposition U^M/U^S/U^C), and the model value of a data year is taken at the time the
+calibration configures for that series (``calibration.observations.year_columns``: a
+calendar-year mean by default). The same function and the same timing produce the
+calibration report, so for the national baseline the page shows the report's statistics of
+the whole fitting window.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +34,16 @@ def statistics_function():
     return fit_statistics, "calibration.statistics.fit_statistics"
 
 
+@functools.cache
+def series_timing() -> dict[str, str]:
+    """History series -> the model time its data year is compared with (``start``, ``mid``:
+    mean of the year and the next, ``end``), as the national calibration configures it."""
+    from calibration.config import load_config  # noqa: PLC0415
+
+    cfg = load_config(REPO_ROOT / "calibration" / "national.yaml")
+    return {t.name: t.timing for t in cfg.series}
+
+
 @dataclass(frozen=True)
 class HistoryFit:
     """History vs baseline model output for every primary series."""
@@ -50,6 +64,7 @@ def history_fit(results: pd.DataFrame, model, path: Path | pd.DataFrame = HISTOR
     projected points); the statistics use those.
     """
     from calibration.history import history_wide, load_history  # noqa: PLC0415
+    from calibration.observations import values_at_columns, year_columns  # noqa: PLC0415
     from calibration.series import SERIES, primary_series  # noqa: PLC0415
 
     long = path if isinstance(path, pd.DataFrame) else load_history(path, region=region)
@@ -66,14 +81,18 @@ def history_fit(results: pd.DataFrame, model, path: Path | pd.DataFrame = HISTOR
         if name not in results.columns:
             continue
         sim = results[name]
+        timing = series_timing().get(series, "mid")
         years = values.index.to_numpy(int)
-        in_run = (years >= sim.index.min()) & (years <= sim.index.max())
+        last = sim.index.max() - (0 if timing == "start" else 1)  # "mid" and "end" need the next year
+        in_run = (years >= sim.index.min()) & (years <= last)
         frame = pd.DataFrame({
             "year": years[in_run],
             "value": values[series].to_numpy(float)[in_run],
             "observed": observed[series].to_numpy(float)[in_run],
         })
-        frame["model"] = np.interp(frame["year"], sim.index.to_numpy(float), sim.to_numpy(float))
+        # the model value of a data year as the calibration takes it (start, mid-year or end)
+        columns = year_columns(sim.index.to_numpy(float), frame["year"].to_numpy(int), timing)
+        frame["model"] = values_at_columns(sim.to_numpy(float)[None, :], columns)[0]
         frame = frame[np.isfinite(frame["value"])].reset_index(drop=True)
         if frame.empty:
             continue

@@ -104,7 +104,8 @@ def history(lang: str) -> None:
         return
     try:
         if region_data is None:
-            fit = cache.history(overrides_key(state.start_values(ref)))
+            fit = cache.history(overrides_key(state.start_values(ref)), initial_time=state.start_time(ref),
+                                data_key=state.data_key(ref))
         else:
             fit = cache.region_history(overrides_key(state.start_values(ref)), *region_data,
                                        initial_time=state.start_time(ref), data_key=state.data_key(ref))
