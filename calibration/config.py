@@ -88,7 +88,9 @@ Keys (all paths are relative to the configuration file):
                  whose regions may or may not have the data).
 ``regions``      region code -> block with any of ``data, fixed, parameters, series,
                  window, acceptance, name, description, from_data, data_inputs`` that replaces (``data``)
-                 or updates (mappings) the top-level values when that region is fitted. The
+                 or updates (mappings) the top-level values when that region is fitted; a
+                 key set to null removes a top-level constant or series (a constant fixed at
+                 the top and null under the block's ``fixed`` may be estimated there). The
                  block ``default`` applies to any region without a block of its own (other
                  than the home region), so that a new region can be fitted without editing
                  the configuration.
@@ -561,6 +563,8 @@ def load_config(
     for name, spec in fixed_map.items():
         key = f"{fkey}.{name}"
         vname = _resolve_constant(ctx, key, name, model)
+        if spec is None and block and name in block.get("fixed", {}):
+            continue  # fixed at the top, released by the region block (then estimated there)
         if isinstance(spec, Mapping):
             _check_keys(ctx, key, spec, ("value", "rationale"))
             value = _number(ctx, f"{key}.value", spec.get("value"))

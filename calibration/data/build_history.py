@@ -324,6 +324,9 @@ RULES: tuple[Rule, ...] = (
          "population; source and derivation in the raw note)", regions=("GBR",)),
     Rule("crude_death_rate", VITAL, "crude_death_rate", U_RATE, PER_MILLE,
          "per mille / 1000", "NBS crude death rate", regions=CHN, tags=("rounded",)),
+    Rule("crude_death_rate", "gbr_vital_rates.csv", "crude_death_rate", U_RATE, PER_MILLE,
+         "per mille / 1000", "UK crude death rate of the year ending 30 June (ONS deaths / UN WPP "
+         "population; source and derivation in the raw note)", regions=("GBR",)),
     # ---- China age structure: NBS year-end table and population censuses ------------
     *(
         Rule(out, AGE, f"share_{raw}_nbs", U_FRACTION, PER_CENT, "% / 100",

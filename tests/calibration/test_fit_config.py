@@ -71,6 +71,24 @@ def test_unknown_region_gets_the_default_block():
     assert cfg.fixed["cropland balance rule enforcement"].value == 0
 
 
+def test_a_constant_fixed_at_the_top_can_be_released_and_estimated_by_a_region_block(tmp_path):
+    """China fixes medical progress at 0 (not identified there); other regions estimate it."""
+    rate = "mortality decline from medical progress"
+    home = load_config(NATIONAL)
+    assert home.fixed[rate].value == 0 and rate not in {p.name for p in home.parameters}
+    for region in ("USA", "GBR"):
+        cfg = load_config(NATIONAL, region=region)
+        assert rate not in cfg.fixed
+        (spec,) = [p for p in cfg.parameters if p.name == rate]
+        assert spec.bounds == (0, 0.025) and spec.literature == 0.01
+    # a null under a region's fixed releases the constant only: estimating it is still explicit
+    p = write_config(tmp_path / "c.yaml", tiny_config(
+        fixed={rate: 0.01}, regions={"XYZ": {"fixed": {rate: None}}}))
+    cfg = load_config(p, region="XYZ", data=NATIONAL.parent / "data" / "history_GBR.csv")
+    assert rate not in cfg.fixed and rate not in {q.name for q in cfg.parameters}
+    assert load_config(p).fixed[rate].value == 0.01
+
+
 
 def test_region_without_a_block_reads_its_own_history_file(tmp_path):
     """The default block names data/history_{region}.csv: a new region's file placed

@@ -29,7 +29,8 @@ RANGES = {"initial share aged 65 and over": (0.03, 0.2), "initial crude death ra
           "initial share of elderly aged 75 to 84": (0.15, 0.4),
           "initial share of elderly aged 85 and over": (0.02, 0.15),
           "relative mortality aged 75 to 84": (1.5, 4), "relative mortality aged 85 and over": (3, 10),
-          "mortality income elasticity": (0, 1.5), "lowest mortality aged 65 to 74": (0.008, 0.02)}
+          "mortality income elasticity": (0, 1.5), "lowest mortality aged 65 to 74": (0.008, 0.02),
+          "mortality decline from medical progress": (0, 0.025)}
 
 
 def _run(overrides: dict[str, float], final_time: float = 2060, saveper: float | None = None) -> pd.DataFrame:
@@ -59,7 +60,10 @@ def test_deaths_and_ageing_of_each_group_by_hand(draw: dict[str, float]) -> None
     m0 = float(out["current mortality aged 65 to 74"].iloc[0])
     low = min(m0, draw["lowest mortality aged 65 to 74"])
     multiplier = 2 / (1 + out["relative GDP per capita"] ** draw["mortality income elasticity"])
-    m = low + (m0 - low) * multiplier
+    # medical progress: the factor's Euler integration from 1, (1 - r x dt) per time step
+    steps = np.round((out.index.to_numpy() - out.index[0]) / DT)
+    progress = (1 - draw["mortality decline from medical progress"] * DT) ** steps
+    m = (low + (m0 - low) * multiplier) * progress
     np.testing.assert_allclose(out["current mortality aged 65 to 74"], m, rtol=1e-9)
     relative = [1.0, draw["relative mortality aged 75 to 84"], draw["relative mortality aged 85 and over"]]
     for group, death, rel in zip(GROUPS, DEATHS, relative):
@@ -86,10 +90,10 @@ def test_with_equal_mortality_at_all_old_ages_the_chain_is_one_stock() -> None:
 
 
 def test_the_elderly_die_at_a_higher_rate_as_they_grow_older() -> None:
-    """At constant age-specific rates (no fall of mortality with income), China's people aged 65+
+    """At constant age-specific rates (no fall of mortality with income or medical progress), China's people aged 65+
     are older in 2060 than in 1990 (the large cohorts of the 1950s and 1960s have passed 75),
     so their mortality as a whole is higher; with equal rates at all old ages it would not move."""
-    out = _run({"mortality income elasticity": 0})
+    out = _run({"mortality income elasticity": 0, "mortality decline from medical progress": 0})
     assert (out.index == np.round(out.index)).all()
     older = (out[GROUPS[1]] + out[GROUPS[2]]) / out["Elderly Population"]
     assert older.loc[2060] > older.loc[1990] + 0.05
