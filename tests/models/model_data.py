@@ -28,3 +28,15 @@ def uniform_draws(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> 
     ``ranges`` (a fixed seed gives the same sets)."""
     rng = np.random.default_rng(seed)
     return [{name: float(rng.uniform(low, high)) for name, (low, high) in ranges.items()} for _ in range(n)]
+
+
+def mortality_by_hand(out: pd.DataFrame, initial: float, lowest: float, elasticity: float, decline: float,
+                      time_step: float) -> np.ndarray:
+    """Age-specific deaths per person and year of a run, by hand (1/year): the lowest attainable
+    level plus the initial excess scaled by the mortality multiplier 2 / (1 + relative income ^
+    elasticity), times the Medical Progress Factor as the model's Euler steps of F' = -decline x F
+    from F = 1. ``out`` needs the column ``relative GDP per capita``, indexed by time (years)."""
+    low = min(initial, lowest)
+    multiplier = 2 / (1 + out["relative GDP per capita"].to_numpy(float) ** elasticity)
+    steps = np.round((out.index.to_numpy(float) - out.index[0]) / time_step)
+    return (low + (initial - low) * multiplier) * (1 - decline * time_step) ** steps

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from models.model import load_model
-from tests.models.model_data import uniform_draws
+from tests.models.model_data import mortality_by_hand, uniform_draws
 
 MODEL = load_model()
 DT = MODEL.time_settings["TIME STEP"]
@@ -31,24 +31,17 @@ def _run(overrides: dict[str, float], final_time: float = 2100) -> pd.DataFrame:
     return MODEL.run(overrides, return_columns=COLUMNS, final_time=final_time)
 
 
-def _income_level(out: pd.DataFrame, initial: float, lowest: float, elasticity: float) -> np.ndarray:
-    """Mortality at the run's own income without medical progress, by hand (1/year)."""
-    low = min(initial, lowest)
-    multiplier = 2 / (1 + out["relative GDP per capita"].to_numpy() ** elasticity)
-    return low + (initial - low) * multiplier
-
-
 @pytest.mark.parametrize("draw", uniform_draws(RANGES, 5, seed=41))
 def test_every_age_falls_by_the_progress_factor_at_a_given_income(draw: dict[str, float]) -> None:
     out = _run(draw)
     steps = np.round((out.index.to_numpy() - out.index[0]) / DT)
     factor = (1 - draw[RATE] * DT) ** steps  # Euler steps of F' = -r F from F = 1
     np.testing.assert_allclose(out["Medical Progress Factor"], factor, rtol=1e-9)
-    e = draw["mortality income elasticity"]
-    child = _income_level(out, draw["child mortality"], draw["lowest child mortality"], e)
-    working = _income_level(out, draw["working age mortality"], draw["lowest working age mortality"], e)
-    np.testing.assert_allclose(out["current child mortality"], child * factor, rtol=1e-9)
-    np.testing.assert_allclose(out["current working age mortality"], working * factor, rtol=1e-9)
+    e, r = draw["mortality income elasticity"], draw[RATE]
+    child = mortality_by_hand(out, draw["child mortality"], draw["lowest child mortality"], e, r, DT)
+    working = mortality_by_hand(out, draw["working age mortality"], draw["lowest working age mortality"], e, r, DT)
+    np.testing.assert_allclose(out["current child mortality"], child, rtol=1e-9)
+    np.testing.assert_allclose(out["current working age mortality"], working, rtol=1e-9)
     # the initial crude death rate is reproduced whatever the rate of progress (no transient)
     first = out.iloc[0]
     assert first["deaths"] == pytest.approx(draw["initial crude death rate"] * first["total population"], rel=1e-9)

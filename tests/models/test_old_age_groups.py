@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from models.model import load_model
-from tests.models.model_data import uniform_draws
+from tests.models.model_data import mortality_by_hand, uniform_draws
 
 MODEL = load_model()
 DT = MODEL.time_settings["TIME STEP"]
@@ -58,12 +58,8 @@ def test_the_groups_start_on_their_shares_and_the_crude_death_rate(draw: dict[st
 def test_deaths_and_ageing_of_each_group_by_hand(draw: dict[str, float]) -> None:
     out = _run(draw)
     m0 = float(out["current mortality aged 65 to 74"].iloc[0])
-    low = min(m0, draw["lowest mortality aged 65 to 74"])
-    multiplier = 2 / (1 + out["relative GDP per capita"] ** draw["mortality income elasticity"])
-    # medical progress: the factor's Euler integration from 1, (1 - r x dt) per time step
-    steps = np.round((out.index.to_numpy() - out.index[0]) / DT)
-    progress = (1 - draw["mortality decline from medical progress"] * DT) ** steps
-    m = (low + (m0 - low) * multiplier) * progress
+    m = mortality_by_hand(out, m0, draw["lowest mortality aged 65 to 74"], draw["mortality income elasticity"],
+                          draw["mortality decline from medical progress"], DT)
     np.testing.assert_allclose(out["current mortality aged 65 to 74"], m, rtol=1e-9)
     relative = [1.0, draw["relative mortality aged 75 to 84"], draw["relative mortality aged 85 and over"]]
     for group, death, rel in zip(GROUPS, DEATHS, relative):
